@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The dependency graph is the architecture: C libraries at the bottom, the pipeline above the
+// stages, and a thin executable on top. See README.md, "Architecture".
+let package = Package(
+    name: "dropscan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dropscan", targets: ["dropscan"]),
+        .library(name: "DropScan", targets: ["DropScan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CPgQuery", path: "Sources/CPgQuery", providers: [.apt(["libpg-query-dev"])]),
+        .target(name: "ScanIO", dependencies: ["CZlib"]),
+        .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
+        .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
+        .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching"]),
+        .target(
+            name: "CodeUsage",
+            dependencies: ["Matching", "ScanIO", "SQLResolution", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Report", dependencies: ["Matching"]),
+        .target(name: "Gate", dependencies: ["Report"]),
+        .target(
+            name: "DropScan",
+            dependencies: ["ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate"]),
+        .executableTarget(
+            name: "dropscan",
+            dependencies: ["DropScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "ScanIOTests", dependencies: ["ScanIO"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
+        .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
+        .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
+        .testTarget(name: "DropScanTests", dependencies: ["DropScan"], resources: [.copy("Fixtures")]),
+    ]
+)

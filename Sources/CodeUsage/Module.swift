@@ -1,0 +1,2 @@
+// Module CodeUsage: see README.md, "Architecture".
+enum CodeUsageModule {}

@@ -1,0 +1,2 @@
+// Module DropScan: see README.md, "Architecture".
+enum DropScanModule {}

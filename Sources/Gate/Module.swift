@@ -1,0 +1,2 @@
+// Module Gate: see README.md, "Architecture".
+enum GateModule {}

@@ -1,0 +1,2 @@
+// Module PostgresLog: see README.md, "Architecture".
+enum PostgresLogModule {}

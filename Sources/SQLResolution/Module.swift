@@ -1,0 +1,2 @@
+// Module SQLResolution: see README.md, "Architecture".
+enum SQLResolutionModule {}

@@ -1,0 +1,2 @@
+// Module ScanIO: see README.md, "Architecture".
+enum ScanIOModule {}
