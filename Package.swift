@@ -26,10 +26,8 @@ let package = Package(
         .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
         .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
         .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching"]),
-        .target(
-            name: "CodeUsage",
-            dependencies: ["Matching", "ScanIO", "SQLResolution", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Report", dependencies: ["Matching"]),
+        .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report"]),
+        .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Gate", dependencies: ["Report"]),
         .target(
             name: "DropScan",

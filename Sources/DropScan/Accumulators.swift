@@ -1,0 +1,100 @@
+import Matching
+import Report
+import ScanIO
+
+/// Runtime uses of one target, as counted so far; mergeable so that workers and shards combine.
+struct RuntimeAccumulator: Sendable {
+    var statements = 0
+    var failed = 0
+    var byApplication: [String: Int] = [:]
+    var byUser: [String: Int] = [:]
+    var byDatabase: [String: Int] = [:]
+    var byEvidence: [Evidence: Int] = [:]
+    /// Milliseconds since the epoch, UTC.
+    var firstSeen: Int64?
+    var lastSeen: Int64?
+    var groups: [UInt64: GroupAccumulator] = [:]
+
+    mutating func see(at timestamp: Int64?) {
+        guard let timestamp else { return }
+        firstSeen = min(firstSeen ?? timestamp, timestamp)
+        lastSeen = max(lastSeen ?? timestamp, timestamp)
+    }
+
+    mutating func merge(_ other: RuntimeAccumulator) {
+        statements += other.statements
+        failed += other.failed
+        byApplication.merge(other.byApplication, uniquingKeysWith: +)
+        byUser.merge(other.byUser, uniquingKeysWith: +)
+        byDatabase.merge(other.byDatabase, uniquingKeysWith: +)
+        byEvidence.merge(other.byEvidence, uniquingKeysWith: +)
+        if let first = other.firstSeen { see(at: first) }
+        if let last = other.lastSeen { see(at: last) }
+        for (key, group) in other.groups {
+            if var existing = groups[key] {
+                existing.merge(group)
+                groups[key] = existing
+            } else {
+                groups[key] = group
+            }
+        }
+    }
+}
+
+/// Uses of one target by one statement shape.
+struct GroupAccumulator: Sendable {
+    var statement: String
+    var evidence: Evidence
+    var count = 0
+    var failed = 0
+    var applications: Set<String> = []
+    var firstSeen: Int64?
+    var lastSeen: Int64?
+    var sample: LogLocation?
+
+    mutating func merge(_ other: GroupAccumulator) {
+        count += other.count
+        failed += other.failed
+        evidence = min(evidence, other.evidence)
+        applications.formUnion(other.applications)
+        if let first = other.firstSeen { firstSeen = min(firstSeen ?? first, first) }
+        if let last = other.lastSeen { lastSeen = max(lastSeen ?? last, last) }
+        if sample == nil || (other.sample.map { s in sample.map { (s.path, s.offset) < ($0.path, $0.offset) } ?? true } ?? false) {
+            sample = other.sample ?? sample
+        }
+    }
+}
+
+/// Everything one worker (or a whole scan) has seen.
+struct ScanAccumulator: Sendable {
+    var runtime: [RuntimeAccumulator]
+    var findings: [[CodeFinding]]
+    var logFiles = 0
+    var sourceFiles = 0
+    var bytesRead: Int64 = 0
+    var bytesScanned: Int64 = 0
+    var errors: [ReadError] = []
+    var skipped: [SkippedFile] = []
+    var formats: [String: Int] = [:]
+    var log = LogObservations()
+
+    init(targetCount: Int) {
+        runtime = Array(repeating: RuntimeAccumulator(), count: targetCount)
+        findings = Array(repeating: [], count: targetCount)
+    }
+
+    mutating func merge(_ other: ScanAccumulator) {
+        for index in runtime.indices {
+            runtime[index].merge(other.runtime[index])
+            findings[index] += other.findings[index]
+        }
+        logFiles += other.logFiles
+        sourceFiles += other.sourceFiles
+        bytesRead += other.bytesRead
+        bytesScanned += other.bytesScanned
+        errors += other.errors
+        skipped += other.skipped
+        formats.merge(other.formats, uniquingKeysWith: +)
+        log.merge(other.log)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Gate
+import Matching
+import Report
+import ScanIO
+
+/// The `scan` command's arguments as given, before validation.
+public struct ScanRequest: Sendable {
+    public var targets: [String]
+    public var targetFiles: [String]
+    public var logs: [String]
+    public var sources: [String]
+    public var fileLists: [String]
+    public var patternDirectories: [String]
+    public var bundledPatterns: String?
+    public var threads: Int
+    public var json: String?
+    public var markdown: String?
+    public var sarif: String?
+    public var showValues: Bool
+    public var gap: String
+    public var logLinePrefix: String?
+    public var blockOn: String
+    public var acceptPartialLogging: Bool
+    public var followSymlinks: Bool
+    public var maxFileSize: Int64
+    public var quiet: Bool
+
+    public init(
+        targets: [String], targetFiles: [String], logs: [String], sources: [String], fileLists: [String],
+        patternDirectories: [String], bundledPatterns: String?, threads: Int, json: String?, markdown: String?,
+        sarif: String?, showValues: Bool, gap: String, logLinePrefix: String?, blockOn: String,
+        acceptPartialLogging: Bool, followSymlinks: Bool, maxFileSize: Int64, quiet: Bool
+    ) {
+        self.targets = targets
+        self.targetFiles = targetFiles
+        self.logs = logs
+        self.sources = sources
+        self.fileLists = fileLists
+        self.patternDirectories = patternDirectories
+        self.bundledPatterns = bundledPatterns
+        self.threads = threads
+        self.json = json
+        self.markdown = markdown
+        self.sarif = sarif
+        self.showValues = showValues
+        self.gap = gap
+        self.logLinePrefix = logLinePrefix
+        self.blockOn = blockOn
+        self.acceptPartialLogging = acceptPartialLogging
+        self.followSymlinks = followSymlinks
+        self.maxFileSize = maxFileSize
+        self.quiet = quiet
+    }
+}
+
+/// A usage error: exit code 2 with a message that says what to fix.
+public struct UsageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs `dropscan scan`: builds the configuration, scans, writes the reports, returns the exit code.
+public enum ScanCommandRunner {
+    public static func run(_ request: ScanRequest) -> Int32 {
+        let configuration: ScanConfiguration
+        do {
+            configuration = try makeConfiguration(request)
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+        let report: UsageReport
+        do {
+            report = try ScanPipeline(configuration: configuration).run()
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+        do {
+            if let path = request.json { try write(JSONReporter().render(report), to: path) }
+            if let path = request.markdown { try write(MarkdownReporter().render(report), to: path) }
+            if let path = request.sarif { try write(SARIFReporter().render(report), to: path) }
+            if !request.quiet, let summary = try? SummaryReporter().render(report) {
+                StandardError.write(String(decoding: summary, as: UTF8.self))
+            }
+        } catch {
+            StandardError.write("dropscan: cannot write the report: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+        return ExitCode(report.verdict).rawValue
+    }
+
+    /// Validates the request into a configuration; every error names the bad value.
+    public static func makeConfiguration(_ request: ScanRequest) throws -> ScanConfiguration {
+        var configuration = ScanConfiguration()
+        for text in request.targets { configuration.targets.append(try Target(parsing: text)) }
+        for path in request.targetFiles {
+            let text: String
+            do {
+                text = try readText(path)
+            } catch {
+                throw TargetError.unreadableFile(path: path, message: "\(error)")
+            }
+            configuration.targets += try Target.parseList(text, path: path)
+        }
+        var unique: [Target] = []
+        for target in configuration.targets where !unique.contains(target) { unique.append(target) }
+        configuration.targets = unique
+        configuration.logs = request.logs
+        configuration.sources = request.sources
+        for list in request.fileLists {
+            configuration.fileLists.append((name: list == "-" ? "(stdin)" : list, text: try readText(list)))
+        }
+        configuration.patternDirectories = request.patternDirectories
+        configuration.bundledPatterns = request.bundledPatterns
+        guard request.threads >= 1 else { throw UsageError("--threads must be at least 1, not \(request.threads)") }
+        configuration.threads = request.threads
+        configuration.showValues = request.showValues
+        configuration.gapSeconds = try parseDuration(request.gap)
+        configuration.logLinePrefix = request.logLinePrefix
+        guard let blockOn = Evidence(rawValue: request.blockOn), blockOn != .notAUse else {
+            throw UsageError("--block-on must be confirmed, implicit, probable or possible, not '\(request.blockOn)'")
+        }
+        configuration.policy = GatePolicy(blockOn: blockOn, acceptPartialLogging: request.acceptPartialLogging)
+        configuration.followSymlinks = request.followSymlinks
+        configuration.maxSourceFileSize = request.maxFileSize
+        configuration.progress = !request.quiet
+        return configuration
+    }
+
+    /// `90s`, `30m`, `1h`, `2d`, or a number of seconds.
+    public static func parseDuration(_ text: String) throws -> Int64 {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let last = trimmed.last, let unit = units[last], let value = Int64(trimmed.dropLast()), value > 0 {
+            return value * unit
+        }
+        if let value = Int64(trimmed), value > 0 { return value }
+        throw UsageError("--gap takes a duration such as 90m, 1h or 2d, not '\(text)'")
+    }
+
+    static func readText(_ path: String) throws -> String {
+        if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func write(_ data: Data, to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// `dropscan patterns check` and `dropscan patterns list`.
+public enum PatternCommands {
+    public static func check(directories: [String]) -> Int32 {
+        let library: PatternLibrary
+        do {
+            library = try load(directories)
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+        let result = library.check()
+        for problem in result.problems { StandardError.write(problem + "\n") }
+        print("\(result.rulesChecked) rules, \(result.samplesChecked) samples checked, \(result.problems.count) problem(s)")
+        return result.problems.isEmpty ? 0 : ExitCode.usage.rawValue
+    }
+
+    public static func list(directories: [String]) -> Int32 {
+        do {
+            for rule in try load(directories).rules {
+                print("\(rule.id)\t\(rule.subject.rawValue)\t\(rule.evidence.rawValue)\t\(rule.description)")
+            }
+            return 0
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+    }
+
+    static func load(_ directories: [String]) throws -> PatternLibrary {
+        try PatternLibrary.load(directories: directories.isEmpty ? [try locateBundledPatterns()] : directories)
+    }
+}
+
+/// `dropscan inputs`: the input list in `--files-from` format.
+public enum InputsCommand {
+    public static func run(logs: [String], sources: [String], followSymlinks: Bool) -> Int32 {
+        var options = WalkOptions()
+        options.followSymlinks = followSymlinks
+        let walker = InputWalker(options: options)
+        var set = InputSet()
+        walker.addLogs(logs, to: &set)
+        walker.addSources(sources, to: &set)
+        for file in set.files {
+            switch file.kind {
+            case .log: print("log\t\(file.path)")
+            case .source: print("source\t\(file.root ?? ".")\t\(file.relativePath)")
+            }
+        }
+        for error in set.errors { StandardError.write("dropscan: \(error)\n") }
+        return set.errors.isEmpty ? 0 : ExitCode.usage.rawValue
+    }
+}

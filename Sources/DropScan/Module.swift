@@ -1,2 +1,0 @@
-// Module DropScan: see README.md, "Architecture".
-enum DropScanModule {}

@@ -1,0 +1,164 @@
+import Dispatch
+import Foundation
+import Gate
+import Matching
+import Report
+import ScanIO
+import Synchronization
+
+/// The version reported in `tool.version`.
+public let dropscanVersion = "0.1.0"
+
+/// Runs a whole scan: walks the inputs, scans files on a pool of worker threads (largest first, so a
+/// big file does not start last), merges what the workers saw and builds the report.
+public struct ScanPipeline: Sendable {
+    public let configuration: ScanConfiguration
+
+    public init(configuration: ScanConfiguration) { self.configuration = configuration }
+
+    /// Scans and returns the report; throws only for configuration problems (exit code 2): unreadable
+    /// inputs are recorded in the report's coverage instead.
+    public func run() throws(ConfigurationError) -> UsageReport {
+        guard !configuration.targets.isEmpty else { throw .noTargets }
+        guard !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty else {
+            throw .noInputs
+        }
+        let library = try loadLibrary()
+        let matchers = try TargetMatchers(targets: configuration.targets, library: library)
+
+        var walkOptions = WalkOptions()
+        walkOptions.followSymlinks = configuration.followSymlinks
+        walkOptions.maxSourceFileSize = configuration.maxSourceFileSize
+        let walker = InputWalker(options: walkOptions)
+        var inputs = InputSet()
+        walker.addLogs(configuration.logs, to: &inputs)
+        walker.addSources(configuration.sources, to: &inputs)
+        for list in configuration.fileLists { walker.addList(list.text, listName: list.name, to: &inputs) }
+        let excluded = Set(configuration.excludedPaths.map(Self.canonical))
+        let files = inputs.files.filter { !excluded.contains(Self.canonical($0.path)) }
+            .sorted { $0.size > $1.size }
+
+        let total = ScanAccumulator(targetCount: matchers.targets.count)
+        let merged = Mutex(total)
+        let nextFile = Atomic<Int>(0)
+        let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
+        let threads = max(1, min(configuration.threads, max(files.count, 1)))
+        let chunkSize = configuration.chunkSize
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            var local = ScanAccumulator(targetCount: matchers.targets.count)
+            let scratch = MatchScratch()
+            let logScanner = LogFileScanner(matchers: matchers, scratch: scratch, chunkSize: chunkSize)
+            let sourceScanner = SourceFileScanner(matchers: matchers, scratch: scratch)
+            while true {
+                let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < files.count else { break }
+                let before = local.bytesRead
+                switch files[index].kind {
+                case .log: logScanner.scan(files[index], into: &local)
+                case .source: sourceScanner.scan(files[index], into: &local)
+                }
+                progress.fileDone(bytes: local.bytesRead - before)
+            }
+            merged.withLock { $0.merge(local) }
+        }
+        progress.finish()
+        var result = merged.withLock { $0 }
+        result.errors += inputs.errors
+        result.skipped += inputs.skipped
+        let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }
+        return ReportBuilder(configuration: configuration, matchers: matchers).build(result, scannedLogs: scannedLogs)
+    }
+
+    private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {
+        var bundled = configuration.bundledPatterns ?? ""
+        if bundled.isEmpty { bundled = try locateBundledPatterns() }
+        do {
+            return try PatternLibrary.load(directories: [bundled] + configuration.patternDirectories)
+        } catch {
+            throw .patterns(error.description)
+        }
+    }
+
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+/// Builds the report from what the workers saw.
+struct ReportBuilder {
+    let configuration: ScanConfiguration
+    let matchers: TargetMatchers
+
+    func build(_ result: ScanAccumulator, scannedLogs: Bool) -> UsageReport {
+        var coverage = Coverage()
+        coverage.logFiles = result.logFiles
+        coverage.sourceFiles = result.sourceFiles
+        coverage.bytesRead = result.bytesRead
+        coverage.bytesScanned = result.bytesScanned
+        coverage.errors = result.errors.map {
+            CoverageError(path: $0.path, offset: $0.offset, message: $0.message)
+        }.sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
+        coverage.skipped = result.skipped.map { SkippedInput(path: $0.path, reason: $0.reason) }.sorted { $0.path < $1.path }
+        coverage.formats = result.formats
+
+        let policy = configuration.policy
+        let coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
+        var targets: [TargetUsage] = []
+        var reasons: [String] = []
+        for (index, target) in matchers.targets.enumerated() {
+            let runtime = result.runtime[index]
+            var usage = RuntimeUsage()
+            usage.statements = runtime.statements
+            usage.failed = runtime.failed
+            usage.byApplication = runtime.byApplication
+            usage.byUser = runtime.byUser
+            usage.byDatabase = runtime.byDatabase
+            usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
+            usage.firstSeen = runtime.firstSeen.map(Timestamps.iso8601)
+            usage.lastSeen = runtime.lastSeen.map(Timestamps.iso8601)
+            usage.groups = runtime.groups.values.sorted { ($0.evidence, -$0.count, $0.statement) < ($1.evidence, -$1.count, $1.statement) }
+                .map { group in
+                    StatementGroup(
+                        id: "", statement: group.statement, evidence: group.evidence, count: group.count, failed: group.failed,
+                        applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
+                        lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
+                }
+            var code = CodeUsage()
+            let findings = result.findings[index].sorted {
+                ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < ($1.evidence, $1.path, $1.line, $1.column, $1.rule)
+            }
+            code.findings = findings
+            code.references = findings.filter { $0.evidence.isUse }.count
+            for finding in findings where finding.evidence == .possible { code.possibleByFile[finding.path, default: 0] += 1 }
+
+            let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +) + runtime.failed
+            let blockingCode = findings.filter { policy.blocks($0.evidence) }.count
+            let verdict = policy.verdict(blockingUses: blockingRuntime + blockingCode, coverageReasons: coverageReasons)
+            if verdict == .blocked {
+                var parts: [String] = []
+                if blockingRuntime > 0 { parts.append("\(blockingRuntime) logged statement(s)") }
+                if blockingCode > 0 { parts.append("\(blockingCode) code reference(s)") }
+                reasons.append("\(target.normalized) is still used: \(parts.joined(separator: " and ")).")
+            }
+            targets.append(TargetUsage(target: target, verdict: verdict, runtime: usage, code: code))
+        }
+        let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
+        reasons += coverageReasons
+        return UsageReport(
+            tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets, coverage: coverage)
+    }
+}
+
+/// UTC timestamps for reports.
+enum Timestamps {
+    /// `2024-05-02T10:15:42.123Z` from milliseconds since the epoch.
+    static func iso8601(_ milliseconds: Int64) -> String {
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let millis = Int(milliseconds % 1000)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+    }
+}

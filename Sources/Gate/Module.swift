@@ -1,2 +1,0 @@
-// Module Gate: see README.md, "Architecture".
-enum GateModule {}

@@ -1,0 +1,65 @@
+import Matching
+import Report
+
+/// Turns findings into verdicts. The gate fails closed: anything that could not be read, or logging
+/// that cannot show every statement, makes a clean result inconclusive, never a pass.
+public struct GatePolicy: Sendable, Equatable {
+    /// The weakest evidence tier that blocks (default `probable`: `possible` name-only matches are listed
+    /// for review but do not block).
+    public var blockOn: Evidence = .probable
+    /// Whether logs that show only slow or failed statements are enough for a pass.
+    public var acceptPartialLogging = false
+
+    public init(blockOn: Evidence = .probable, acceptPartialLogging: Bool = false) {
+        self.blockOn = blockOn
+        self.acceptPartialLogging = acceptPartialLogging
+    }
+
+    /// Whether a finding of this tier blocks.
+    public func blocks(_ evidence: Evidence) -> Bool { evidence.isUse && evidence <= blockOn }
+
+    /// The verdict for one target, from its blocking uses and the report's coverage.
+    public func verdict(blockingUses: Int, coverageReasons: [String]) -> Verdict {
+        if blockingUses > 0 { return .blocked }
+        return coverageReasons.isEmpty ? .pass : .inconclusive
+    }
+
+    /// Sentences that say why the coverage does not support "not used".
+    public func coverageReasons(_ coverage: Coverage, scannedLogs: Bool) -> [String] {
+        var reasons: [String] = []
+        if !coverage.errors.isEmpty {
+            let noun = coverage.errors.count == 1 ? "input" : "inputs"
+            reasons.append("\(coverage.errors.count) \(noun) could not be read fully, so uses in them may be missed.")
+        }
+        if scannedLogs, !acceptPartialLogging, let note = coverage.statementLoggingNote {
+            reasons.append(note)
+        }
+        if scannedLogs, coverage.logFiles == 0, coverage.errors.isEmpty {
+            reasons.append("No log file was found to scan.")
+        }
+        return reasons
+    }
+
+    /// The overall verdict: blocked wins (a use found is a fact), then inconclusive, then pass.
+    public func overall(_ targets: [Verdict], coverageReasons: [String]) -> Verdict {
+        if targets.contains(.blocked) { return .blocked }
+        if targets.contains(.inconclusive) || !coverageReasons.isEmpty { return .inconclusive }
+        return .pass
+    }
+}
+
+/// Process exit codes: 0 pass, 1 blocked, 2 usage or configuration error, 3 inconclusive.
+public enum ExitCode: Int32, Sendable {
+    case pass = 0
+    case blocked = 1
+    case usage = 2
+    case inconclusive = 3
+
+    public init(_ verdict: Verdict) {
+        switch verdict {
+        case .pass: self = .pass
+        case .blocked: self = .blocked
+        case .inconclusive: self = .inconclusive
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import CPCRE2
+
+/// A PCRE2 compile error: PCRE2's own message and the byte offset in the pattern where it stopped.
+public struct PatternCompileError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public let offset: Int
+
+    public var description: String { "\(message) at offset \(offset)" }
+}
+
+/// Why a match attempt gave up instead of answering; a rule that hits one of these is reported, not trusted.
+public enum MatchFailure: Error, Equatable, CustomStringConvertible {
+    /// The match or depth limit was reached: the rule backtracks pathologically on this input.
+    case limitExceeded(code: Int32)
+    /// Any other PCRE2 error.
+    case pcre2(code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .limitExceeded:
+            return "the pattern hit PCRE2's match limit (catastrophic backtracking); simplify the rule"
+        case .pcre2(let code, let message):
+            return "PCRE2 error \(code): \(message)"
+        }
+    }
+}
+
+/// A PCRE2 pattern compiled once (with JIT when available), matched over byte buffers.
+///
+/// `@unchecked Sendable` is safe: after `pcre2_compile_8` and `pcre2_jit_compile_8` the `pcre2_code` is
+/// read-only, and PCRE2 documents that one compiled pattern may be used by several threads at once as long
+/// as each thread uses its own match data (`MatchScratch`), which is how `firstMatch` is called.
+public final class CompiledPattern: @unchecked Sendable {
+    /// The source text, for messages.
+    public let source: String
+    /// Whether JIT compilation succeeded (it can fail on exotic patterns; matching still works, slower).
+    public let isJIT: Bool
+    private let code: OpaquePointer
+
+    /// Compiles `source` (calls `pcre2_compile_8`, then `pcre2_jit_compile_8` with `PCRE2_JIT_COMPLETE`).
+    /// Byte mode (no UTF): logs are not guaranteed to be valid UTF-8, and identifiers are ASCII-folded.
+    public init(_ source: String, caseless: Bool = false) throws(PatternCompileError) {
+        self.source = source
+        var errorCode: Int32 = 0
+        var errorOffset: Int = 0
+        let options: UInt32 = caseless ? UInt32(PCRE2_CASELESS) : 0
+        let compiled = source.utf8CString.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: buffer.count) { pointer in
+                pcre2_compile_8(pointer, buffer.count - 1, options, &errorCode, &errorOffset, nil)
+            }
+        }
+        guard let compiled else {
+            throw PatternCompileError(message: Self.message(for: errorCode), offset: errorOffset)
+        }
+        code = compiled
+        isJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+    }
+
+    deinit { pcre2_code_free_8(code) }
+
+    /// The first match at or after `start` in `subject`, as a byte range; `nil` when there is none.
+    public func firstMatch(in subject: UnsafeRawBufferPointer, from start: Int = 0, scratch: MatchScratch) throws(
+        MatchFailure
+    ) -> Range<Int>? {
+        let emptyByte: [UInt8] = [0]
+        let result: Int32 = emptyByte.withUnsafeBufferPointer { empty in
+            let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty.baseAddress!
+            return pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.context)
+        }
+        if result == PCRE2_ERROR_NOMATCH { return nil }
+        if result < 0 {
+            if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT
+                || result == PCRE2_ERROR_HEAPLIMIT
+            {
+                throw .limitExceeded(code: result)
+            }
+            throw .pcre2(code: result, message: Self.message(for: result))
+        }
+        let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
+        return Int(ovector[0])..<Int(ovector[1])
+    }
+
+    /// Whether the pattern matches anywhere in `text` (a convenience for samples and tests).
+    public func matches(_ text: String, scratch: MatchScratch) throws(MatchFailure) -> Bool {
+        let bytes = Array(text.utf8)
+        let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(MatchFailure) -> Bool in try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil }
+        }
+        return try result.get()
+    }
+
+    static func message(for code: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let length = pcre2_get_error_message_8(code, &buffer, buffer.count)
+        return length > 0 ? String(decoding: buffer[0..<Int(length)], as: UTF8.self) : "PCRE2 error \(code)"
+    }
+}
+
+/// Per-thread PCRE2 state: match data, a match context with limits, and a JIT stack.
+///
+/// One per worker thread; never shared. `@unchecked Sendable` only so that it can be handed to the thread
+/// that will own it.
+public final class MatchScratch: @unchecked Sendable {
+    fileprivate let matchData: OpaquePointer
+    fileprivate let context: OpaquePointer
+    private let jitStack: OpaquePointer?
+
+    /// Limits keep a pathological rule from hanging a scan: `matchLimit` bounds backtracking steps,
+    /// `depthLimit` the nesting (interpreter), the JIT stack is at most 1 MiB.
+    public init(matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
+        matchData = pcre2_match_data_create_8(4, nil)
+        context = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(context, matchLimit)
+        pcre2_set_depth_limit_8(context, depthLimit)
+        jitStack = pcre2_jit_stack_create_8(32 * 1024, 1024 * 1024, nil)
+        if let jitStack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(jitStack)) }
+    }
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        pcre2_match_context_free_8(context)
+        if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+    }
+}

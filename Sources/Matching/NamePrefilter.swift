@@ -1,0 +1,184 @@
+/// Finds, in one pass over a byte buffer, every word whose case-folded spelling is one of a set of names.
+///
+/// This is the literal prefilter in front of PCRE2: a single alternation of hundreds of names is slow in
+/// any regex engine, while hashing each identifier-like word and looking it up costs the same for one name
+/// or a thousand. A word is a maximal run of `[A-Za-z0-9_$]` or bytes ≥ 0x80; a word that holds `__`
+/// (Django lookups such as `legacy_status__in`) is also tried segment by segment. Names that are not
+/// plain words (quoted names with spaces or punctuation) are found by a substring search instead.
+public struct NamePrefilter: Sendable {
+    /// The names, case-folded, in the order given; a hit reports the index into this array.
+    public let names: [String]
+    private let tables: Tables
+
+    /// `names` are matched case-insensitively when `caseSensitive[i]` is false (default), exactly otherwise.
+    public init(names: [String], caseSensitive: [Bool]? = nil) {
+        self.names = names
+        tables = Tables(names: names, caseSensitive: caseSensitive ?? Array(repeating: false, count: names.count))
+    }
+
+    /// Whether there is nothing to look for.
+    public var isEmpty: Bool { names.isEmpty }
+
+    /// Calls `body(nameIndex, byteRange)` for every occurrence, in increasing order of position per kind
+    /// (word hits first in buffer order, then substring hits in buffer order).
+    public func scan(_ buffer: UnsafeRawBufferPointer, _ body: (Int, Range<Int>) -> Void) {
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
+        let count = buffer.count
+        let isWord = tables.isWord
+        let fold = tables.fold
+        let lengthMask = tables.lengthMask
+        var index = 0
+        while index < count {
+            while index < count && isWord[Int(base[index])] == 0 { index += 1 }
+            let start = index
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            var sawDoubleUnderscore = false
+            var previousUnderscore = false
+            while index < count {
+                let byte = base[index]
+                if isWord[Int(byte)] == 0 { break }
+                hash = (hash ^ UInt64(fold[Int(byte)])) &* 0x100_0000_01b3
+                let underscore = byte == 0x5F
+                if underscore && previousUnderscore { sawDoubleUnderscore = true }
+                previousUnderscore = underscore
+                index += 1
+            }
+            let length = index - start
+            if length == 0 { continue }
+            if length < 64 && (lengthMask >> UInt64(length)) & 1 == 1 {
+                tables.lookup(hash: hash, start: start, length: length, base: base, body)
+            } else if length >= 64 && tables.hasLongNames {
+                tables.lookup(hash: hash, start: start, length: length, base: base, body)
+            }
+            if sawDoubleUnderscore { tables.scanSegments(base: base, start: start, end: index, body) }
+        }
+        tables.scanSubstrings(base: base, count: count, body)
+    }
+
+    /// Whether any name occurs in `buffer`.
+    public func containsAny(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        scan(buffer) { _, _ in found = true }
+        return found
+    }
+}
+
+/// Lookup tables owned by a prefilter; immutable after init, hence safe to share between threads.
+private final class Tables: @unchecked Sendable {
+    let isWord: UnsafeMutablePointer<UInt8>
+    let fold: UnsafeMutablePointer<UInt8>
+    var lengthMask: UInt64 = 0
+    var hasLongNames = false
+    /// Open addressing: slot → (hash, name index + 1); 0 means empty.
+    private var slotHashes: [UInt64]
+    private var slotNames: [Int]
+    private let slotMask: Int
+    private let foldedNames: [[UInt8]]
+    private let caseSensitive: [Bool]
+    private var substringNames: [Int] = []
+
+    init(names: [String], caseSensitive: [Bool]) {
+        isWord = .allocate(capacity: 256)
+        fold = .allocate(capacity: 256)
+        for byte in 0..<256 {
+            let b = UInt8(byte)
+            let word =
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x24
+                || b >= 0x80
+            isWord[byte] = word ? 1 : 0
+            fold[byte] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+        }
+        self.caseSensitive = caseSensitive
+        foldedNames = names.enumerated().map { index, name in
+            caseSensitive[index] ? Array(name.utf8) : Array(name.lowercased().utf8)
+        }
+        var size = 16
+        while size < names.count * 4 { size <<= 1 }
+        slotHashes = Array(repeating: 0, count: size)
+        slotNames = Array(repeating: 0, count: size)
+        slotMask = size - 1
+        for (index, name) in foldedNames.enumerated() {
+            guard !name.isEmpty, name.allSatisfy({ isWord[Int($0)] == 1 }) else {
+                if !name.isEmpty { substringNames.append(index) }
+                continue
+            }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in name { hash = (hash ^ UInt64(fold[Int(byte)])) &* 0x100_0000_01b3 }
+            if name.count < 64 { lengthMask |= 1 << UInt64(name.count) } else { hasLongNames = true }
+            var slot = Int(truncatingIfNeeded: hash) & slotMask
+            while slotNames[slot] != 0 { slot = (slot + 1) & slotMask }
+            slotHashes[slot] = hash
+            slotNames[slot] = index + 1
+        }
+    }
+
+    deinit {
+        isWord.deallocate()
+        fold.deallocate()
+    }
+
+    @inline(__always)
+    func lookup(
+        hash: UInt64, start: Int, length: Int, base: UnsafePointer<UInt8>, _ body: (Int, Range<Int>) -> Void
+    ) {
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while slotNames[slot] != 0 {
+            if slotHashes[slot] == hash {
+                let nameIndex = slotNames[slot] - 1
+                if equals(nameIndex, base: base, start: start, length: length) { body(nameIndex, start..<(start + length)) }
+            }
+            slot = (slot + 1) & slotMask
+        }
+    }
+
+    private func equals(_ nameIndex: Int, base: UnsafePointer<UInt8>, start: Int, length: Int) -> Bool {
+        let name = foldedNames[nameIndex]
+        guard name.count == length else { return false }
+        if caseSensitive[nameIndex] {
+            for offset in 0..<length where base[start + offset] != name[offset] { return false }
+        } else {
+            for offset in 0..<length where fold[Int(base[start + offset])] != name[offset] { return false }
+        }
+        return true
+    }
+
+    /// Tries each `__`-separated segment of a word (`legacy_status__in` → `legacy_status`, `in`).
+    func scanSegments(base: UnsafePointer<UInt8>, start: Int, end: Int, _ body: (Int, Range<Int>) -> Void) {
+        var segmentStart = start
+        var index = start
+        while index <= end {
+            let atSeparator = index + 1 < end && base[index] == 0x5F && base[index + 1] == 0x5F
+            if atSeparator || index == end {
+                let length = index - segmentStart
+                if length > 0 && !(segmentStart == start && index == end) {
+                    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                    for offset in segmentStart..<index { hash = (hash ^ UInt64(fold[Int(base[offset])])) &* 0x100_0000_01b3 }
+                    lookup(hash: hash, start: segmentStart, length: length, base: base, body)
+                }
+                if index == end { break }
+                index += 2
+                segmentStart = index
+            } else {
+                index += 1
+            }
+        }
+    }
+
+    func scanSubstrings(base: UnsafePointer<UInt8>, count: Int, _ body: (Int, Range<Int>) -> Void) {
+        for nameIndex in substringNames {
+            let name = foldedNames[nameIndex]
+            guard let first = name.first, name.count <= count else { continue }
+            var index = 0
+            while index + name.count <= count {
+                if base[index] == first || (!caseSensitive[nameIndex] && fold[Int(base[index])] == first),
+                    equals(nameIndex, base: base, start: index, length: name.count)
+                {
+                    body(nameIndex, index..<(index + name.count))
+                    index += name.count
+                } else {
+                    index += 1
+                }
+            }
+        }
+    }
+}

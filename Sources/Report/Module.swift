@@ -1,2 +1,0 @@
-// Module Report: see README.md, "Architecture".
-enum ReportModule {}

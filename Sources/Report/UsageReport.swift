@@ -1,0 +1,288 @@
+import Matching
+
+/// The outcome of a scan, for the whole report and for each target.
+public enum Verdict: String, Codable, Sendable {
+    /// Nothing uses the target, and the evidence covers what it must.
+    case pass
+    /// Something still uses the target.
+    case blocked
+    /// Nothing was found, but the evidence does not cover enough to say "not used".
+    case inconclusive
+}
+
+/// The usage report: one model, serialized as the versioned JSON contract (`Reports/schema/`); every other
+/// format is rendered from it. Key names are a contract with the gate and other tools: keep them.
+public struct UsageReport: Codable, Sendable, Equatable {
+    public var schemaVersion = 1
+    public var tool: ToolInfo
+    public var verdict: Verdict
+    /// One sentence per reason the verdict is not `pass`.
+    public var reasons: [String]
+    public var targets: [TargetUsage]
+    public var coverage: Coverage
+
+    public init(tool: ToolInfo, verdict: Verdict, reasons: [String], targets: [TargetUsage], coverage: Coverage) {
+        self.tool = tool
+        self.verdict = verdict
+        self.reasons = reasons
+        self.targets = targets
+        self.coverage = coverage
+    }
+}
+
+public struct ToolInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String
+
+    public init(name: String = "dropscan", version: String) {
+        self.name = name
+        self.version = version
+    }
+}
+
+/// What was found for one target.
+public struct TargetUsage: Codable, Sendable, Equatable {
+    /// The target as normalized (`orders.legacy_status`, `public.orders.*`).
+    public var target: String
+    public var schema: String?
+    public var table: String
+    /// `null` for a whole table.
+    public var column: String?
+    public var verdict: Verdict
+    public var runtime: RuntimeUsage
+    public var code: CodeUsage
+
+    public init(target: Target, verdict: Verdict, runtime: RuntimeUsage, code: CodeUsage) {
+        self.target = target.normalized
+        schema = target.schema?.name
+        table = target.table.name
+        column = target.column?.name
+        self.verdict = verdict
+        self.runtime = runtime
+        self.code = code
+    }
+
+    enum CodingKeys: String, CodingKey { case target, schema, table, column, verdict, runtime, code }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(table, forKey: .table)
+        try container.encode(column, forKey: .column)  // explicit null for a whole table
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(runtime, forKey: .runtime)
+        try container.encode(code, forKey: .code)
+    }
+}
+
+/// Uses seen in server logs.
+public struct RuntimeUsage: Codable, Sendable, Equatable {
+    /// Executed statements that use the target (`confirmed` evidence, or every use tier before resolution).
+    public var statements: Int = 0
+    public var byApplication: [String: Int] = [:]
+    public var byUser: [String: Int] = [:]
+    public var byDatabase: [String: Int] = [:]
+    /// Every evidence tier, `not-a-use` included, so a reader sees what was discarded.
+    public var byEvidence: [String: Int] = [:]
+    /// Statements that failed because the target is gone (`column "x" does not exist`).
+    public var failed: Int = 0
+    /// UTC, ISO 8601.
+    public var firstSeen: String?
+    public var lastSeen: String?
+    /// Uses grouped by normalized statement, most frequent first.
+    public var groups: [StatementGroup] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, groups
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(statements, forKey: .statements)
+        try container.encode(byApplication, forKey: .byApplication)
+        try container.encode(byUser, forKey: .byUser)
+        try container.encode(byDatabase, forKey: .byDatabase)
+        try container.encode(byEvidence, forKey: .byEvidence)
+        try container.encode(failed, forKey: .failed)
+        try container.encode(firstSeen, forKey: .firstSeen)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(groups, forKey: .groups)
+    }
+}
+
+/// Uses of one target grouped by statement shape (literals and parameters replaced, whitespace folded).
+public struct StatementGroup: Codable, Sendable, Equatable {
+    /// A stable id of the normalized text.
+    public var id: String
+    /// The normalized statement (never holds literal values unless `--show-values`).
+    public var statement: String
+    public var evidence: Evidence
+    public var count: Int
+    public var failed: Int
+    public var applications: [String]
+    public var firstSeen: String?
+    public var lastSeen: String?
+    /// Where one occurrence is: file and line.
+    public var sample: LogLocation?
+
+    public init(
+        id: String, statement: String, evidence: Evidence, count: Int, failed: Int, applications: [String],
+        firstSeen: String?, lastSeen: String?, sample: LogLocation?
+    ) {
+        self.id = id
+        self.statement = statement
+        self.evidence = evidence
+        self.count = count
+        self.failed = failed
+        self.applications = applications
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.sample = sample
+    }
+}
+
+public struct LogLocation: Codable, Sendable, Equatable {
+    public var path: String
+    public var line: Int
+    public var offset: Int64
+
+    public init(path: String, line: Int, offset: Int64) {
+        self.path = path
+        self.line = line
+        self.offset = offset
+    }
+}
+
+/// Uses seen in source files.
+public struct CodeUsage: Codable, Sendable, Equatable {
+    /// Findings that count as uses (every tier but `not-a-use`, outside migrations and declarations).
+    public var references: Int = 0
+    /// Findings, strongest evidence first, then by path and line.
+    public var findings: [CodeFinding] = []
+    /// Declarations that are not uses: migrations (history), schema dumps.
+    public var declarations: [CodeFinding] = []
+    /// Signs that the contract step was prepared (`ignored_columns`, Django state-only removal).
+    public var deprecations: [CodeFinding] = []
+    /// `possible` findings grouped by file so that a common name does not bury the real references.
+    public var possibleByFile: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// One place in a source file that references a target.
+public struct CodeFinding: Codable, Sendable, Equatable {
+    /// Relative to the source root.
+    public var path: String
+    public var line: Int
+    public var column: Int
+    public var rule: String
+    public var evidence: Evidence
+    /// `app`, `test`, `migration`, `schema`, `generated`, `docs`.
+    public var classification: String
+    public var snippet: String
+    /// SHA-256 of rule, target, path and the normalized line text (no line number).
+    public var fingerprint: String
+    /// For notebooks: the cell index; `line` is then the line within the cell.
+    public var cell: Int?
+
+    public init(
+        path: String, line: Int, column: Int, rule: String, evidence: Evidence, classification: String,
+        snippet: String, fingerprint: String, cell: Int? = nil
+    ) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.rule = rule
+        self.evidence = evidence
+        self.classification = classification
+        self.snippet = snippet
+        self.fingerprint = fingerprint
+        self.cell = cell
+    }
+}
+
+/// What the scan read, and what it could not: the basis for trusting a "not used".
+public struct Coverage: Codable, Sendable, Equatable {
+    public var logFiles: Int = 0
+    public var sourceFiles: Int = 0
+    /// Bytes read from disk (compressed bytes for compressed files).
+    public var bytesRead: Int64 = 0
+    /// Bytes scanned after decompression.
+    public var bytesScanned: Int64 = 0
+    /// Files that could not be read fully; any makes a clean result inconclusive.
+    public var errors: [CoverageError] = []
+    /// Files left out on purpose (binary, ignored by size, links), with the reason.
+    public var skipped: [SkippedInput] = []
+    public var entries: EntryCounts?
+    public var window: TimeWindow?
+    public var gaps: [TimeWindow] = []
+    /// `all`, `mod`, `ddl`, `duration>=N ms`, `errors-only`, `none`, or `unknown` with no logs.
+    public var statementLogging: String?
+    /// One sentence when the logging mode cannot support "not used".
+    public var statementLoggingNote: String?
+    /// Log formats seen, with file counts.
+    public var formats: [String: Int] = [:]
+
+    public init() {}
+}
+
+public struct CoverageError: Codable, Sendable, Equatable {
+    public var path: String
+    public var offset: Int64
+    public var message: String
+
+    public init(path: String, offset: Int64, message: String) {
+        self.path = path
+        self.offset = offset
+        self.message = message
+    }
+}
+
+public struct SkippedInput: Codable, Sendable, Equatable {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+public struct EntryCounts: Codable, Sendable, Equatable {
+    public var parsed: Int
+    public var unparsed: Int
+    public var unparsedSamples: [UnparsedSample]
+
+    public init(parsed: Int, unparsed: Int, unparsedSamples: [UnparsedSample]) {
+        self.parsed = parsed
+        self.unparsed = unparsed
+        self.unparsedSamples = unparsedSamples
+    }
+}
+
+public struct UnparsedSample: Codable, Sendable, Equatable {
+    public var path: String
+    public var line: Int
+    public var offset: Int64
+    public var text: String
+
+    public init(path: String, line: Int, offset: Int64, text: String) {
+        self.path = path
+        self.line = line
+        self.offset = offset
+        self.text = text
+    }
+}
+
+public struct TimeWindow: Codable, Sendable, Equatable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}

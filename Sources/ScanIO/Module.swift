@@ -1,2 +1,0 @@
-// Module ScanIO: see README.md, "Architecture".
-enum ScanIOModule {}

@@ -1,0 +1,196 @@
+import CZlib
+import Foundation
+
+/// A file that could not be read fully: the path, where (a byte offset) and what happened.
+///
+/// For compressed files `offset` is the offset in the compressed file; `decompressedOffset` says how much
+/// usable output came before the problem.
+public struct ReadError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case open, read, truncated, corrupt, unsupported, vanished, tooLarge
+    }
+    public let path: String
+    public let offset: Int64
+    public let decompressedOffset: Int64?
+    public let kind: Kind
+    public let message: String
+
+    public init(path: String, offset: Int64, decompressedOffset: Int64? = nil, kind: Kind, message: String) {
+        self.path = path
+        self.offset = offset
+        self.decompressedOffset = decompressedOffset
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "\(path): at byte \(offset): \(message)" }
+
+    static func fromErrno(_ code: Int32, path: String, offset: Int64, opening: Bool) -> ReadError {
+        let text = String(cString: strerror(code))
+        if code == ENOENT {
+            return ReadError(path: path, offset: offset, kind: .vanished, message: "file vanished: \(text)")
+        }
+        let hint = code == EACCES ? " (check the file's permissions)" : ""
+        return ReadError(path: path, offset: offset, kind: opening ? .open : .read, message: "\(text)\(hint)")
+    }
+}
+
+/// A source of bytes read in chunks. `read` returns 0 at the end.
+public protocol ByteSource: AnyObject {
+    var path: String { get }
+    /// Bytes consumed from the underlying file so far (compressed bytes for a compressed file).
+    var fileOffset: Int64 { get }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int
+}
+
+/// A file read with POSIX `read(2)` in large chunks.
+public final class PlainFileSource: ByteSource {
+    public let path: String
+    public private(set) var fileOffset: Int64 = 0
+    private let descriptor: Int32
+
+    public init(path: String) throws(ReadError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError.fromErrno(errno, path: path, offset: 0, opening: true) }
+        descriptor = fd
+        #if os(Linux)
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        #endif
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int {
+        while true {
+            let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 {
+                fileOffset += Int64(count)
+                return count
+            }
+            if errno == EINTR { continue }
+            throw ReadError.fromErrno(errno, path: path, offset: fileOffset, opening: false)
+        }
+    }
+
+    /// The first bytes of the file without consuming them (for format and compression detection).
+    public func peek(_ count: Int) throws(ReadError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, 0) }
+        guard got >= 0 else { throw ReadError.fromErrno(errno, path: path, offset: 0, opening: false) }
+        return Array(bytes[0..<got])
+    }
+}
+
+/// gzip decompressed with zlib's streaming `inflate`, member after member (`cat a.gz b.gz` is valid gzip).
+///
+/// Owns a `z_stream` (initialised with `inflateInit2_`, window bits 15 + 32 for gzip headers) and a 256 KiB
+/// input buffer; output goes straight into the caller's buffer.
+public final class GzipSource: ByteSource {
+    public let path: String
+    public var fileOffset: Int64 { inner.fileOffset - Int64(stream.avail_in) }
+    public private(set) var decompressedOffset: Int64 = 0
+    private let inner: ByteSource
+    private var stream = z_stream()
+    private let input: UnsafeMutableRawBufferPointer
+    private var innerAtEnd = false
+    private var memberEnded = false
+    private var finished = false
+
+    public init(wrapping inner: ByteSource) throws(ReadError) {
+        self.inner = inner
+        path = inner.path
+        input = .allocate(byteCount: 256 * 1024, alignment: 16)
+        let status = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            input.deallocate()
+            throw ReadError(path: path, offset: 0, kind: .corrupt, message: "zlib could not start (status \(status))")
+        }
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int {
+        if finished { return 0 }
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(buffer.count)
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 && !innerAtEnd {
+                let count = try inner.read(into: input)
+                if count == 0 {
+                    innerAtEnd = true
+                } else {
+                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = uInt(count)
+                }
+            }
+            if stream.avail_in == 0 && innerAtEnd {
+                if memberEnded || (decompressedOffset == 0 && stream.total_in == 0 && produced(buffer) == 0) {
+                    finished = true
+                    break
+                }
+                throw ReadError(
+                    path: path, offset: fileOffset, decompressedOffset: decompressedOffset + Int64(produced(buffer)),
+                    kind: .truncated,
+                    message: "gzip data ends early (truncated file): \(decompressedOffset + Int64(produced(buffer))) bytes were recovered"
+                )
+            }
+            if memberEnded {
+                // Another gzip member follows (or trailing garbage, which inflate rejects below).
+                inflateReset(&stream)
+                memberEnded = false
+            }
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                memberEnded = true
+            default:
+                let detail = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                throw ReadError(
+                    path: path, offset: fileOffset, decompressedOffset: decompressedOffset + Int64(produced(buffer)),
+                    kind: .corrupt, message: "corrupt gzip data: \(detail)")
+            }
+        }
+        let count = produced(buffer)
+        decompressedOffset += Int64(count)
+        return count
+    }
+
+    private func produced(_ buffer: UnsafeMutableRawBufferPointer) -> Int { buffer.count - Int(stream.avail_out) }
+}
+
+/// The compression a file's first bytes announce (magic numbers, not names: names lie after rotation).
+public enum Compression: String, Sendable {
+    case none, gzip, bzip2, xz, zstd, zip, lz4
+
+    public static func detect(_ head: [UInt8]) -> Compression {
+        func starts(_ magic: [UInt8]) -> Bool { head.count >= magic.count && Array(head[0..<magic.count]) == magic }
+        if starts([0x1f, 0x8b]) { return .gzip }
+        if starts([0x42, 0x5a, 0x68]) { return .bzip2 }
+        if starts([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) { return .xz }
+        if starts([0x28, 0xb5, 0x2f, 0xfd]) { return .zstd }
+        if starts([0x50, 0x4b, 0x03, 0x04]) { return .zip }
+        if starts([0x04, 0x22, 0x4d, 0x18]) { return .lz4 }
+        return .none
+    }
+}
+
+/// Opens a file for streaming: plain or gzip by its magic bytes; other compressions are an error that
+/// says how to proceed.
+public func openByteSource(path: String) throws(ReadError) -> ByteSource {
+    let plain = try PlainFileSource(path: path)
+    let compression = Compression.detect(try plain.peek(8))
+    switch compression {
+    case .none: return plain
+    case .gzip: return try GzipSource(wrapping: plain)
+    default:
+        throw ReadError(
+            path: path, offset: 0, kind: .unsupported,
+            message: "\(compression.rawValue)-compressed files are not supported: decompress it first or recompress with gzip")
+    }
+}

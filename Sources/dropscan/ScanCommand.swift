@@ -1,0 +1,117 @@
+import ArgumentParser
+import DropScan
+import Foundation
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan logs and sources for uses of the targets and write a usage report.")
+
+    @Option(name: .customLong("target"), help: "table.column, schema.table.column, table, table.* or schema.table.* (repeatable)")
+    var targets: [String] = []
+
+    @Option(help: "A file of targets, one a line, # comments.")
+    var targetsFile: [String] = []
+
+    @Option(help: "PostgreSQL log files, directories or globs (repeatable).")
+    var logs: [String] = []
+
+    @Option(help: "Source trees to scan (repeatable).")
+    var source: [String] = []
+
+    @Option(help: "An explicit list of inputs ('-' for stdin): a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative'.")
+    var filesFrom: [String] = []
+
+    @Option(name: .customLong("patterns"), help: "A directory of extra .rules files (repeatable).")
+    var patternDirectories: [String] = []
+
+    @Option(help: "The bundled Patterns/ directory (found automatically).")
+    var patternsDir: String?
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Write the JSON report here ('-' for stdout).")
+    var json: String?
+
+    @Option(help: "Write a Markdown report here ('-' for stdout).")
+    var markdown: String?
+
+    @Option(help: "Write a SARIF report here ('-' for stdout).")
+    var sarif: String?
+
+    @Flag(help: "Copy literal values of logged statements into reports (redacted by default).")
+    var showValues = false
+
+    @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
+    var gap: String = "1h"
+
+    @Option(help: "The server's log_line_prefix, for stderr logs (inferred when absent).")
+    var logLinePrefix: String?
+
+    @Option(help: "The weakest evidence that blocks: confirmed, implicit, probable or possible.")
+    var blockOn: String = "probable"
+
+    @Flag(help: "Accept logs that show only slow or failed statements as enough for a pass.")
+    var acceptPartialLogging = false
+
+    @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
+    var followSymlinks = false
+
+    @Option(help: "Skip (and report) source files larger than this many bytes.")
+    var maxFilesize: Int64 = 10 << 20
+
+    @Flag(name: [.short, .long], help: "Print no summary on stderr.")
+    var quiet = false
+
+    func run() throws {
+        let request = ScanRequest(
+            targets: targets, targetFiles: targetsFile, logs: logs, sources: source, fileLists: filesFrom,
+            patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
+            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefix: logLinePrefix,
+            blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
+            maxFileSize: maxFilesize, quiet: quiet)
+        throw ExitRequest(code: ScanCommandRunner.run(request))
+    }
+}
+
+struct Patterns: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with the pattern library.", subcommands: [Check.self, List.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compile every rule for its sample target and run its samples; report each error with its place.")
+
+        @Argument(help: "Directories of .rules files (default: the bundled Patterns/).")
+        var directories: [String] = []
+
+        func run() throws { throw ExitRequest(code: PatternCommands.check(directories: directories)) }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the rules: id, applies-to, evidence, description.")
+
+        @Argument(help: "Directories of .rules files (default: the bundled Patterns/).")
+        var directories: [String] = []
+
+        func run() throws { throw ExitRequest(code: PatternCommands.list(directories: directories)) }
+    }
+}
+
+struct Inputs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the input list a scan would read, in --files-from format, so a scheduler can shard it.")
+
+    @Option(help: "PostgreSQL log files, directories or globs (repeatable).")
+    var logs: [String] = []
+
+    @Option(help: "Source trees (repeatable).")
+    var source: [String] = []
+
+    @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
+    var followSymlinks = false
+
+    func run() throws {
+        throw ExitRequest(code: InputsCommand.run(logs: logs, sources: source, followSymlinks: followSymlinks))
+    }
+}

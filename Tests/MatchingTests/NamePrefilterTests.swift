@@ -1,0 +1,69 @@
+import Testing
+
+@testable import Matching
+
+@Suite struct NamePrefilterTests {
+    func hits(_ names: [String], _ text: String, caseSensitive: [Bool]? = nil) -> [(String, String)] {
+        let filter = NamePrefilter(names: names, caseSensitive: caseSensitive)
+        let bytes = Array(text.utf8)
+        var found: [(String, String)] = []
+        bytes.withUnsafeBytes { buffer in
+            filter.scan(buffer) { index, range in
+                found.append((names[index], String(decoding: bytes[range], as: UTF8.self)))
+            }
+        }
+        return found
+    }
+
+    @Test func findsWholeWordsCaseInsensitively() {
+        let found = hits(["legacy_status"], "SELECT LEGACY_STATUS, legacy_status_v2, my_legacy_status, \"legacy_status\" FROM t")
+        #expect(found.map(\.1) == ["LEGACY_STATUS", "legacy_status"])
+    }
+
+    @Test func triesDoubleUnderscoreSegmentsForDjangoLookups() {
+        let found = hits(["legacy_status"], "Order.objects.filter(legacy_status__in=[1]).exclude(x__legacy_status=2)")
+        #expect(found.map(\.1) == ["legacy_status", "legacy_status"])
+    }
+
+    @Test func manyNamesCostOnePass() {
+        let names = (0..<500).map { "column_\($0)" }
+        let found = hits(names, "select column_7, column_499, column_500 from t")
+        #expect(found.map(\.0) == ["column_7", "column_499"])
+    }
+
+    @Test func caseSensitiveNamesMatchExactly() {
+        let found = hits(["LegacyCode"], "\"LegacyCode\" legacycode LEGACYCODE", caseSensitive: [true])
+        #expect(found.map(\.1) == ["LegacyCode"])
+    }
+
+    @Test func namesThatAreNotWordsAreFoundAsSubstrings() {
+        let found = hits(["legacy status"], "select \"legacy status\" from t", caseSensitive: [true])
+        #expect(found.map(\.1) == ["legacy status"])
+    }
+
+    @Test func emptyBufferAndNoNamesFindNothing() {
+        #expect(hits(["x"], "").isEmpty)
+        #expect(hits([], "x y z").isEmpty)
+    }
+}
+
+@Suite struct NameSpellingsTests {
+    @Test func spellingsForCode() {
+        let spellings = NameSpellings("legacy_status")
+        #expect(spellings.camel == "legacyStatus")
+        #expect(spellings.pascal == "LegacyStatus")
+        #expect(spellings.upper == "LEGACY_STATUS")
+        #expect(spellings.foldedForms == ["legacy_status", "legacystatus"])
+    }
+
+    @Test(arguments: [
+        ("orders", "order", "Order"), ("order_items", "order_item", "OrderItem"), ("categories", "category", "Category"),
+        ("addresses", "address", "Address"), ("people", "person", "Person"), ("status", "status", "Status"),
+        ("boxes", "box", "Box"),
+    ])
+    func modelNamesFromTables(table: String, snake: String, className: String) {
+        let names = NameSpellings.modelNames(forTable: table)
+        #expect(names.snakeSingular == snake)
+        #expect(names.className == className)
+    }
+}
