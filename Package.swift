@@ -35,12 +35,14 @@ let package = Package(
         .executableTarget(
             name: "dropscan",
             dependencies: ["DropScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "ScanIOTests", dependencies: ["ScanIO"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ScanIOTests", dependencies: ["ScanIO", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
         .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
-        .testTarget(name: "DropScanTests", dependencies: ["DropScan"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -59,7 +59,9 @@ struct GroupAccumulator: Sendable {
         applications.formUnion(other.applications)
         if let first = other.firstSeen { firstSeen = min(firstSeen ?? first, first) }
         if let last = other.lastSeen { lastSeen = max(lastSeen ?? last, last) }
-        if sample == nil || (other.sample.map { s in sample.map { (s.path, s.offset) < ($0.path, $0.offset) } ?? true } ?? false) {
+        if sample == nil
+            || (other.sample.map { s in sample.map { (s.path, s.offset) < ($0.path, $0.offset) } ?? true } ?? false)
+        {
             sample = other.sample ?? sample
         }
     }

@@ -154,7 +154,9 @@ public enum ScanCommandRunner {
             return
         }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         try data.write(to: URL(fileURLWithPath: path))
     }
 }
@@ -171,7 +173,9 @@ public enum PatternCommands {
         }
         let result = library.check()
         for problem in result.problems { StandardError.write(problem + "\n") }
-        print("\(result.rulesChecked) rules, \(result.samplesChecked) samples checked, \(result.problems.count) problem(s)")
+        print(
+            "\(result.rulesChecked) rules, \(result.samplesChecked) samples checked, \(result.problems.count) problem(s)"
+        )
         return result.problems.isEmpty ? 0 : ExitCode.usage.rawValue
     }
 

@@ -43,7 +43,8 @@ struct LogFileScanner {
         } catch let error as ReadError {
             accumulator.errors.append(error)
         } catch {
-            accumulator.errors.append(ReadError(path: file.path, offset: source.fileOffset, kind: .read, message: "\(error)"))
+            accumulator.errors.append(
+                ReadError(path: file.path, offset: source.fileOffset, kind: .read, message: "\(error)"))
         }
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned

@@ -98,7 +98,9 @@ struct ReportBuilder {
         coverage.errors = result.errors.map {
             CoverageError(path: $0.path, offset: $0.offset, message: $0.message)
         }.sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
-        coverage.skipped = result.skipped.map { SkippedInput(path: $0.path, reason: $0.reason) }.sorted { $0.path < $1.path }
+        coverage.skipped = result.skipped.map { SkippedInput(path: $0.path, reason: $0.reason) }.sorted {
+            $0.path < $1.path
+        }
         coverage.formats = result.formats
 
         let policy = configuration.policy
@@ -116,22 +118,30 @@ struct ReportBuilder {
             usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
             usage.firstSeen = runtime.firstSeen.map(Timestamps.iso8601)
             usage.lastSeen = runtime.lastSeen.map(Timestamps.iso8601)
-            usage.groups = runtime.groups.values.sorted { ($0.evidence, -$0.count, $0.statement) < ($1.evidence, -$1.count, $1.statement) }
-                .map { group in
-                    StatementGroup(
-                        id: "", statement: group.statement, evidence: group.evidence, count: group.count, failed: group.failed,
-                        applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
-                        lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
-                }
+            usage.groups = runtime.groups.values.sorted {
+                ($0.evidence, -$0.count, $0.statement) < ($1.evidence, -$1.count, $1.statement)
+            }
+            .map { group in
+                StatementGroup(
+                    id: "", statement: group.statement, evidence: group.evidence, count: group.count,
+                    failed: group.failed,
+                    applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
+                    lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
+            }
             var code = CodeUsage()
             let findings = result.findings[index].sorted {
-                ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < ($1.evidence, $1.path, $1.line, $1.column, $1.rule)
+                ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < (
+                    $1.evidence, $1.path, $1.line, $1.column, $1.rule
+                )
             }
             code.findings = findings
             code.references = findings.filter { $0.evidence.isUse }.count
-            for finding in findings where finding.evidence == .possible { code.possibleByFile[finding.path, default: 0] += 1 }
+            for finding in findings where finding.evidence == .possible {
+                code.possibleByFile[finding.path, default: 0] += 1
+            }
 
-            let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +) + runtime.failed
+            let blockingRuntime =
+                runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +) + runtime.failed
             let blockingCode = findings.filter { policy.blocks($0.evidence) }.count
             let verdict = policy.verdict(blockingUses: blockingRuntime + blockingCode, coverageReasons: coverageReasons)
             if verdict == .blocked {
@@ -145,7 +155,8 @@ struct ReportBuilder {
         let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
         reasons += coverageReasons
         return UsageReport(
-            tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets, coverage: coverage)
+            tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets,
+            coverage: coverage)
     }
 }
 

@@ -41,7 +41,9 @@ final class Progress: Sendable {
         let mebibytes = Double(bytesDone.load(ordering: .relaxed)) / 1_048_576
         let seconds = Date().timeIntervalSince(start)
         StandardError.write(
-            String(format: "\r\u{1B}[Kscanning: %d/%d files, %.1f MiB read, %.1f s", files, totalFiles, mebibytes, seconds))
+            String(
+                format: "\r\u{1B}[Kscanning: %d/%d files, %.1f MiB read, %.1f s", files, totalFiles, mebibytes, seconds)
+        )
     }
 }
 
@@ -51,7 +53,9 @@ public enum StandardError {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Foundation.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeMutableBytes {
+                Foundation.write(2, $0.baseAddress! + offset, $0.count - offset)
+            }
             if written <= 0 { return }
             offset += written
         }

@@ -49,7 +49,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
         case .noInputs:
             return "nothing to scan: give --logs, --source or --files-from"
         case .patternsNotFound(let searched):
-            return "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
+            return
+                "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
         case .patterns(let message):
             return message
         }
@@ -60,7 +61,9 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// `share/dropscan/Patterns`), above it (a build inside the repository), or in the current directory.
 public func locateBundledPatterns() throws(ConfigurationError) -> String {
     var candidates: [String] = []
-    if let fromEnvironment = ProcessInfo.processInfo.environment["DROPSCAN_PATTERNS"] { candidates.append(fromEnvironment) }
+    if let fromEnvironment = ProcessInfo.processInfo.environment["DROPSCAN_PATTERNS"] {
+        candidates.append(fromEnvironment)
+    }
     let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
         .deletingLastPathComponent()
     candidates.append(executable.appendingPathComponent("../share/dropscan/Patterns").standardizedFileURL.path)

@@ -19,7 +19,8 @@ struct SourceFileScanner {
         }
         accumulator.bytesRead += Int64(bytes.count)
         if bytes.prefix(8192).contains(0) {
-            accumulator.skipped.append(SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)"))
+            accumulator.skipped.append(
+                SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)"))
             return
         }
         accumulator.sourceFiles += 1
@@ -36,7 +37,8 @@ struct SourceFileScanner {
             var seen: Set<Int> = []
             for hit in hits {
                 if hit.position >= line.upperBound {
-                    let start = (LogFileScanner.lastIndex(of: 0x0A, in: buffer, before: hit.position).map { $0 + 1 }) ?? 0
+                    let start =
+                        (LogFileScanner.lastIndex(of: 0x0A, in: buffer, before: hit.position).map { $0 + 1 }) ?? 0
                     let end = LogFileScanner.firstIndex(of: 0x0A, in: buffer, from: hit.position) ?? buffer.count
                     lineNumber += Self.countNewlines(buffer, from: counted, to: start)
                     counted = start
@@ -47,7 +49,9 @@ struct SourceFileScanner {
                     let rules =
                         rulesByTarget[target]
                         ?? {
-                            let applicable = matchers.sourceRules[target].filter { $0.rule.applies(toSourcePath: file.relativePath) }
+                            let applicable = matchers.sourceRules[target].filter {
+                                $0.rule.applies(toSourcePath: file.relativePath)
+                            }
                             rulesByTarget[target] = applicable
                             return applicable
                         }()
@@ -59,7 +63,8 @@ struct SourceFileScanner {
                         let targetName = matchers.targets[target].normalized
                         accumulator.findings[target].append(
                             CodeFinding(
-                                path: file.relativePath, line: lineNumber, column: match.lowerBound + 1, rule: rule.rule.id,
+                                path: file.relativePath, line: lineNumber, column: match.lowerBound + 1,
+                                rule: rule.rule.id,
                                 evidence: rule.rule.evidence, classification: "app", snippet: snippet,
                                 fingerprint: Fingerprint.finding(
                                     rule: rule.rule.id, target: targetName, path: file.relativePath, lineText: text)))

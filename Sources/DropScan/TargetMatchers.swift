@@ -25,7 +25,9 @@ struct TargetMatchers: Sendable {
             logNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
             sourceNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
             if primary.isFoldable {
-                for form in NameSpellings(primary.name).foldedForms { sourceNames.add(form, caseSensitive: false, target: index) }
+                for form in NameSpellings(primary.name).foldedForms {
+                    sourceNames.add(form, caseSensitive: false, target: index)
+                }
             }
             if target.isWholeTable && target.table.isFoldable {
                 let model = NameSpellings.modelNames(forTable: target.table.name)

@@ -59,9 +59,9 @@ public final class CompiledPattern: @unchecked Sendable {
     deinit { pcre2_code_free_8(code) }
 
     /// The first match at or after `start` in `subject`, as a byte range; `nil` when there is none.
-    public func firstMatch(in subject: UnsafeRawBufferPointer, from start: Int = 0, scratch: MatchScratch) throws(
-        MatchFailure
-    ) -> Range<Int>? {
+    public func firstMatch(in subject: UnsafeRawBufferPointer, from start: Int = 0, scratch: MatchScratch)
+        throws(MatchFailure) -> Range<Int>?
+    {
         let emptyByte: [UInt8] = [0]
         let result: Int32 = emptyByte.withUnsafeBufferPointer { empty in
             let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty.baseAddress!
@@ -69,7 +69,8 @@ public final class CompiledPattern: @unchecked Sendable {
         }
         if result == PCRE2_ERROR_NOMATCH { return nil }
         if result < 0 {
-            if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT || result == PCRE2_ERROR_JIT_STACKLIMIT
+            if result == PCRE2_ERROR_MATCHLIMIT || result == PCRE2_ERROR_DEPTHLIMIT
+                || result == PCRE2_ERROR_JIT_STACKLIMIT
                 || result == PCRE2_ERROR_HEAPLIMIT
             {
                 throw .limitExceeded(code: result)
@@ -84,7 +85,9 @@ public final class CompiledPattern: @unchecked Sendable {
     public func matches(_ text: String, scratch: MatchScratch) throws(MatchFailure) -> Bool {
         let bytes = Array(text.utf8)
         let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(MatchFailure) -> Bool in try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil }
+            Result { () throws(MatchFailure) -> Bool in
+                try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil
+            }
         }
         return try result.get()
     }

@@ -83,7 +83,8 @@ private final class Tables: @unchecked Sendable {
         for byte in 0..<256 {
             let b = UInt8(byte)
             let word =
-                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x24
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+                || b == 0x24
                 || b >= 0x80
             isWord[byte] = word ? 1 : 0
             fold[byte] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
@@ -125,7 +126,9 @@ private final class Tables: @unchecked Sendable {
         while slotNames[slot] != 0 {
             if slotHashes[slot] == hash {
                 let nameIndex = slotNames[slot] - 1
-                if equals(nameIndex, base: base, start: start, length: length) { body(nameIndex, start..<(start + length)) }
+                if equals(nameIndex, base: base, start: start, length: length) {
+                    body(nameIndex, start..<(start + length))
+                }
             }
             slot = (slot + 1) & slotMask
         }
@@ -152,7 +155,9 @@ private final class Tables: @unchecked Sendable {
                 let length = index - segmentStart
                 if length > 0 && !(segmentStart == start && index == end) {
                     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                    for offset in segmentStart..<index { hash = (hash ^ UInt64(fold[Int(base[offset])])) &* 0x100_0000_01b3 }
+                    for offset in segmentStart..<index {
+                        hash = (hash ^ UInt64(fold[Int(base[offset])])) &* 0x100_0000_01b3
+                    }
                     lookup(hash: hash, start: segmentStart, length: length, base: base, body)
                 }
                 if index == end { break }

@@ -74,7 +74,8 @@ public struct PatternLibrary: Sendable {
                 names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".rules") }
                     .sorted()
             } catch {
-                throw PatternFileError(file: directory, line: 0, message: "cannot list pattern directory: \(error.localizedDescription)")
+                throw PatternFileError(
+                    file: directory, line: 0, message: "cannot list pattern directory: \(error.localizedDescription)")
             }
             for name in names {
                 let path = (directory as NSString).appendingPathComponent(name)
@@ -101,7 +102,8 @@ public struct PatternLibrary: Sendable {
         func finish() throws(PatternFileError) {
             guard let rule = current else { return }
             for required in ["description", "pattern", "evidence"] where !seenKeys.contains(required) {
-                throw PatternFileError(file: file, line: rule.line, message: "rule \(rule.id) has no '\(required):' line")
+                throw PatternFileError(
+                    file: file, line: rule.line, message: "rule \(rule.id) has no '\(required):' line")
             }
             if rules.contains(where: { $0.id == rule.id }) {
                 throw PatternFileError(file: file, line: rule.line, message: "rule id \(rule.id) is defined twice")
@@ -115,7 +117,8 @@ public struct PatternLibrary: Sendable {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy(\.isWhitespace) || line.first == "#" { continue }
             guard let colon = line.firstIndex(of: ":") else {
-                throw PatternFileError(file: file, line: lineNumber, message: "expected 'key: value', found \"\(line)\"")
+                throw PatternFileError(
+                    file: file, line: lineNumber, message: "expected 'key: value', found \"\(line)\"")
             }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
             var value = String(line[line.index(after: colon)...])
@@ -124,7 +127,9 @@ public struct PatternLibrary: Sendable {
                 try finish()
                 let id = value.trimmingCharacters(in: .whitespaces)
                 guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                    throw PatternFileError(file: file, line: lineNumber, message: "rule id '\(id)' must be letters, digits, '-', '_' or '.'")
+                    throw PatternFileError(
+                        file: file, line: lineNumber,
+                        message: "rule id '\(id)' must be letters, digits, '-', '_' or '.'")
                 }
                 current = PatternRule(
                     id: id, description: "", subject: .column, inputs: [.logs, .source], files: [], evidence: .possible,
@@ -149,14 +154,17 @@ public struct PatternLibrary: Sendable {
                 current!.files = trimmed.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
             case "applies-to":
                 guard let subject = RuleSubject(rawValue: trimmed) else {
-                    throw PatternFileError(file: file, line: lineNumber, message: "applies-to must be 'column' or 'table', not '\(trimmed)'")
+                    throw PatternFileError(
+                        file: file, line: lineNumber,
+                        message: "applies-to must be 'column' or 'table', not '\(trimmed)'")
                 }
                 current!.subject = subject
             case "inputs":
                 var inputs: Set<RuleInput> = []
                 for word in trimmed.split(whereSeparator: { $0 == " " || $0 == "," }) {
                     guard let input = RuleInput(rawValue: String(word)) else {
-                        throw PatternFileError(file: file, line: lineNumber, message: "inputs are 'logs' and 'source', not '\(word)'")
+                        throw PatternFileError(
+                            file: file, line: lineNumber, message: "inputs are 'logs' and 'source', not '\(word)'")
                     }
                     inputs.insert(input)
                 }
@@ -164,13 +172,15 @@ public struct PatternLibrary: Sendable {
             case "evidence":
                 guard let evidence = Evidence(rawValue: trimmed) else {
                     let known = Evidence.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw PatternFileError(file: file, line: lineNumber, message: "evidence must be one of \(known), not '\(trimmed)'")
+                    throw PatternFileError(
+                        file: file, line: lineNumber, message: "evidence must be one of \(known), not '\(trimmed)'")
                 }
                 current!.evidence = evidence
             default:
                 throw PatternFileError(
                     file: file, line: lineNumber,
-                    message: "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, pattern, requires, positive, negative, sample-target)"
+                    message:
+                        "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, pattern, requires, positive, negative, sample-target)"
                 )
             }
         }
@@ -178,4 +188,3 @@ public struct PatternLibrary: Sendable {
         return rules
     }
 }
-

@@ -163,7 +163,8 @@ extension PatternRule {
         } catch {
             throw RuleCompileError(
                 ruleID: id, file: file, line: line, field: field,
-                message: "unknown placeholder {\(error.name)} (known: \(Placeholders.known.map { "{\($0)}" }.joined(separator: " ")))",
+                message:
+                    "unknown placeholder {\(error.name)} (known: \(Placeholders.known.map { "{\($0)}" }.joined(separator: " ")))",
                 offset: error.offset)
         }
         guard let (expanded, segments) = expansion else { return nil }
@@ -236,7 +237,9 @@ extension CompiledRule {
     public func matches(_ text: String, scratch: MatchScratch) throws(MatchFailure) -> Bool {
         let bytes = Array(text.utf8)
         let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(MatchFailure) -> Bool in try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil }
+            Result { () throws(MatchFailure) -> Bool in
+                try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil
+            }
         }
         return try result.get()
     }

@@ -18,7 +18,8 @@ public struct Identifier: Hashable, Sendable, Codable, CustomStringConvertible {
         guard let first = name.utf8.first, !name.isEmpty else { return false }
         if first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") { return false }
         return name.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$") || byte >= 0x80
         }
     }
@@ -84,7 +85,8 @@ public enum TargetError: Error, Equatable, CustomStringConvertible {
         case .empty:
             return "empty target: name a column as table.column or schema.table.column, or a table as table.*"
         case .malformed(let text, let reason):
-            return "invalid target '\(text)': \(reason). Write table.column, schema.table.column, table, table.* or schema.table.*"
+            return
+                "invalid target '\(text)': \(reason). Write table.column, schema.table.column, table, table.* or schema.table.*"
         case .unreadableFile(let path, let message):
             return "cannot read targets file \(path): \(message)"
         case .inFile(let path, let line, let inner):
@@ -143,7 +145,8 @@ extension Target {
                 let word = String(decoding: name, as: UTF8.self)
                 guard Self.isPlainIdentifier(name) else {
                     throw .malformed(
-                        trimmed, reason: "'\(word)' is not a valid identifier (quote it as \"\(word)\" if it is a real name)")
+                        trimmed,
+                        reason: "'\(word)' is not a valid identifier (quote it as \"\(word)\" if it is a real name)")
                 }
                 parts.append(Identifier(name: word.lowercased(), quoted: false))
             }
@@ -214,6 +217,8 @@ extension Target {
                 || byte >= 0x80
         }
         guard isLetter(first) else { return false }
-        return bytes.allSatisfy { isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "$") }
+        return bytes.allSatisfy {
+            isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "$")
+        }
     }
 }

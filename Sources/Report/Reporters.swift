@@ -41,10 +41,12 @@ public struct MarkdownReporter: Reporter {
         out += "| Target | Verdict | Statements in logs | Failed | Code references | Last seen |\n"
         out += "|---|---|---:|---:|---:|---|\n"
         for target in report.targets {
-            out += "| `\(target.target)` | \(target.verdict.rawValue) | \(target.runtime.statements) | \(target.runtime.failed)"
+            out +=
+                "| `\(target.target)` | \(target.verdict.rawValue) | \(target.runtime.statements) | \(target.runtime.failed)"
             out += " | \(target.code.references) | \(target.runtime.lastSeen ?? "–") |\n"
         }
-        for target in report.targets where target.runtime.statements + target.code.references > 0 || !target.runtime.groups.isEmpty {
+        for target in report.targets
+        where target.runtime.statements + target.code.references > 0 || !target.runtime.groups.isEmpty {
             out += "\n### `\(target.target)`\n\n"
             if !target.runtime.byApplication.isEmpty {
                 let apps = target.runtime.byApplication.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value))" }
@@ -54,7 +56,8 @@ public struct MarkdownReporter: Reporter {
                 out += "| Statements | Evidence | Count | Applications | Last seen |\n|---|---|---:|---|---|\n"
                 for group in target.runtime.groups.prefix(20) {
                     let statement = group.statement.replacingOccurrences(of: "|", with: "\\|").prefix(160)
-                    out += "| `\(statement)` | \(group.evidence.rawValue) | \(group.count) | \(group.applications.joined(separator: ", ")) | \(group.lastSeen ?? "–") |\n"
+                    out +=
+                        "| `\(statement)` | \(group.evidence.rawValue) | \(group.count) | \(group.applications.joined(separator: ", ")) | \(group.lastSeen ?? "–") |\n"
                 }
                 out += "\n"
             }
@@ -63,24 +66,29 @@ public struct MarkdownReporter: Reporter {
                 out += "| Code | Evidence | Rule | Line |\n|---|---|---|---|\n"
                 for finding in strong.prefix(50) {
                     let snippet = finding.snippet.replacingOccurrences(of: "|", with: "\\|").prefix(120)
-                    out += "| `\(finding.path):\(finding.line)` | \(finding.evidence.rawValue) | \(finding.rule) | `\(snippet)` |\n"
+                    out +=
+                        "| `\(finding.path):\(finding.line)` | \(finding.evidence.rawValue) | \(finding.rule) | `\(snippet)` |\n"
                 }
                 out += "\n"
             }
             if !target.code.possibleByFile.isEmpty {
                 out += "Possible (name only) matches by file: "
-                out += target.code.possibleByFile.sorted { $0.key < $1.key }.map { "`\($0.key)` (\($0.value))" }.joined(separator: ", ")
+                out += target.code.possibleByFile.sorted { $0.key < $1.key }.map { "`\($0.key)` (\($0.value))" }.joined(
+                    separator: ", ")
                 out += "\n"
             }
         }
         let coverage = report.coverage
         out += "\n### Coverage\n\n"
-        out += "- Log files: \(coverage.logFiles), source files: \(coverage.sourceFiles), bytes read: \(coverage.bytesRead)\n"
+        out +=
+            "- Log files: \(coverage.logFiles), source files: \(coverage.sourceFiles), bytes read: \(coverage.bytesRead)\n"
         if let window = coverage.window { out += "- Time window: \(window.from) – \(window.to)\n" }
         if let mode = coverage.statementLogging { out += "- Statement logging: `\(mode)`\n" }
         if let note = coverage.statementLoggingNote { out += "- \(note)\n" }
         if !coverage.gaps.isEmpty { out += "- Gaps with no log entries: \(coverage.gaps.count)\n" }
-        if let entries = coverage.entries { out += "- Log entries parsed: \(entries.parsed), unparsed: \(entries.unparsed)\n" }
+        if let entries = coverage.entries {
+            out += "- Log entries parsed: \(entries.parsed), unparsed: \(entries.unparsed)\n"
+        }
         for error in coverage.errors { out += "- ❗ `\(error.path)` at byte \(error.offset): \(error.message)\n" }
         if !coverage.skipped.isEmpty { out += "- Skipped files: \(coverage.skipped.count)\n" }
         return Data(out.utf8)
@@ -160,11 +168,14 @@ public struct SummaryReporter: Reporter {
         }
         for reason in report.reasons { out += "  - \(reason)\n" }
         let coverage = report.coverage
-        out += "  read \(coverage.logFiles) log file(s), \(coverage.sourceFiles) source file(s), \(coverage.bytesRead) bytes"
+        out +=
+            "  read \(coverage.logFiles) log file(s), \(coverage.sourceFiles) source file(s), \(coverage.bytesRead) bytes"
         if !coverage.errors.isEmpty { out += ", \(coverage.errors.count) error(s)" }
         if !coverage.skipped.isEmpty { out += ", \(coverage.skipped.count) skipped" }
         out += "\n"
-        for error in coverage.errors.prefix(5) { out += "  ! \(error.path): at byte \(error.offset): \(error.message)\n" }
+        for error in coverage.errors.prefix(5) {
+            out += "  ! \(error.path): at byte \(error.offset): \(error.message)\n"
+        }
         return Data(out.utf8)
     }
 }

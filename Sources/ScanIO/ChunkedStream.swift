@@ -26,7 +26,8 @@ public final class ChunkedStream {
     /// `streamOffset` is the offset of `bytes` in the (decompressed) stream.
     public func run(
         _ source: ByteSource,
-        consume: (_ bytes: UnsafeRawBufferPointer, _ streamOffset: Int64, _ atEnd: Bool, _ mustConsume: Bool) throws -> Int
+        consume: (_ bytes: UnsafeRawBufferPointer, _ streamOffset: Int64, _ atEnd: Bool, _ mustConsume: Bool) throws ->
+            Int
     ) throws {
         var carried = 0
         var streamOffset: Int64 = 0
@@ -43,12 +44,22 @@ public final class ChunkedStream {
             }
             var filled = carried
             if filled < buffer.count {
-                let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                let count: Int
+                do {
+                    count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                } catch {
+                    // Whatever came before the problem is still scanned, then the problem is reported.
+                    if carried > 0 {
+                        _ = try consume(UnsafeRawBufferPointer(rebasing: buffer[0..<carried]), streamOffset, true, true)
+                    }
+                    throw error
+                }
                 if count == 0 { atEnd = true }
                 filled += count
             }
             let mustConsume = !atEnd && filled == buffer.count && buffer.count >= maxUnit + chunkSize
-            let used = try consume(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]), streamOffset, atEnd, mustConsume)
+            let used = try consume(
+                UnsafeRawBufferPointer(rebasing: buffer[0..<filled]), streamOffset, atEnd, mustConsume)
             precondition(used >= 0 && used <= filled, "consumer returned an impossible count")
             if used < filled {
                 buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + used, byteCount: filled - used)

@@ -34,7 +34,9 @@ public enum GlobMatcher {
                 glob = glob.dropFirst()
                 path = path.dropFirst()
             case UInt8(ascii: "["):
-                guard let close = glob.dropFirst(2).firstIndex(of: UInt8(ascii: "]")), let p = path.first else { return false }
+                guard let close = glob.dropFirst(2).firstIndex(of: UInt8(ascii: "]")), let p = path.first else {
+                    return false
+                }
                 var set = glob[(glob.startIndex + 1)..<close]
                 let negate = set.first == UInt8(ascii: "!") || set.first == UInt8(ascii: "^")
                 if negate { set = set.dropFirst() }

@@ -63,7 +63,8 @@ public struct InputWalker {
         for spec in specs {
             let paths = spec.contains(where: { "*?[".contains($0) }) ? expandGlob(spec) : [spec]
             if paths.isEmpty {
-                set.errors.append(ReadError(path: spec, offset: 0, kind: .open, message: "no file matches this pattern"))
+                set.errors.append(
+                    ReadError(path: spec, offset: 0, kind: .open, message: "no file matches this pattern"))
             }
             for path in paths {
                 guard let info = stat(path: path, follow: true) else {
@@ -124,15 +125,19 @@ public struct InputWalker {
                 set.errors.append(
                     ReadError(
                         path: listName, offset: Int64(lineNumber), kind: .open,
-                        message: "line \(lineNumber): expected a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative path'"))
+                        message:
+                            "line \(lineNumber): expected a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative path'"
+                    ))
                 continue
             }
             guard let info = stat(path: path, follow: true), !info.isDirectory else {
-                set.errors.append(ReadError.fromErrno(errno == 0 ? EISDIR : errno, path: path, offset: 0, opening: true))
+                set.errors.append(
+                    ReadError.fromErrno(errno == 0 ? EISDIR : errno, path: path, offset: 0, opening: true))
                 continue
             }
             if kind == .source && info.size > options.maxSourceFileSize {
-                set.skipped.append(SkippedFile(path: path, reason: "larger than the \(options.maxSourceFileSize)-byte limit"))
+                set.skipped.append(
+                    SkippedFile(path: path, reason: "larger than the \(options.maxSourceFileSize)-byte limit"))
                 continue
             }
             set.files.append(InputFile(kind: kind, path: path, root: root, relativePath: relative, size: info.size))
@@ -166,7 +171,8 @@ public struct InputWalker {
             if type == UInt8(DT_LNK) {
                 guard options.followSymlinks, let info = stat(path: path, follow: true) else {
                     if !options.followSymlinks {
-                        set.skipped.append(SkippedFile(path: path, reason: "symbolic link (use --follow to follow links)"))
+                        set.skipped.append(
+                            SkippedFile(path: path, reason: "symbolic link (use --follow to follow links)"))
                     }
                     continue
                 }
@@ -181,17 +187,23 @@ public struct InputWalker {
             }
             if isDirectory {
                 var childIgnore = ignore
-                if kind == .source && options.honourIgnoreFiles { childIgnore.push(directory: path, relative: relativePath) }
+                if kind == .source && options.honourIgnoreFiles {
+                    childIgnore.push(directory: path, relative: relativePath)
+                }
                 walk(root: root, directory: path, relative: relativePath, kind: kind, ignore: childIgnore, into: &set)
             } else if isRegular {
                 if size < 0 { size = stat(path: path, follow: false)?.size ?? 0 }
                 if kind == .source && size > options.maxSourceFileSize {
                     set.skipped.append(
-                        SkippedFile(path: path, reason: "larger than the \(options.maxSourceFileSize)-byte limit (--max-filesize)"))
+                        SkippedFile(
+                            path: path,
+                            reason: "larger than the \(options.maxSourceFileSize)-byte limit (--max-filesize)"))
                     continue
                 }
                 set.files.append(
-                    InputFile(kind: kind, path: path, root: kind == .source ? root : nil, relativePath: relativePath, size: size))
+                    InputFile(
+                        kind: kind, path: path, root: kind == .source ? root : nil, relativePath: relativePath,
+                        size: size))
             }
         }
     }
@@ -261,7 +273,8 @@ struct IgnoreStack {
                 line.removeFirst()
             }
             if line.isEmpty { continue }
-            rules.append(Rule(pattern: line, negated: negated, directoryOnly: directoryOnly, anchored: anchored, base: base))
+            rules.append(
+                Rule(pattern: line, negated: negated, directoryOnly: directoryOnly, anchored: anchored, base: base))
         }
         return rules
     }

@@ -96,6 +96,8 @@ public final class GzipSource: ByteSource {
     private var innerAtEnd = false
     private var memberEnded = false
     private var finished = false
+    /// An error met after some output was produced: that output is returned first, the error next call.
+    private var pendingError: ReadError?
 
     public init(wrapping inner: ByteSource) throws(ReadError) {
         self.inner = inner
@@ -114,7 +116,28 @@ public final class GzipSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int {
+        if let pendingError {
+            self.pendingError = nil
+            finished = true
+            throw pendingError
+        }
         if finished { return 0 }
+        do {
+            return try inflateInto(buffer)
+        } catch {
+            // Hand over what was recovered before the problem; report the problem on the next call.
+            let count = produced(buffer)
+            guard count > 0 else {
+                finished = true
+                throw error
+            }
+            decompressedOffset += Int64(count)
+            pendingError = error
+            return count
+        }
+    }
+
+    private func inflateInto(_ buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int {
         stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
         stream.avail_out = uInt(buffer.count)
         while stream.avail_out > 0 {
@@ -135,7 +158,8 @@ public final class GzipSource: ByteSource {
                 throw ReadError(
                     path: path, offset: fileOffset, decompressedOffset: decompressedOffset + Int64(produced(buffer)),
                     kind: .truncated,
-                    message: "gzip data ends early (truncated file): \(decompressedOffset + Int64(produced(buffer))) bytes were recovered"
+                    message:
+                        "gzip data ends early (truncated file): \(decompressedOffset + Int64(produced(buffer))) bytes were recovered"
                 )
             }
             if memberEnded {
@@ -191,6 +215,8 @@ public func openByteSource(path: String) throws(ReadError) -> ByteSource {
     default:
         throw ReadError(
             path: path, offset: 0, kind: .unsupported,
-            message: "\(compression.rawValue)-compressed files are not supported: decompress it first or recompress with gzip")
+            message:
+                "\(compression.rawValue)-compressed files are not supported: decompress it first or recompress with gzip"
+        )
     }
 }

@@ -6,7 +6,9 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scan logs and sources for uses of the targets and write a usage report.")
 
-    @Option(name: .customLong("target"), help: "table.column, schema.table.column, table, table.* or schema.table.* (repeatable)")
+    @Option(
+        name: .customLong("target"),
+        help: "table.column, schema.table.column, table, table.* or schema.table.* (repeatable)")
     var targets: [String] = []
 
     @Option(help: "A file of targets, one a line, # comments.")
@@ -18,7 +20,8 @@ struct Scan: ParsableCommand {
     @Option(help: "Source trees to scan (repeatable).")
     var source: [String] = []
 
-    @Option(help: "An explicit list of inputs ('-' for stdin): a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative'.")
+    @Option(
+        help: "An explicit list of inputs ('-' for stdin): a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative'.")
     var filesFrom: [String] = []
 
     @Option(name: .customLong("patterns"), help: "A directory of extra .rules files (repeatable).")
@@ -89,7 +92,8 @@ struct Patterns: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the rules: id, applies-to, evidence, description.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the rules: id, applies-to, evidence, description.")
 
         @Argument(help: "Directories of .rules files (default: the bundled Patterns/).")
         var directories: [String] = []

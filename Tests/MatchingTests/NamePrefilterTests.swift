@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test func findsWholeWordsCaseInsensitively() {
-        let found = hits(["legacy_status"], "SELECT LEGACY_STATUS, legacy_status_v2, my_legacy_status, \"legacy_status\" FROM t")
+        let found = hits(
+            ["legacy_status"], "SELECT LEGACY_STATUS, legacy_status_v2, my_legacy_status, \"legacy_status\" FROM t")
         #expect(found.map(\.1) == ["LEGACY_STATUS", "legacy_status"])
     }
 
@@ -57,7 +58,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("orders", "order", "Order"), ("order_items", "order_item", "OrderItem"), ("categories", "category", "Category"),
+        ("orders", "order", "Order"), ("order_items", "order_item", "OrderItem"),
+        ("categories", "category", "Category"),
         ("addresses", "address", "Address"), ("people", "person", "Person"), ("status", "status", "Status"),
         ("boxes", "box", "Box"),
     ])

@@ -79,8 +79,11 @@ let bundledPatterns = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         let directory = NSTemporaryDirectory() + "dropscan-rules-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data("rule: sql.bare-column\ndescription: tuned\nevidence: probable\npattern: {column}\npositive: legacy_status\n".utf8)
-            .write(to: URL(fileURLWithPath: directory + "/mine.rules"))
+        try Data(
+            "rule: sql.bare-column\ndescription: tuned\nevidence: probable\npattern: {column}\npositive: legacy_status\n"
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: directory + "/mine.rules"))
         let library = try PatternLibrary.load(directories: [bundledPatterns, directory])
         let rule = try #require(library.rules.first { $0.id == "sql.bare-column" })
         #expect(rule.description == "tuned")

@@ -37,7 +37,9 @@ import Testing
         #expect(target.column == nil)
     }
 
-    @Test(arguments: ["", "orders.", ".status", "a.b.c.d", "*", "orders.*.status", "\"open", "\"\".x", "9lives.x", "or-ders.x"])
+    @Test(arguments: [
+        "", "orders.", ".status", "a.b.c.d", "*", "orders.*.status", "\"open", "\"\".x", "9lives.x", "or-ders.x",
+    ])
     func malformedTargetsAreRejectedWithTheirText(input: String) {
         #expect(throws: TargetError.self) { try Target(parsing: input) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ScanIO
@@ -38,7 +39,8 @@ import Testing
         let dir = try TemporaryDirectory()
         try dir.write("outside/secret.sql", "x")
         try dir.write("repo/a.sql", "x")
-        try FileManager.default.createSymbolicLink(atPath: dir.path + "/repo/link", withDestinationPath: dir.path + "/outside")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path + "/repo/link", withDestinationPath: dir.path + "/outside")
         var set = InputSet()
         InputWalker().addSources([dir.path + "/repo"], to: &set)
         #expect(set.files.map(\.relativePath) == ["a.sql"])

@@ -1,10 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ScanIO
 
 @Suite struct ReaderTests {
-    static let sample = (1...2000).map { "2024-05-02 10:15:42.123 UTC [\($0)] LOG:  statement: SELECT \($0)\n" }.joined()
+    static let sample = (1...2000).map { "2024-05-02 10:15:42.123 UTC [\($0)] LOG:  statement: SELECT \($0)\n" }
+        .joined()
 
     func readAll(_ path: String, chunk: Int = 4096) throws -> Data {
         let source = try openByteSource(path: path)

@@ -1,0 +1,197 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import DropScan
+
+/// The demo example: a small app and gzip-compressed logs written by a real PostgreSQL 15 server
+/// (`Fixtures/postgres/run-workload.sh` with the `shop` workload).
+let demo = repositoryRoot + "/Tests/DropScanTests/Fixtures/demo"
+
+/// Runs the built `dropscan` with `arguments`.
+func dropscan(_ arguments: [String]) throws -> ProcessResult {
+    try runCapturing(dropscanExecutable(), arguments, environment: ["DROPSCAN_PATTERNS": repositoryRoot + "/Patterns"])
+}
+
+func decodeReport(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+}
+
+func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
+    let targets = try #require(report["targets"] as? [[String: Any]])
+    return try #require(targets.first { $0["target"] as? String == name })
+}
+
+@Suite struct ExitCodeTests {
+    @Test func aUseFoundExitsOneAndIsReported() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("app/q.sql", "SELECT legacy_status FROM orders WHERE id = 1;\n")
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--source", dir.path + "/app", "--json", "-",
+        ])
+        #expect(result.status == 1)
+        let report = try decodeReport(result.stdout)
+        #expect(report["verdict"] as? String == "blocked")
+        #expect(result.stderr.contains("orders.legacy_status: blocked"))
+    }
+
+    @Test func nothingFoundOnCleanInputsExitsZero() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("app/q.sql", "SELECT id FROM orders;\n")
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--source", dir.path + "/app", "--json", "-",
+        ])
+        #expect(result.status == 0)
+        #expect(try decodeReport(result.stdout)["verdict"] as? String == "pass")
+    }
+
+    @Test(arguments: [
+        ["scan", "--target", "orders.*.status", "--source", "."],
+        ["scan", "--source", "."],
+        ["scan", "--target", "orders.x"],
+        ["scan", "--target", "orders.x", "--source", ".", "--block-on", "sometimes"],
+        ["scan", "--target", "orders.x", "--source", ".", "--gap", "soon"],
+        ["scan", "--no-such-flag"],
+    ])
+    func usageErrorsExitTwoWithAMessage(arguments: [String]) throws {
+        let result = try dropscan(arguments)
+        #expect(result.status == 2)
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func malformedTargetMessageNamesIt() throws {
+        let result = try dropscan(["scan", "--target", "orders.*.status", "--source", "."])
+        #expect(result.stderr.contains("orders.*.status"))
+    }
+
+    @Test func targetsFileErrorsNameTheFileAndLine() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("targets.txt", "orders.ok\n\nbad target here\n")
+        let result = try dropscan(["scan", "--targets-file", file, "--source", dir.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("targets.txt:3:"))
+    }
+}
+
+@Suite struct TruncatedInputTests {
+    /// Two log files: one intact, one gzip cut in the middle; `orders.legacy_status` is used only in the
+    /// part of the cut file that comes before the cut, when `useBeforeCut` is true.
+    func scanWithTruncatedLog(useBeforeCut: Bool) throws -> (ProcessResult, [String: Any]) {
+        let dir = try TemporaryDirectory()
+        let line = "2024-05-02 10:15:42.123 UTC [1] app@shop LOG:  statement: SELECT id FROM orders WHERE id = 1;\n"
+        var text = useBeforeCut ? line.replacingOccurrences(of: "SELECT id", with: "SELECT legacy_status") : ""
+        text += String(repeating: line, count: 3000)
+        let full = try gzip(text)
+        try dir.write("logs/cut.log.gz", Data(full.prefix(full.count * 2 / 3)))
+        try dir.write("logs/intact.log.gz", try gzip(String(repeating: line, count: 10)))
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/logs", "--json", "-",
+        ])
+        return (result, try decodeReport(result.stdout))
+    }
+
+    @Test func truncatedGzipWithNothingFoundIsInconclusiveWithItsOffset() throws {
+        let (result, report) = try scanWithTruncatedLog(useBeforeCut: false)
+        #expect(result.status == 3)
+        #expect(report["verdict"] as? String == "inconclusive")
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        #expect(coverage["logFiles"] as? Int == 2)
+        let errors = try #require(coverage["errors"] as? [[String: Any]])
+        #expect(errors.count == 1)
+        #expect((errors[0]["path"] as? String)?.hasSuffix("cut.log.gz") == true)
+        #expect((errors[0]["offset"] as? Int ?? 0) > 0)
+        #expect((errors[0]["message"] as? String)?.contains("truncated") == true)
+    }
+
+    @Test func aUseBeforeTheCutIsStillBlockedAndTheErrorStillListed() throws {
+        let (result, report) = try scanWithTruncatedLog(useBeforeCut: true)
+        #expect(result.status == 1)
+        #expect(report["verdict"] as? String == "blocked")
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        #expect((coverage["errors"] as? [[String: Any]])?.count == 1)
+        let usage = try target(report, "orders.legacy_status")
+        #expect((usage["runtime"] as? [String: Any])?["statements"] as? Int == 1)
+    }
+}
+
+@Suite struct SourceSkippingTests {
+    @Test func binaryAndIgnoredFilesAreSkippedAndBinariesReported() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("repo/.gitignore", "dist/\n")
+        try dir.write("repo/dist/bundle.sql", "SELECT legacy_status FROM orders;\n")
+        try dir.write("repo/blob.bin", Data([0x00, 0x01] + Array("legacy_status".utf8)))
+        try dir.write("repo/ok.sql", "SELECT 1;\n")
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--source", dir.path + "/repo", "--json", "-",
+        ])
+        #expect(result.status == 0)
+        let report = try decodeReport(result.stdout)
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        let skipped = try #require(coverage["skipped"] as? [[String: Any]])
+        #expect(skipped.count == 1)
+        #expect((skipped[0]["path"] as? String)?.hasSuffix("blob.bin") == true)
+        #expect((skipped[0]["reason"] as? String)?.contains("binary") == true)
+        #expect(coverage["sourceFiles"] as? Int == 2)  // .gitignore and ok.sql
+    }
+}
+
+@Suite struct ReportSchemaTests {
+    /// Validates with python3's jsonschema (Debian python3-jsonschema, installed by `make test`).
+    func validate(_ json: String) throws -> ProcessResult {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("report.json", json)
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
+            for e in errors: print(list(e.absolute_path), e.message)
+            sys.exit(1 if errors else 0)
+            """
+        return try runCapturing(
+            "/usr/bin/python3", ["-c", script, repositoryRoot + "/Reports/schema/report.schema.json", path])
+    }
+
+    @Test func demoReportValidatesAgainstTheSchema() throws {
+        let result = try dropscan([
+            "scan", "--targets-file", demo + "/targets.txt", "--logs", demo + "/logs", "--source", demo + "/app",
+            "--json", "-",
+        ])
+        #expect(result.status == 1)
+        let validation = try validate(result.stdout)
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+    }
+
+    @Test func schemaRejectsAReportWithAMissingContractKey() throws {
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", demo + "/logs", "--json", "-",
+        ])
+        var report = try decodeReport(result.stdout)
+        report.removeValue(forKey: "coverage")
+        let broken = String(decoding: try JSONSerialization.data(withJSONObject: report), as: UTF8.self)
+        #expect(try validate(broken).status == 1)
+    }
+
+    @Test func exampleReportValidatesAgainstTheSchema() throws {
+        let example = try String(contentsOfFile: repositoryRoot + "/Reports/examples/report.json", encoding: .utf8)
+        let validation = try validate(example)
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+    }
+}
+
+@Suite struct PatternsCommandTests {
+    @Test func checkPassesOnTheBundledLibrary() throws {
+        let result = try dropscan(["patterns", "check", repositoryRoot + "/Patterns"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("0 problem(s)"))
+    }
+
+    @Test func checkReportsABrokenUserRuleWithItsPlace() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write(
+            "mine.rules", "rule: mine.bad\ndescription: d\nevidence: possible\npattern: ({column}\npositive: x\n")
+        let result = try dropscan(["patterns", "check", dir.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("mine.rules:1: rule mine.bad: pattern: PCRE2: missing closing parenthesis"))
+    }
+}
