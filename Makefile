@@ -7,7 +7,7 @@ SHELL := /bin/bash
 # jsonschema for the report schema), bench (the peers it compares against).
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema
-BENCH_PACKAGES := ripgrep ugrep pgbadger time
+BENCH_PACKAGES := ripgrep ugrep pgbadger time bc
 
 SWIFT        ?= swift
 RELEASE_BIN  := .build/release/dropscan
