@@ -191,6 +191,12 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether the line matches the whole prefix (not only the part before `%q`).
+    func matchesFully(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
+        var fields = Fields()
+        return matchElements(bytes, 0, elements.count, start, end, &fields) != nil
+    }
+
     private func matchElements(
         _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
         _ fields: inout Fields
