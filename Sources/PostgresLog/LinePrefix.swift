@@ -147,6 +147,17 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// How much a line must contain to match: literal bytes, and typed escapes (which count double).
+    var specificity: Int {
+        elements.reduce(0) { total, element in
+            switch element {
+            case .literal(let bytes): total + bytes.count
+            case .escape(let escape, _): total + (escape.isFreeText ? 1 : 2)
+            case .anythingWithPid: total
+            }
+        }
+    }
+
     /// Whether the prefix has `%p`.
     public var hasPid: Bool {
         elements.contains {

@@ -148,6 +148,9 @@ public enum LogFormatDetector {
     /// The common prefix matching most lines (at least 90%), or an inferred one.
     private static func bestPrefix(_ sample: UnsafeRawBufferPointer, _ lines: [Range<Int>]) -> LinePrefix? {
         guard !lines.isEmpty else { return nil }
+        // Among the prefixes that fit every line, take the most specific (most literal bytes and typed
+        // escapes), unless it fits only through `%q` (background lines say nothing about what follows it).
+        var bestFull: (LinePrefix, Int)?
         var best: (LinePrefix, Int)?
         for pattern in commonPrefixes {
             guard let prefix = try? LinePrefix(parsing: pattern) else { continue }
@@ -159,11 +162,13 @@ public enum LogFormatDetector {
                     full += 1
                 }
             }
-            // Take the first (most specific) prefix that fits every line, unless it fits only through
-            // `%q` (background lines say nothing about what follows `%q`).
-            if matched == lines.count && (prefix.backgroundStop == nil || full > 0) { return prefix }
+            if matched == lines.count && (prefix.backgroundStop == nil || full > 0) {
+                let score = prefix.specificity
+                if bestFull == nil || score > bestFull!.1 { bestFull = (prefix, score) }
+            }
             if matched * 10 >= lines.count * 9, best == nil || matched > best!.1 { best = (prefix, matched) }
         }
+        if let bestFull { return bestFull.0 }
         if let best { return best.0 }
         return inferPrefix(sample, lines)
     }
