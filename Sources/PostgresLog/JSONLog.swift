@@ -1,0 +1,111 @@
+/// Reads the top-level keys of one jsonlog object in `bytes[start..<end]`, filling the layout with the
+/// ranges of the string values (inside the quotes) and the eager fields.
+///
+/// - Returns: `true` when the text is a JSON object with a `timestamp` key, `nil`/`false` otherwise.
+func parseJSONObject(
+    _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ layout: inout EntryLayout, _ timestamp: inout Int64?,
+    _ pid: inout Int32?, _ severity: inout LogSeverity
+) -> Bool? {
+    var index = start
+    @inline(__always) func skipSpace() {
+        while index < end, bytes[index] == 32 || bytes[index] == 9 || bytes[index] == 13 { index += 1 }
+    }
+    skipSpace()
+    guard index < end, bytes[index] == UInt8(ascii: "{") else { return nil }
+    index += 1
+    var sawTimestamp = false
+    while true {
+        skipSpace()
+        guard index < end else { return nil }
+        if bytes[index] == UInt8(ascii: "}") { break }
+        guard bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let keyStart = index + 1
+        let keyEnd = find(UInt8(ascii: "\""), bytes, from: keyStart, end: end)
+        guard keyEnd < end else { return nil }
+        index = keyEnd + 1
+        skipSpace()
+        guard index < end, bytes[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        skipSpace()
+        guard index < end else { return nil }
+        var valueStart = index
+        var valueEnd: Int
+        if bytes[index] == UInt8(ascii: "\"") {
+            valueStart = index + 1
+            var k = valueStart
+            while true {
+                k = find(UInt8(ascii: "\""), bytes, from: k, end: end)
+                guard k < end else { return nil }
+                var backslashes = 0
+                var b = k - 1
+                while b >= valueStart, bytes[b] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    b -= 1
+                }
+                if backslashes % 2 == 0 { break }
+                k += 1
+            }
+            valueEnd = k
+            index = k + 1
+        } else {
+            var k = index
+            var depth = 0
+            while k < end {
+                let byte = bytes[k]
+                if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    if depth == 0 { break }
+                    depth -= 1
+                } else if byte == UInt8(ascii: ","), depth == 0 {
+                    break
+                }
+                k += 1
+            }
+            valueEnd = k
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 32 { valueEnd -= 1 }
+            index = k
+        }
+        let keyLength = keyEnd - keyStart
+        @inline(__always) func key(_ name: StaticString) -> Bool {
+            guard name.utf8CodeUnitCount == keyLength else { return false }
+            return name.withUTF8Buffer { name in
+                for i in 0..<keyLength where name[i] != bytes[keyStart + i] { return false }
+                return true
+            }
+        }
+        func put(_ field: EntryField) { layout.set(field, valueStart - start, valueEnd - start) }
+        switch keyLength {
+        case 3 where key("pid"):
+            var value: Int32 = 0
+            for k in valueStart..<valueEnd where bytes[k] &- 48 <= 9 { value = value &* 10 &+ Int32(bytes[k] - 48) }
+            pid = value
+        case 4 where key("user"): put(.user)
+        case 4 where key("hint"): put(.hint)
+        case 6 where key("dbname"): put(.database)
+        case 7 where key("message"): put(.message)
+        case 6 where key("detail"): put(.detail)
+        case 7 where key("context"): put(.context)
+        case 9 where key("statement"): put(.statement)
+        case 9 where key("timestamp"):
+            sawTimestamp = true
+            timestamp = LogTimestamp.parse(bytes, at: valueStart, end: valueEnd)?.milliseconds
+        case 10 where key("session_id"): put(.session)
+        case 10 where key("state_code"): put(.sqlState)
+        case 11 where key("remote_host"): put(.host)
+        case 14 where key("error_severity"): severity = PostgresLog.severity(of: bytes, valueStart, valueEnd)
+        case 14 where key("internal_query"): put(.internalQuery)
+        case 16 where key("application_name"): put(.application)
+        default: break
+        }
+        skipSpace()
+        guard index < end else { return nil }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            continue
+        }
+        if bytes[index] == UInt8(ascii: "}") { break }
+        return nil
+    }
+    return sawTimestamp
+}

@@ -1,0 +1,433 @@
+/// A parsed `log_line_prefix`, able to match the prefix of stderr (and syslog) lines on bytes.
+///
+/// Every escape PostgreSQL documents is understood: `%a %u %d %r %h %b %p %P %t %m %n %i %e %c %l %s %v %x
+/// %q %Q %%`, with padding (`%-10u`, `%5p`). `%q` ends the prefix for background processes. Values written
+/// as `[unknown]` mean absent. Unknown escapes are ignored, as PostgreSQL ignores them.
+public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
+    /// The `log_line_prefix` text this prefix was parsed from (for an inferred prefix, the guess).
+    public let pattern: String
+    let elements: [Element]
+    /// The index in `elements` of `%q`, if any.
+    let backgroundStop: Int?
+
+    /// The escapes of `log_line_prefix`.
+    enum Escape: UInt8, Sendable {
+        case application = 97  // a
+        case user = 117  // u
+        case database = 100  // d
+        case remoteHostPort = 114  // r
+        case remoteHost = 104  // h
+        case backendType = 98  // b
+        case pid = 112  // p
+        case leaderPid = 80  // P
+        case timestamp = 116  // t
+        case timestampMillis = 109  // m
+        case epoch = 110  // n
+        case commandTag = 105  // i
+        case sqlState = 101  // e
+        case sessionID = 99  // c
+        case lineNumber = 108  // l
+        case processStart = 115  // s
+        case virtualXID = 118  // v
+        case xid = 120  // x
+        case queryID = 81  // Q
+        case localAddress = 76  // L (PostgreSQL 18)
+
+        /// Escapes whose value is free text, delimited only by what follows.
+        var isFreeText: Bool {
+            switch self {
+            case .application, .user, .database, .remoteHostPort, .remoteHost, .backendType, .commandTag,
+                .localAddress:
+                true
+            default: false
+            }
+        }
+
+        var expectation: String {
+            switch self {
+            case .timestamp, .processStart: "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
+            case .timestampMillis: "a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ)"
+            case .epoch: "an epoch time for %n (1714644942.123)"
+            case .pid, .leaderPid, .lineNumber, .xid: "a number for %\(Character(UnicodeScalar(rawValue)))"
+            case .queryID: "a query id for %Q"
+            case .sqlState: "a SQLSTATE for %e"
+            case .sessionID: "a session id for %c (hex.hex)"
+            case .virtualXID: "a virtual transaction id for %v (n/n)"
+            default: "text for %\(Character(UnicodeScalar(rawValue)))"
+            }
+        }
+    }
+
+    enum Element: Sendable, Hashable {
+        case literal([UInt8])
+        case escape(Escape, padded: Bool)
+        /// Inferred prefixes only: anything up to the severity word, with the pid taken from the first
+        /// bracketed number.
+        case anythingWithPid
+    }
+
+    /// Parses a `log_line_prefix` value, for example `%m [%p] %q%u@%d ` or `%t:%r:%u@%d:[%p]:`.
+    ///
+    /// - Throws: ``LogFormatError/invalidPrefix(prefix:reason:)`` when two free-text escapes (such as `%u%d`)
+    ///   touch, so that no separator tells where one ends, or when a `%` ends the text.
+    public init(parsing pattern: String) throws(LogFormatError) {
+        self.pattern = pattern
+        var elements: [Element] = []
+        var literal: [UInt8] = []
+        var stop: Int?
+        let bytes = Array(pattern.utf8)
+        var index = 0
+        func flush() {
+            if !literal.isEmpty {
+                elements.append(.literal(literal))
+                literal = []
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "%") else {
+                literal.append(byte)
+                index += 1
+                continue
+            }
+            index += 1
+            var padded = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+                padded = true
+                index += 1
+            }
+            while index < bytes.count, bytes[index] &- 48 <= 9 {
+                padded = true
+                index += 1
+            }
+            guard index < bytes.count else {
+                throw .invalidPrefix(prefix: pattern, reason: "it ends with a lone '%'")
+            }
+            let letter = bytes[index]
+            index += 1
+            if letter == UInt8(ascii: "%") {
+                literal.append(letter)
+                continue
+            }
+            if letter == UInt8(ascii: "q") {
+                flush()
+                stop = elements.count
+                continue
+            }
+            guard let escape = Escape(rawValue: letter) else { continue }  // PostgreSQL ignores it too
+            flush()
+            if escape.isFreeText, case .escape(let previous, _)? = elements.last, previous.isFreeText,
+                stop != elements.count
+            {
+                throw .invalidPrefix(
+                    prefix: pattern,
+                    reason:
+                        "%\(Character(UnicodeScalar(previous.rawValue)))%\(Character(UnicodeScalar(letter))) has no separator between the two values")
+            }
+            elements.append(.escape(escape, padded: padded))
+        }
+        flush()
+        self.elements = elements
+        self.backgroundStop = stop
+    }
+
+    init(inferred pattern: String, elements: [Element]) {
+        self.pattern = pattern
+        self.elements = elements
+        self.backgroundStop = nil
+    }
+
+    public var description: String { pattern }
+
+    /// Whether the prefix has `%t`, `%m` or `%n`, so that entries carry their own time.
+    public var hasTimestamp: Bool {
+        elements.contains {
+            if case .escape(let e, _) = $0 { return e == .timestamp || e == .timestampMillis || e == .epoch }
+            return false
+        }
+    }
+
+    /// How much a line must contain to match: literal bytes, and typed escapes (which count double).
+    var specificity: Int {
+        elements.reduce(0) { total, element in
+            switch element {
+            case .literal(let bytes): total + bytes.count
+            case .escape(let escape, _): total + (escape.isFreeText ? 1 : 2)
+            case .anythingWithPid: total
+            }
+        }
+    }
+
+    /// Whether the prefix has `%p`.
+    public var hasPid: Bool {
+        elements.contains {
+            if case .escape(let e, _) = $0 { return e == .pid }
+            if case .anythingWithPid = $0 { return true }
+            return false
+        }
+    }
+
+    // MARK: Matching
+
+    /// Fields found in a prefix. Ranges are indexes into the matched buffer; `-1` means absent.
+    struct Fields {
+        var timestamp: Int64? = nil
+        var pid: Int32? = nil
+        var user = (-1, -1)
+        var database = (-1, -1)
+        var application = (-1, -1)
+        var host = (-1, -1)
+        var session = (-1, -1)
+        var sqlState = (-1, -1)
+    }
+
+    /// The result of matching a line: the fields, the label after the prefix, and where the text after
+    /// `LABEL:  ` begins.
+    struct Match {
+        var fields: Fields
+        var label: LineLabel
+        var severity: LogSeverity
+        var labelStart: Int
+        var textStart: Int
+    }
+
+    /// Matches the prefix and the label word at `start` of a line ending at `end` (newline excluded).
+    func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Match? {
+        var fields = Fields()
+        if let result = matchElements(bytes, 0, elements.count, start, end, &fields) { return result }
+        if let stop = backgroundStop {
+            fields = Fields()
+            return matchElements(bytes, 0, stop, start, end, &fields)
+        }
+        return nil
+    }
+
+    /// Whether the line matches the whole prefix (not only the part before `%q`).
+    func matchesFully(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
+        var fields = Fields()
+        return matchElements(bytes, 0, elements.count, start, end, &fields) != nil
+    }
+
+    private func matchElements(
+        _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
+        _ fields: inout Fields
+    ) -> Match? {
+        if elementIndex == count {
+            guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return nil }
+            return Match(fields: fields, label: label, severity: severity, labelStart: position, textStart: textStart)
+        }
+        switch elements[elementIndex] {
+        case .literal(let literal):
+            guard end - position >= literal.count else { return nil }
+            for (offset, byte) in literal.enumerated() where bytes[position + offset] != byte { return nil }
+            return matchElements(bytes, elementIndex + 1, count, position + literal.count, end, &fields)
+        case .anythingWithPid:
+            // Find the severity word; take the first bracketed number before it as the pid.
+            var index = position
+            while index < end {
+                let byte = bytes[index]
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"),
+                    index == position || bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == UInt8(ascii: ":")
+                        || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "]"),
+                    let (label, severity, textStart) = recogniseLabel(bytes, at: index, end: end)
+                {
+                    var pidIndex = position
+                    while pidIndex < index {
+                        if bytes[pidIndex] == UInt8(ascii: "["), pidIndex + 1 < index, bytes[pidIndex + 1] &- 48 <= 9 {
+                            var value: Int32 = 0
+                            var k = pidIndex + 1
+                            while k < index, bytes[k] &- 48 <= 9, value < 100_000_000 {
+                                value = value * 10 + Int32(bytes[k] - 48)
+                                k += 1
+                            }
+                            if k < index, bytes[k] == UInt8(ascii: "]") {
+                                fields.pid = value
+                                break
+                            }
+                        }
+                        pidIndex += 1
+                    }
+                    return Match(fields: fields, label: label, severity: severity, labelStart: index, textStart: textStart)
+                }
+                index += 1
+            }
+            return nil
+        case .escape(let escape, let padded):
+            var index = position
+            if escape.isFreeText {
+                return matchFreeText(bytes, escape, elementIndex, count, position, end, &fields)
+            }
+            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+            let valueStart = index
+            switch escape {
+            case .timestamp, .timestampMillis, .processStart:
+                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end) else { return nil }
+                if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return nil }
+                if escape != .processStart { fields.timestamp = millis }
+                index = after
+            case .epoch:
+                guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else { return nil }
+                fields.timestamp = millis
+                index = after
+            case .pid, .leaderPid, .lineNumber, .xid, .queryID:
+                if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
+                var value: Int64 = 0
+                let digitsStart = index
+                while index < end, bytes[index] &- 48 <= 9 {
+                    value = value &* 10 &+ Int64(bytes[index] - 48)
+                    index += 1
+                }
+                if index == digitsStart && escape != .leaderPid { return nil }
+                if escape == .pid { fields.pid = Int32(truncatingIfNeeded: value) }
+            case .sqlState:
+                guard end - index >= 5 else { return nil }
+                for k in index..<(index + 5) {
+                    let byte = bytes[k]
+                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else { return nil }
+                }
+                fields.sqlState = (index, index + 5)
+                index += 5
+            case .sessionID:
+                let hexStart = index
+                while index < end, isHex(bytes[index]) { index += 1 }
+                guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return nil }
+                index += 1
+                let second = index
+                while index < end, isHex(bytes[index]) { index += 1 }
+                guard index > second else { return nil }
+                fields.session = (valueStart, index)
+            case .virtualXID:
+                while index < end, bytes[index] &- 48 <= 9 { index += 1 }
+                if index < end, bytes[index] == UInt8(ascii: "/") {
+                    index += 1
+                    while index < end, bytes[index] &- 48 <= 9 { index += 1 }
+                } else if index != valueStart {
+                    return nil
+                }
+            default:
+                return nil
+            }
+            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+            return matchElements(bytes, elementIndex + 1, count, index, end, &fields)
+        }
+    }
+
+    /// Free text ends where the rest of the prefix matches: try each place where the next literal (or,
+    /// at the end of the prefix, a label word) starts, leftmost first.
+    private func matchFreeText(
+        _ bytes: UnsafeRawBufferPointer, _ escape: Escape, _ elementIndex: Int, _ count: Int, _ position: Int,
+        _ end: Int, _ fields: inout Fields
+    ) -> Match? {
+        var nextByte: UInt8? = nil
+        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
+        let limit = min(end, position + 4096)
+        var candidate = position
+        while candidate <= limit {
+            if let nextByte {
+                while candidate < limit, bytes[candidate] != nextByte { candidate += 1 }
+                if candidate >= limit { return nil }
+            } else if elementIndex + 1 == count {
+                // Label words are upper case; skip quickly to a plausible start.
+                while candidate < limit, !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z")) {
+                    candidate += 1
+                }
+                if candidate >= limit { return nil }
+            }
+            let saved = fields
+            setFreeText(escape, bytes, position, candidate, &fields)
+            if let result = matchElements(bytes, elementIndex + 1, count, candidate, end, &fields) { return result }
+            fields = saved
+            candidate += 1
+        }
+        return nil
+    }
+
+    private func setFreeText(
+        _ escape: Escape, _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ fields: inout Fields
+    ) {
+        var start = start
+        var end = end
+        while start < end, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        switch escape {
+        case .user: fields.user = (start, end)
+        case .database: fields.database = (start, end)
+        case .application: fields.application = (start, end)
+        case .remoteHost: fields.host = (start, end)
+        case .remoteHostPort:
+            // `host(port)`: keep the host.
+            var cut = end
+            if end > start, bytes[end - 1] == UInt8(ascii: ")") {
+                var k = end - 1
+                while k > start, bytes[k] != UInt8(ascii: "(") { k -= 1 }
+                if k > start { cut = k }
+            }
+            fields.host = (start, cut)
+        default: break
+        }
+    }
+
+    /// What the first element that failed expected, with its column, for error messages.
+    func explainMismatch(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> (expected: String, column: Int) {
+        var position = start
+        for (index, element) in elements.enumerated() {
+            var fields = Fields()
+            let rest = LinePrefix(inferred: pattern, elements: Array(elements[index...]))
+            if rest.matchElements(bytes, 0, rest.elements.count, position, end, &fields) != nil { break }
+            switch element {
+            case .literal(let literal):
+                if end - position < literal.count
+                    || !literal.enumerated().allSatisfy({ bytes[position + $0.offset] == $0.element })
+                {
+                    return ("\"\(String(decoding: literal, as: UTF8.self))\"", position - start + 1)
+                }
+                position += literal.count
+            case .escape(let escape, _):
+                if escape.isFreeText {
+                    // Skip to the next literal, if any.
+                    if index + 1 < elements.count, case .literal(let literal) = elements[index + 1] {
+                        while position < end, bytes[position] != literal[0] { position += 1 }
+                    }
+                    continue
+                }
+                let probe = LinePrefix(inferred: pattern, elements: [element])
+                if let after = probe.consumeTyped(bytes, position, end) {
+                    position = after
+                } else {
+                    return (escape.expectation, position - start + 1)
+                }
+            case .anythingWithPid:
+                return ("a severity word such as LOG: or ERROR:", position - start + 1)
+            }
+        }
+        return ("a severity word such as LOG: or ERROR: after the prefix", position - start + 1)
+    }
+
+    /// Consumes one typed escape (the only element) at `position`, returning the index after it.
+    private func consumeTyped(_ bytes: UnsafeRawBufferPointer, _ position: Int, _ end: Int) -> Int? {
+        guard case .escape(let escape, _) = elements[0] else { return nil }
+        switch escape {
+        case .timestamp, .timestampMillis, .processStart:
+            guard let (_, after) = LogTimestamp.parse(bytes, at: position, end: end) else { return nil }
+            if escape == .timestampMillis, bytes[position + 19] != UInt8(ascii: ".") { return nil }
+            return after
+        case .epoch: return LogTimestamp.parseEpoch(bytes, at: position, end: end)?.1
+        default:
+            var index = position
+            while index < end, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "]"),
+                bytes[index] != UInt8(ascii: ":")
+            {
+                index += 1
+            }
+            if escape == .pid || escape == .lineNumber || escape == .xid {
+                guard index > position, (position..<index).allSatisfy({ bytes[$0] &- 48 <= 9 }) else { return nil }
+            }
+            return index
+        }
+    }
+}
+
+@inline(__always)
+func isHex(_ byte: UInt8) -> Bool {
+    byte &- 48 <= 9 || (byte | 0x20) &- 97 <= 5
+}

@@ -1,0 +1,321 @@
+import Foundation
+
+/// What a set of logs covers: entries read, time window, gaps, and how statements were being logged.
+///
+/// Observe every entry of a file between ``beginFile(_:)`` calls; accumulators of different files or
+/// threads combine with ``merge(_:)`` in any order (per-file intervals are kept and gaps are computed
+/// when asked).
+public struct LogCoverage: Sendable {
+    /// An unparsed line kept as an example.
+    public struct UnparsedSample: Sendable, Hashable {
+        public var path: String
+        public var line: Int
+        public var offset: Int64
+        /// The line, cut at 200 bytes.
+        public var text: String
+    }
+
+    /// A time span with no entries longer than the threshold.
+    public struct Gap: Sendable, Hashable {
+        /// The last entry before the gap (milliseconds since the epoch, UTC).
+        public var from: Int64
+        /// The first entry after the gap.
+        public var to: Int64
+        /// The file whose entries end at `from`.
+        public var afterFile: String
+        /// The file whose entries resume at `to`; the same as `afterFile` for a gap inside a file.
+        public var beforeFile: String
+        /// Whether the gap lies inside one file (rather than between files).
+        public var isInsideFile: Bool { afterFile == beforeFile }
+        public var durationMilliseconds: Int64 { to - from }
+    }
+
+    /// The time covered by one file.
+    public struct FileSpan: Sendable, Hashable {
+        public var path: String
+        public var first: Int64?
+        public var last: Int64?
+        public var entries: Int
+        /// Gaps longer than the threshold between consecutive entries of this file.
+        public var internalGaps: [Gap]
+        var lastSeen: Int64?
+    }
+
+    /// A `parameter "log_…" changed to "…"` line.
+    public struct SettingChange: Sendable, Hashable {
+        public var timestamp: Int64?
+        public var name: String
+        public var value: String
+    }
+
+    /// The shortest span without entries reported as a gap (default one hour).
+    public var gapThresholdMilliseconds: Int64
+    /// Entries that fitted the format.
+    public private(set) var parsedEntries = 0
+    /// Lines that fitted no format.
+    public private(set) var unparsedEntries = 0
+    /// Entries cut at the framer's size limit.
+    public private(set) var truncatedEntries = 0
+    /// Parsed entries without a usable timestamp.
+    public private(set) var entriesWithoutTimestamp = 0
+    /// Up to five unparsed lines (the first ones of the first files, by path and line).
+    public private(set) var unparsedSamples: [UnparsedSample] = []
+    /// The files observed.
+    public private(set) var files: [FileSpan] = []
+    /// `statement:`/`execute` lines without a duration (written by `log_statement`).
+    public private(set) var logStatementLines = 0
+    /// `duration: X ms  statement|execute …` lines (written by `log_min_duration_statement`).
+    public private(set) var durationStatementLines = 0
+    /// The smallest duration of a line carrying statement text, in milliseconds.
+    public private(set) var minimumStatementDuration: Double?
+    /// Bare `duration: X ms` lines (`log_duration`, or the completion of a statement already logged).
+    public private(set) var durationOnlyLines = 0
+    /// Errors with their statement (`log_min_error_statement`).
+    public private(set) var failedStatements = 0
+    /// auto_explain plans.
+    public private(set) var autoExplainPlans = 0
+    /// pgaudit lines.
+    public private(set) var auditLines = 0
+    /// `parameter "log_…" changed to "…"` lines seen.
+    public private(set) var settingChanges: [SettingChange] = []
+    /// Which kinds of statements `log_statement` lines showed: 1 other (SELECT, BEGIN…), 2 mod, 4 ddl.
+    private var logStatementClasses: UInt8 = 0
+
+    /// Creates an empty accumulator.
+    public init(gapThresholdMilliseconds: Int64 = 3_600_000) {
+        self.gapThresholdMilliseconds = gapThresholdMilliseconds
+    }
+
+    /// Starts observing a file: the following entries belong to `path`.
+    public mutating func beginFile(_ path: String) {
+        files.append(FileSpan(path: path, first: nil, last: nil, entries: 0, internalGaps: [], lastSeen: nil))
+    }
+
+    /// Observes one entry (cheap: no `String` is made except for samples and setting changes).
+    public mutating func observe(_ entry: LogEntry) {
+        if files.isEmpty { beginFile("") }
+        let fileIndex = files.count - 1
+        if entry.truncated { truncatedEntries += 1 }
+        guard entry.isParsed else {
+            unparsedEntries += 1
+            if unparsedSamples.count < 5 {
+                let raw = entry.layout.raw(.message, entry.bytes) ?? entry.bytes
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
+                unparsedSamples.append(
+                    UnparsedSample(path: files[fileIndex].path, line: entry.line, offset: entry.offset, text: text))
+            }
+            return
+        }
+        parsedEntries += 1
+        files[fileIndex].entries += 1
+        if let time = entry.timestamp {
+            observeTime(time, fileIndex)
+        } else {
+            entriesWithoutTimestamp += 1
+        }
+        let line = classifyStatementLine(entry)
+        switch line.kind {
+        case .statement, .execute:
+            if let duration = line.duration {
+                durationStatementLines += 1
+                if minimumStatementDuration.map({ duration < $0 }) ?? true { minimumStatementDuration = duration }
+            } else {
+                logStatementLines += 1
+                if logStatementClasses & 1 == 0, let raw = entry.layout.raw(.message, entry.bytes) {
+                    let skip = entry.layout.encoding == .csv ? 1 : 0
+                    logStatementClasses |= statementClass(raw, from: line.textOffset + skip)
+                }
+            }
+        case .durationOnly: durationOnlyLines += 1
+        case .plan: autoExplainPlans += 1
+        case .audit: auditLines += 1
+        case .parse, .bind, .executeFetch:
+            if let duration = line.duration, minimumStatementDuration.map({ duration < $0 }) ?? true {
+                minimumStatementDuration = duration
+            }
+        case .none:
+            if entry.severity == .log, let raw = entry.layout.raw(.message, entry.bytes), startsWithParameter(raw, entry) {
+                recordSettingChange(entry)
+            }
+        }
+        if entry.severity.isError && entry.has(.statement) { failedStatements += 1 }
+    }
+
+    private mutating func observeTime(_ time: Int64, _ fileIndex: Int) {
+        var span = files[fileIndex]
+        if span.first.map({ time < $0 }) ?? true { span.first = time }
+        if span.last.map({ time > $0 }) ?? true { span.last = time }
+        if let lastSeen = span.lastSeen {
+            if time > lastSeen {
+                if time - lastSeen > gapThresholdMilliseconds {
+                    span.internalGaps.append(Gap(from: lastSeen, to: time, afterFile: span.path, beforeFile: span.path))
+                }
+                span.lastSeen = time
+            }
+        } else {
+            span.lastSeen = time
+        }
+        files[fileIndex] = span
+    }
+
+    private func startsWithParameter(_ raw: UnsafeRawBufferPointer, _ entry: LogEntry) -> Bool {
+        let marker: StaticString = "parameter \"log_"
+        let skip = entry.layout.encoding == .csv ? 1 : 0
+        guard raw.count >= marker.utf8CodeUnitCount + skip else { return false }
+        return marker.withUTF8Buffer { marker in
+            marker.indices.allSatisfy { raw[$0 + skip] == marker[$0] || raw[$0 + skip] == UInt8(ascii: "\\") }
+        }
+    }
+
+    private mutating func recordSettingChange(_ entry: LogEntry) {
+        // parameter "log_statement" changed to "all"
+        let parts = entry.message.split(separator: "\"", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[2] == " changed to " else { return }
+        settingChanges.append(SettingChange(timestamp: entry.timestamp, name: String(parts[1]), value: String(parts[3])))
+    }
+
+    /// Adds another accumulator (another file or thread). The result does not depend on the order.
+    public mutating func merge(_ other: LogCoverage) {
+        parsedEntries += other.parsedEntries
+        unparsedEntries += other.unparsedEntries
+        truncatedEntries += other.truncatedEntries
+        entriesWithoutTimestamp += other.entriesWithoutTimestamp
+        unparsedSamples = Array(
+            (unparsedSamples + other.unparsedSamples).sorted { ($0.path, $0.line) < ($1.path, $1.line) }.prefix(5))
+        files += other.files
+        logStatementLines += other.logStatementLines
+        durationStatementLines += other.durationStatementLines
+        if let theirs = other.minimumStatementDuration {
+            minimumStatementDuration = min(minimumStatementDuration ?? theirs, theirs)
+        }
+        durationOnlyLines += other.durationOnlyLines
+        failedStatements += other.failedStatements
+        autoExplainPlans += other.autoExplainPlans
+        auditLines += other.auditLines
+        settingChanges += other.settingChanges
+        settingChanges.sort { ($0.timestamp ?? .min, $0.name, $0.value) < ($1.timestamp ?? .min, $1.name, $1.value) }
+        logStatementClasses |= other.logStatementClasses
+    }
+
+    /// The first timestamp of all observed entries.
+    public var from: Int64? { files.compactMap(\.first).min() }
+    /// The last timestamp of all observed entries.
+    public var to: Int64? { files.compactMap(\.last).max() }
+
+    /// Spans longer than the threshold covered by no file, inside files and between files, in time order.
+    public var gaps: [Gap] {
+        struct Segment {
+            var start: Int64
+            var end: Int64
+            var path: String
+        }
+        var segments: [Segment] = []
+        for file in files {
+            guard let first = file.first, let last = file.last else { continue }
+            var start = first
+            for gap in file.internalGaps.sorted(by: { $0.from < $1.from }) {
+                segments.append(Segment(start: start, end: gap.from, path: file.path))
+                start = gap.to
+            }
+            segments.append(Segment(start: start, end: last, path: file.path))
+        }
+        segments.sort { ($0.start, $0.end, $0.path) < ($1.start, $1.end, $1.path) }
+        var result: [Gap] = []
+        guard var covered = segments.first else { return [] }
+        for segment in segments.dropFirst() {
+            if segment.start - covered.end > gapThresholdMilliseconds {
+                result.append(Gap(from: covered.end, to: segment.start, afterFile: covered.path, beforeFile: segment.path))
+                covered = segment
+            } else if segment.end > covered.end || (segment.end == covered.end && segment.path < covered.path) {
+                covered = segment
+            }
+        }
+        return result
+    }
+
+    /// The statement-logging mode the log shows: `all`, `mod`, `ddl`, `duration>=N ms` (N the largest
+    /// whole number of ms not above the smallest duration seen), a combination such as
+    /// `mod, duration>=250 ms`, `errors-only` or `none`.
+    public var statementLogging: String {
+        if logStatementClasses & 1 != 0 { return "all" }
+        var parts: [String] = []
+        if logStatementClasses & 2 != 0 {
+            parts.append("mod")
+        } else if logStatementClasses & 4 != 0 {
+            parts.append("ddl")
+        }
+        if durationStatementLines > 0, let minimum = minimumStatementDuration {
+            let threshold = Int(minimum.rounded(.down))
+            if threshold == 0 { return "duration>=0 ms" }
+            parts.append("duration>=\(threshold) ms")
+        }
+        if !parts.isEmpty { return parts.joined(separator: ", ") }
+        if logStatementLines > 0 { return "all" }  // only EXECUTE/PREPARE/WITH seen: assume all
+        if failedStatements > 0 { return "errors-only" }
+        return "none"
+    }
+
+    /// One sentence on why "not used" cannot be concluded from this log, or `nil` when every top-level
+    /// statement is logged (`all`, `duration>=0 ms`).
+    public var statementLoggingCaveat: String? {
+        let mode = statementLogging
+        if mode == "all" || mode == "duration>=0 ms" { return nil }
+        if mode == "none" {
+            return "The log holds no statement text, so it cannot show whether the target is used; "
+                + "set log_statement='all' or log_min_duration_statement=0 for the observation window."
+        }
+        if mode == "errors-only" {
+            return "Only failing statements are logged (log_min_error_statement), so successful uses are invisible "
+                + "and \"not used\" cannot be concluded."
+        }
+        var reasons: [String] = []
+        if mode.hasPrefix("mod") { reasons.append("log_statement=mod omits SELECTs") }
+        if mode.hasPrefix("ddl") { reasons.append("log_statement=ddl logs only DDL") }
+        if let range = mode.range(of: "duration>=") {
+            reasons.append("only statements slower than \(mode[range.upperBound...]) are logged")
+        }
+        return reasons.joined(separator: " and ") + ", so uses of the target may be missing and \"not used\" cannot be concluded."
+    }
+
+    /// Formats milliseconds since the epoch as UTC ISO-8601 (`2024-05-02T10:15:42.123Z`).
+    public static func format(_ milliseconds: Int64) -> String { LogTimestamp.iso8601(milliseconds: milliseconds) }
+}
+
+/// The `log_statement` class of the statement text at `from` in `raw`: 1 logged only by `all`, 2 `mod`,
+/// 4 `ddl`, 0 undecidable (EXECUTE, PREPARE, EXPLAIN, WITH).
+func statementClass(_ raw: UnsafeRawBufferPointer, from: Int) -> UInt8 {
+    var index = from
+    let end = raw.count
+    while index < end {
+        let byte = raw[index]
+        if byte == 32 || byte == 9 || byte == 10 || byte == 13 || byte == UInt8(ascii: "(") {
+            index += 1
+        } else if byte == UInt8(ascii: "-"), index + 1 < end, raw[index + 1] == UInt8(ascii: "-") {
+            index = find(10, raw, from: index, end: end)
+        } else if byte == UInt8(ascii: "/"), index + 1 < end, raw[index + 1] == UInt8(ascii: "*") {
+            index += 2
+            while index + 1 < end, !(raw[index] == UInt8(ascii: "*") && raw[index + 1] == UInt8(ascii: "/")) { index += 1 }
+            index += 2
+        } else if byte == UInt8(ascii: "\\"), index + 1 < end, raw[index + 1] == UInt8(ascii: "n") || raw[index + 1] == UInt8(ascii: "t") {
+            index += 2  // jsonlog escapes
+        } else {
+            break
+        }
+    }
+    var key: UInt64 = 0
+    var length = 0
+    while index < end, length < 9 {
+        let byte = raw[index] | 0x20
+        guard byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") else { break }
+        key = key << 8 | UInt64(byte)
+        index += 1
+        length += 1
+    }
+    switch key {
+    case word("insert"), word("update"), word("delete"), word("truncate"), word("copy"), word("merge"): return 2
+    case word("create"), word("alter"), word("drop"), word("grant"), word("revoke"), word("comment"), word("security"):
+        return 4
+    case word("execute"), word("prepare"), word("explain"), word("with"), 0: return 0
+    default: return 1
+    }
+}

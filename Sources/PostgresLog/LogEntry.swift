@@ -1,0 +1,251 @@
+/// One logical log entry: a server message with its DETAIL/HINT/QUERY/CONTEXT/STATEMENT parts (stderr,
+/// syslog), one csvlog record, or one jsonlog object; or one line that fits no format (``isParsed`` false).
+///
+/// A `LogEntry` is a borrowed view of the framer's input: it is only valid inside the closure passed to
+/// ``LogEntryFramer/frame(_:baseOffset:atEnd:_:)``. The eager fields (offset, line, timestamp, pid,
+/// severity) cost nothing more; the text fields are decoded into `String`s only when read. Call
+/// ``record()`` to keep an entry beyond the closure.
+public struct LogEntry {
+    /// Byte offset of the entry's first byte in the decompressed stream.
+    public let offset: Int64
+    /// 1-based number of the entry's first physical line.
+    public let line: Int
+    /// When the server wrote the entry, in milliseconds since the Unix epoch (UTC); `nil` when the
+    /// format gives no time (a prefix without `%t`/`%m`/`%n`) or the zone is unknown.
+    public let timestamp: Int64?
+    /// The server process id, when the format gives it.
+    public let pid: Int32?
+    /// The severity; ``LogSeverity/unknown`` for unparsed lines.
+    public let severity: LogSeverity
+    /// Whether the entry fitted the format. Unparsed entries hold one physical line as their message.
+    public let isParsed: Bool
+    /// Whether the entry was longer than the framer's limit (16 MiB) and was cut there.
+    public let truncated: Bool
+    /// The raw bytes of the entry as they appear in the log (for syslog, the reassembled message).
+    public let bytes: UnsafeRawBufferPointer
+    let layout: EntryLayout
+
+    init(
+        offset: Int64, line: Int, timestamp: Int64?, pid: Int32?, severity: LogSeverity, isParsed: Bool,
+        truncated: Bool, bytes: UnsafeRawBufferPointer, layout: EntryLayout
+    ) {
+        self.offset = offset
+        self.line = line
+        self.timestamp = timestamp
+        self.pid = pid
+        self.severity = severity
+        self.isParsed = isParsed
+        self.truncated = truncated
+        self.bytes = bytes
+        self.layout = layout
+    }
+
+    /// `application_name`, or `nil` when absent (empty or `[unknown]`).
+    public var application: String? { layout.string(.application, bytes) }
+    /// The session user, or `nil`.
+    public var user: String? { layout.string(.user, bytes) }
+    /// The database, or `nil`.
+    public var database: String? { layout.string(.database, bytes) }
+    /// The client host (`%h`, or the host of `%r`; `[local]` for Unix sockets), or `nil`.
+    public var clientHost: String? { layout.string(.host, bytes) }
+    /// The session id (`%c`, csv `session_id`, json `session_id`), e.g. `66336a1e.3039`, or `nil`.
+    public var sessionID: String? { layout.string(.session, bytes) }
+    /// The SQLSTATE when the format gives it (csvlog, jsonlog; stderr with `%e` or verbose errors).
+    public var sqlState: String? {
+        if let state = layout.string(.sqlState, bytes) { return state }
+        if layout.encoding == .json && isParsed { return "00000" }  // jsonlog omits 00000
+        return nil
+    }
+    /// The primary message (for stderr, the text after `LOG:  `; for an unparsed entry, the line).
+    public var message: String { layout.string(.message, bytes) ?? "" }
+    /// The `DETAIL:` text, or `nil`.
+    public var detail: String? { layout.string(.detail, bytes) }
+    /// The `HINT:` text, or `nil`.
+    public var hint: String? { layout.string(.hint, bytes) }
+    /// The internal query (`QUERY:`, csv `internal_query`, json `internal_query`), or `nil`.
+    public var internalQuery: String? { layout.string(.internalQuery, bytes) }
+    /// The `CONTEXT:` text, or `nil`.
+    public var context: String? { layout.string(.context, bytes) }
+    /// The client statement attached to the message (`STATEMENT:`, csv `query`, json `statement`), or `nil`.
+    public var statement: String? { layout.string(.statement, bytes) }
+
+    /// Whether the entry has a field, without decoding it.
+    func has(_ field: EntryField) -> Bool { layout.range(field) != nil }
+
+    /// Copies the entry into a value that owns its data.
+    public func record() -> LogRecord {
+        LogRecord(
+            offset: offset, line: line, timestamp: timestamp, pid: pid, severity: severity, isParsed: isParsed,
+            truncated: truncated, application: application, user: user, database: database,
+            clientHost: clientHost, sessionID: sessionID, sqlState: sqlState, message: message, detail: detail,
+            hint: hint, internalQuery: internalQuery, context: context, statement: statement)
+    }
+}
+
+/// An owned, `Sendable` copy of a ``LogEntry`` with all its fields decoded.
+public struct LogRecord: Sendable, Hashable {
+    public var offset: Int64
+    public var line: Int
+    public var timestamp: Int64?
+    public var pid: Int32?
+    public var severity: LogSeverity
+    public var isParsed: Bool
+    public var truncated: Bool
+    public var application: String?
+    public var user: String?
+    public var database: String?
+    public var clientHost: String?
+    public var sessionID: String?
+    public var sqlState: String?
+    public var message: String
+    public var detail: String?
+    public var hint: String?
+    public var internalQuery: String?
+    public var context: String?
+    public var statement: String?
+}
+
+/// The fields an entry may locate.
+enum EntryField: Int, CaseIterable {
+    case user, database, application, host, session, sqlState
+    case message, detail, hint, internalQuery, context, statement
+}
+
+/// How the text of an entry's fields is escaped in the raw bytes.
+enum FieldEncoding: UInt8 {
+    /// stderr/syslog: continuation lines are `\n\t`; prefix fields are plain.
+    case stderr
+    /// csvlog: a field starting with `"` is quoted, with `""` for `"`.
+    case csv
+    /// jsonlog: ranges cover the inside of a JSON string (or a bare number).
+    case json
+}
+
+/// Where each field lies in the entry's bytes, as offsets relative to the entry start.
+struct EntryLayout {
+    var encoding: FieldEncoding
+    var starts: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+    )
+    var ends: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) = (
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+    )
+
+    init(encoding: FieldEncoding) { self.encoding = encoding }
+
+    @inline(__always)
+    mutating func set(_ field: EntryField, _ start: Int, _ end: Int) {
+        withUnsafeMutableBytes(of: &starts) { $0.storeBytes(of: Int32(start), toByteOffset: field.rawValue * 4, as: Int32.self) }
+        withUnsafeMutableBytes(of: &ends) { $0.storeBytes(of: Int32(end), toByteOffset: field.rawValue * 4, as: Int32.self) }
+    }
+
+    @inline(__always)
+    func range(_ field: EntryField) -> Range<Int>? {
+        let start = withUnsafeBytes(of: starts) { $0.load(fromByteOffset: field.rawValue * 4, as: Int32.self) }
+        guard start >= 0 else { return nil }
+        let end = withUnsafeBytes(of: ends) { $0.load(fromByteOffset: field.rawValue * 4, as: Int32.self) }
+        return Int(start)..<Int(end)
+    }
+
+    /// The raw bytes of a field, still escaped.
+    func raw(_ field: EntryField, _ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let range = range(field) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+
+    /// Decodes a field; empty values and `[unknown]` are `nil` except for the message.
+    func string(_ field: EntryField, _ bytes: UnsafeRawBufferPointer) -> String? {
+        guard let raw = raw(field, bytes) else { return nil }
+        let decoded = decode(raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
+        if field != .message && (decoded.isEmpty || decoded == Array("[unknown]".utf8)) { return nil }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+}
+
+/// Unescapes a field's raw bytes.
+func decode(_ raw: UnsafeRawBufferPointer, encoding: FieldEncoding?) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(raw.count)
+    switch encoding {
+    case nil:
+        out.append(contentsOf: raw)
+    case .stderr:
+        var index = 0
+        while index < raw.count {
+            let byte = raw[index]
+            out.append(byte)
+            index += 1
+            if byte == 10, index < raw.count, raw[index] == 9 { index += 1 }
+        }
+        if out.last == 10 { out.removeLast() }
+    case .csv:
+        guard raw.count >= 2, raw[0] == UInt8(ascii: "\"") else {
+            out.append(contentsOf: raw)
+            return out
+        }
+        var index = 1
+        let end = raw[raw.count - 1] == UInt8(ascii: "\"") ? raw.count - 1 : raw.count
+        while index < end {
+            let byte = raw[index]
+            out.append(byte)
+            index += byte == UInt8(ascii: "\"") && index + 1 < end && raw[index + 1] == UInt8(ascii: "\"") ? 2 : 1
+        }
+    case .json:
+        decodeJSONString(raw, into: &out)
+    }
+    return out
+}
+
+/// Unescapes the inside of a JSON string: `\n \t \r \b \f \" \\ \/ \uXXXX` (with surrogate pairs).
+func decodeJSONString(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    var index = 0
+    func hex4(_ at: Int) -> UInt32? {
+        guard at + 4 <= raw.count else { return nil }
+        var value: UInt32 = 0
+        for k in at..<(at + 4) {
+            let byte = raw[k]
+            let digit: UInt8
+            if byte &- 48 <= 9 {
+                digit = byte - 48
+            } else if (byte | 0x20) &- 97 <= 5 {
+                digit = (byte | 0x20) - 87
+            } else {
+                return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+    while index < raw.count {
+        let byte = raw[index]
+        guard byte == UInt8(ascii: "\\"), index + 1 < raw.count else {
+            out.append(byte)
+            index += 1
+            continue
+        }
+        let escaped = raw[index + 1]
+        index += 2
+        switch escaped {
+        case UInt8(ascii: "n"): out.append(10)
+        case UInt8(ascii: "t"): out.append(9)
+        case UInt8(ascii: "r"): out.append(13)
+        case UInt8(ascii: "b"): out.append(8)
+        case UInt8(ascii: "f"): out.append(12)
+        case UInt8(ascii: "u"):
+            guard var scalar = hex4(index) else {
+                out.append(contentsOf: [UInt8(ascii: "\\"), escaped])
+                continue
+            }
+            index += 4
+            if scalar >= 0xD800 && scalar < 0xDC00, index + 6 <= raw.count, raw[index] == UInt8(ascii: "\\"),
+                raw[index + 1] == UInt8(ascii: "u"), let low = hex4(index + 2), low >= 0xDC00 && low < 0xE000
+            {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                index += 6
+            }
+            let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            out.append(contentsOf: Array(String(Character(character)).utf8))
+        default: out.append(escaped)
+        }
+    }
+}

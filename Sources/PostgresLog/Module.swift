@@ -1,2 +1,0 @@
-// Module PostgresLog: see README.md, "Architecture".
-enum PostgresLogModule {}

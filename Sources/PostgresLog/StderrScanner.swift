@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Index of the next `byte` in `bytes[from..<end]`, or `end`.
+@inline(__always)
+func find(_ byte: UInt8, _ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+    guard from < end, let base = bytes.baseAddress else { return end }
+    guard let hit = memchr(base + from, Int32(byte), end - from) else { return end }
+    return base.distance(to: UnsafeRawPointer(hit))
+}
+
+/// Number of newlines in `bytes[from..<end]`.
+func countNewlines(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+    var count = 0
+    var index = from
+    while true {
+        index = find(10, bytes, from: index, end: end)
+        if index >= end { return count }
+        count += 1
+        index += 1
+    }
+}
+
+/// One stderr-style entry found by ``scanStderrEntry``.
+struct ScannedEntry {
+    /// Index just after the entry (after its last newline, or the end of the data).
+    var end: Int
+    /// Number of newlines inside `start..<end`.
+    var newlines: Int
+    var timestamp: Int64?
+    var pid: Int32?
+    var severity: LogSeverity
+    var isParsed: Bool
+    var layout: EntryLayout
+}
+
+enum StderrScanResult {
+    case entry(ScannedEntry)
+    /// More bytes are needed to know where the entry ends; `scanned` bytes from the start are known to
+    /// belong to it.
+    case incomplete(scanned: Int)
+}
+
+/// Scans one stderr entry starting at `start` (a line start): the header line, its TAB continuation
+/// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
+func scanStderrEntry(
+    _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix
+) -> StderrScanResult {
+    var lineEnd = find(10, bytes, from: start, end: end)
+    if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
+    var layout = EntryLayout(encoding: .stderr)
+    guard let header = prefix.match(bytes, start: start, end: lineEnd) else {
+        layout.set(.message, 0, lineEnd - start)
+        return .entry(
+            ScannedEntry(
+                end: min(lineEnd + 1, end), newlines: lineEnd < end ? 1 : 0, timestamp: nil, pid: nil,
+                severity: .unknown, isParsed: false, layout: layout))
+    }
+    func setPrefixFields(_ fields: LinePrefix.Fields) {
+        func put(_ field: EntryField, _ range: (Int, Int)) {
+            if range.0 >= 0 { layout.set(field, range.0 - start, range.1 - start) }
+        }
+        put(.user, fields.user)
+        put(.database, fields.database)
+        put(.application, fields.application)
+        put(.host, fields.host)
+        put(.session, fields.session)
+        put(.sqlState, fields.sqlState)
+    }
+    setPrefixFields(header.fields)
+    var newlines = 0
+    var currentField: EntryField? = field(for: header.label)
+    var textStart = header.textStart
+    if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
+        bytes[textStart + 6] == UInt8(ascii: " "), (textStart..<(textStart + 5)).allSatisfy({ isSQLStateByte(bytes[$0]) })
+    {
+        // log_error_verbosity=verbose: `ERROR:  42703: message`.
+        layout.set(.sqlState, textStart - start, textStart + 5 - start)
+        textStart += 7
+    }
+    var fieldStart = textStart
+    func close() {
+        if let currentField { layout.set(currentField, fieldStart - start, lineEnd - start) }
+    }
+    while true {
+        // The line ..<lineEnd is complete (or the data ends there). Look at the next line.
+        let next = lineEnd + 1
+        if lineEnd < end { newlines += 1 }
+        if next >= end {
+            if !atEnd { return .incomplete(scanned: end - start) }
+            close()
+            break
+        }
+        let nextEnd = find(10, bytes, from: next, end: end)
+        if nextEnd == end && !atEnd { return .incomplete(scanned: end - start) }
+        if bytes[next] == 9 {
+            lineEnd = nextEnd
+            continue
+        }
+        if let match = prefix.match(bytes, start: next, end: nextEnd), match.label != .severity,
+            match.fields.pid == nil || header.fields.pid == nil || match.fields.pid == header.fields.pid
+        {
+            close()
+            currentField = field(for: match.label)
+            fieldStart = match.textStart
+            lineEnd = nextEnd
+            continue
+        }
+        close()
+        break
+    }
+    return .entry(
+        ScannedEntry(
+            end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
+            pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
+            layout: layout))
+}
+
+@inline(__always)
+func isSQLStateByte(_ byte: UInt8) -> Bool {
+    byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+}
+
+private func field(for label: LineLabel) -> EntryField? {
+    switch label {
+    case .severity: .message
+    case .detail: .detail
+    case .hint: .hint
+    case .query: .internalQuery
+    case .context: .context
+    case .statement: .statement
+    case .location, .backtrace: nil
+    }
+}
