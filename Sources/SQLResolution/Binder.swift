@@ -306,8 +306,7 @@ struct Binder {
             for using in body["usingClause"]?.array ?? [] {
                 guard let name = using.stringNode else { continue }
                 for side in [left, right] {
-                    bindUnqualified(
-                        name, candidates: candidates(for: name, in: [side]), location: location, how: "USING (\(name))")
+                    bindUnqualified(name, levels: [side], location: location, how: "USING (\(name))")
                 }
             }
             if body["isNatural"]?.bool ?? false {
@@ -412,7 +411,7 @@ struct Binder {
         let relevant = columnTargets[column] != nil
         guard relevant else { return }
         if names.count == 1 {
-            bindUnqualified(column, candidates: candidates(for: column, scope: scope), location: location, how: nil)
+            bindUnqualified(column, levels: levels(scope), location: location, how: nil)
             return
         }
         let written = names.joined(separator: ".")
@@ -435,8 +434,7 @@ struct Binder {
                 record([index], .notAUse, location, "\(written) is a column of derived table \(relation.displayName)")
             }
         case .join(let members):
-            bindUnqualified(
-                column, candidates: candidates(for: column, in: [members]), location: location, how: written)
+            bindUnqualified(column, levels: [members], location: location, how: written)
         }
     }
 
@@ -471,61 +469,73 @@ struct Binder {
         }
     }
 
-    /// Candidate relations for an unqualified column: the innermost level that surely has it, plus every
-    /// level out to there that may have it (a table's columns are unknown without a catalog).
-    func candidates(for column: String, scope: Scope) -> [Relation] {
+    /// The relations of `scope` and its enclosing levels, innermost first.
+    func levels(_ scope: Scope) -> [[Relation]] {
         var levels: [[Relation]] = []
         var level: Scope? = scope
         while let current = level {
             levels.append(current.relations)
             level = current.parent
         }
-        return candidates(for: column, in: levels)
+        return levels
     }
 
-    func candidates(for column: String, in levels: [[Relation]]) -> [Relation] {
-        var found: [Relation] = []
-        for relations in levels {
-            var sure = false
-            for relation in relations where !relation.isJoinAlias {
-                switch relation.kind {
-                case .table: found.append(relation)
-                case .derived(let columns):
-                    if let columns {
-                        if columns.contains(column) {
-                            found.append(relation)
-                            sure = true
-                        }
-                    } else {
-                        found.append(relation)
-                    }
-                case .join: break
-                }
-            }
-            if sure { break }
-        }
-        return found
-    }
-
-    mutating func bindUnqualified(_ column: String, candidates: [Relation], location: Int, how: String?) {
+    /// Binds an unqualified column name as PostgreSQL does: the innermost level that has the column wins. A
+    /// target table surely has the target column; other tables may or may not have it (there is no catalog), so
+    /// they make the binding `probable` when they sit at the same level or further in; a derived table whose
+    /// output columns are known has it or not.
+    mutating func bindUnqualified(_ column: String, levels: [[Relation]], location: Int, how: String?) {
         guard let indices = columnTargets[column] else { return }
         let written = how ?? column
         for index in indices {
-            let hits = candidates.filter { relation in
+            let target = targets[index]
+            func isTarget(_ relation: Relation) -> Bool {
                 if case .table(let schema, let name) = relation.kind {
-                    return tableMatches(targets[index], schema: schema, name: name)
+                    return tableMatches(target, schema: schema, name: name)
                 }
                 return false
             }
-            if candidates.isEmpty { continue }
-            if hits.isEmpty {
-                let names = candidates.map(\.displayName).joined(separator: ", ")
-                record([index], .notAUse, location, "\(written) binds to \(names), not \(targets[index].table.name)")
-            } else if candidates.count == 1 {
-                record([index], .confirmed, location, "\(written) in the only table in scope, \(hits[0].displayName)")
-            } else {
-                let names = candidates.map(\.displayName).joined(separator: ", ")
-                record([index], .probable, location, "unqualified \(written) could come from any of \(names)")
+            var maybes: [Relation] = []
+            var decided = false
+            for relations in levels {
+                var candidates: [Relation] = []
+                var sure: Relation?
+                for relation in relations where !relation.isJoinAlias {
+                    switch relation.kind {
+                    case .table: candidates.append(relation)
+                    case .derived(let columns):
+                        if let columns {
+                            if columns.contains(column) {
+                                candidates.append(relation)
+                                sure = sure ?? relation
+                            }
+                        } else {
+                            candidates.append(relation)
+                        }
+                    case .join: break
+                    }
+                }
+                if let hit = candidates.first(where: isTarget) {
+                    let others = maybes + candidates.filter { !isTarget($0) }
+                    if others.isEmpty {
+                        record([index], .confirmed, location, "\(written) binds to \(hit.displayName), the only table in scope")
+                    } else {
+                        let names = ([hit] + others).map(\.displayName).joined(separator: ", ")
+                        record([index], .probable, location, "unqualified \(written) could come from any of \(names)")
+                    }
+                    decided = true
+                    break
+                }
+                if let sure {
+                    record([index], .notAUse, location, "\(written) binds to \(sure.displayName), not \(target.normalized)")
+                    decided = true
+                    break
+                }
+                maybes += candidates
+            }
+            if !decided && !maybes.isEmpty {
+                let names = maybes.map(\.displayName).joined(separator: ", ")
+                record([index], .notAUse, location, "\(written) binds to \(names), not \(target.normalized)")
             }
         }
     }

@@ -40,8 +40,8 @@ public struct StatementResolution: Sendable {
     public let normalized: NormalizedSQL
     /// One outcome per target the text touches or names, by target index.
     public let outcomes: [TargetOutcome]
-    /// PostgreSQL's message for the first part that did not parse (computed on the literal-free text, so it
-    /// never quotes a value), or `nil` when everything parsed.
+    /// PostgreSQL's message for the text when it did not parse as a whole, with the token it quotes taken from
+    /// the normalized text (so it never quotes a literal value), or `nil` when everything parsed.
     public let parseError: String?
 
     /// Whether every statement in the text parsed.
@@ -119,8 +119,8 @@ public final class SQLResolver: Sendable {
         switch PgQuery.parse(text) {
         case .tree(let tree):
             binder.bind(tree: tree, statementOffset: 0)
-            return ShapeAnalysis(findings: binder.findings, unparsed: binder.opaque, error: nil)
-        case .error(let message, _):
+            return ShapeAnalysis(findings: binder.findings, unparsed: binder.opaque, error: nil, errorOffset: nil)
+        case .error(let message, let errorOffset):
             var unparsed: [Range<Int>] = []
             let utf8 = Array(text.utf8)
             var pieces = PgQuery.split(text)
@@ -136,33 +136,48 @@ public final class SQLResolver: Sendable {
                 }
             }
             if unparsed.isEmpty { unparsed = [0..<utf8.count] }
-            return ShapeAnalysis(findings: binder.findings, unparsed: unparsed + binder.opaque, error: message)
+            return ShapeAnalysis(
+                findings: binder.findings, unparsed: unparsed + binder.opaque, error: message, errorOffset: errorOffset)
         }
     }
 
-    /// Analyzes a shape: the normalized text parses in most cases; when it does not (a literal where the grammar
-    /// wants a string constant, e.g. `DATE '2024-01-01'`), the original text is parsed and its locations are
-    /// translated to the normalized text.
+    /// Analyzes a shape from the first text seen with it. The original text is what gets parsed: replacing
+    /// literals by parameters can change what parses (`SELECT TOP 10 x` does not parse, `SELECT TOP $1 x` does,
+    /// as a typed constant), whereas different literal values in the same shape bind the same way. Locations are
+    /// then translated to the normalized text, and an error message gets its quoted token replaced by the
+    /// normalized one, so that no literal value reaches the cache.
     static func analyze(sql: String, normalized: NormalizedSQL, targets: [Target]) -> ShapeAnalysis {
-        let fromShape = bind(normalized.text, targets: targets)
-        guard fromShape.error != nil, normalized.placeholderCount > 0 else { return fromShape }
-        let fromOriginal = bind(sql, targets: targets)
-        let unparsedShape = fromShape.unparsed.reduce(0) { $0 + $1.count }
-        let unparsedOriginal = fromOriginal.unparsed.reduce(0) { $0 + $1.count }
-        guard fromOriginal.error == nil || unparsedOriginal < unparsedShape else { return fromShape }
+        let analysis = bind(sql, targets: targets)
+        if normalized.text.utf8.elementsEqual(sql.utf8) { return analysis }
         let (_, map) = SQLNormalizer.normalizeWithOffsets(sql)
+        func shapeOffset(_ offset: Int) -> Int { map.outputOffset(forInput: offset) }
         return ShapeAnalysis(
-            findings: fromOriginal.findings.map {
+            findings: analysis.findings.map {
                 RawFinding(
-                    targetIndex: $0.targetIndex, evidence: $0.evidence, location: map.outputOffset(forInput: $0.location),
+                    targetIndex: $0.targetIndex, evidence: $0.evidence, location: shapeOffset($0.location),
                     reason: $0.reason)
             },
-            unparsed: fromOriginal.unparsed.map {
-                map.outputOffset(forInput: $0.lowerBound)..<max(
-                    map.outputOffset(forInput: $0.lowerBound), map.outputOffset(forInput: $0.upperBound))
+            unparsed: analysis.unparsed.map { range in
+                let lower = shapeOffset(range.lowerBound)
+                let upper = range.upperBound >= sql.utf8.count ? Int(Int32.max) : shapeOffset(range.upperBound)
+                return lower..<max(lower, upper)
             },
-            // The original's message could quote a literal; the shape's never does.
-            error: fromOriginal.error == nil ? nil : fromShape.error)
+            error: analysis.error.map { redact($0, normalized: normalized.text, offset: analysis.errorOffset.map(shapeOffset)) },
+            errorOffset: analysis.errorOffset.map(shapeOffset))
+    }
+
+    /// Replaces the token PostgreSQL quotes in a message (`… at or near "…"`) by the token at the same place in
+    /// the normalized text (a placeholder where the original had a literal).
+    static func redact(_ message: String, normalized: String, offset: Int?) -> String {
+        guard let range = message.range(of: " at or near ") else { return message }
+        let head = message[..<range.lowerBound]
+        guard let offset else { return head + " (position unknown)" }
+        let bytes = Array(normalized.utf8)
+        let start = min(max(0, offset), bytes.count)
+        var end = start
+        while end < bytes.count && bytes[end] != 0x20 { end += 1 }
+        let token = start == end ? "end of input" : "\"" + String(decoding: bytes[start..<end], as: UTF8.self) + "\""
+        return head + " at or near " + token
     }
 
     // MARK: Assembly (per text)
@@ -265,6 +280,8 @@ struct ShapeAnalysis: Sendable {
     let findings: [RawFinding]
     let unparsed: [Range<Int>]
     let error: String?
+    /// UTF-8 offset of the error in the parsed text, when known.
+    let errorOffset: Int?
 }
 
 /// A bounded map from statement shape to analysis, with two generations: lookups promote entries from the
