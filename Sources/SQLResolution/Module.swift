@@ -1,2 +1,0 @@
-// Module SQLResolution: see README.md, "Architecture".
-enum SQLResolutionModule {}

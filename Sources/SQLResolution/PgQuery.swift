@@ -1,0 +1,282 @@
+import CPgQuery
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// PostgreSQL's own parser (libpg_query, PostgreSQL 15 grammar), returning the raw parse tree.
+///
+/// ## Thread safety
+/// libpg_query may be called from several threads at once without a lock. Since release 9.5-1.4.0
+/// ("Make library thread-safe through thread-local storage", pganalyze/libpg_query#13, see the changelog in
+/// `/usr/share/doc/libpg-query-dev/changelog.gz`) every global of the extracted PostgreSQL parser is
+/// thread-local: each thread lazily initialises its own top memory context (`pg_query_init`, called
+/// automatically since 9.5-1.4.1) and, since 10-1.0.5, frees it when the thread exits. The upstream test
+/// `test/concurrency.c` parses from 500 threads at once. Our own test
+/// (`ParserConcurrencyTests.parsesFromManyThreadsAtOnce`) parses from many threads with
+/// `DispatchQueue.concurrentPerform` and checks every tree. Hence `PgQuery` takes no lock; each call owns its
+/// result and frees it before returning.
+enum PgQuery {
+    /// The outcome of one `pg_query_parse` call.
+    enum ParseOutcome {
+        case tree(JSONValue)
+        /// The server's message and the 0-based byte offset of the error (when known).
+        case error(message: String, offset: Int?)
+    }
+
+    /// Parses `sql` (one or several statements) into its JSON tree.
+    static func parse(_ sql: String) -> ParseOutcome {
+        let result = sql.withCString { pg_query_parse($0) }
+        defer { pg_query_free_parse_result(result) }
+        if let error = result.error {
+            let message = error.pointee.message.map { String(cString: $0) } ?? "syntax error"
+            let cursor = Int(error.pointee.cursorpos)
+            return .error(message: message, offset: cursor > 0 ? cursor - 1 : nil)
+        }
+        guard let tree = result.parse_tree else { return .error(message: "empty parse result", offset: nil) }
+        let length = strlen(tree)
+        let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
+        var parser = JSONParser(bytes: buffer)
+        guard let value = parser.parseValue() else {
+            return .error(message: "libpg_query returned an unreadable tree", offset: nil)
+        }
+        return .tree(value)
+    }
+
+    /// One statement of a text split by PostgreSQL's scanner (which works even on text that does not parse).
+    struct Piece {
+        /// UTF-8 byte offset of the statement in the text.
+        let location: Int
+        /// UTF-8 byte length of the statement.
+        let length: Int
+    }
+
+    /// Splits `sql` into statements at top-level semicolons, using the scanner only.
+    static func split(_ sql: String) -> [Piece] {
+        let result = sql.withCString { pg_query_split_with_scanner($0) }
+        defer { pg_query_free_split_result(result) }
+        guard result.error == nil, let stmts = result.stmts else { return [] }
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(Int(result.n_stmts))
+        for index in 0..<Int(result.n_stmts) {
+            guard let stmt = stmts[index] else { continue }
+            pieces.append(Piece(location: Int(stmt.pointee.stmt_location), length: Int(stmt.pointee.stmt_len)))
+        }
+        return pieces
+    }
+}
+
+/// A JSON value as libpg_query prints it.
+indirect enum JSONValue: Sendable {
+    case object([String: JSONValue])
+    case array([JSONValue])
+    case string(String)
+    case number(Int)
+    case bool(Bool)
+    case null
+
+    subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    var int: Int? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    var bool: Bool {
+        if case .bool(let value) = self { return value }
+        return false
+    }
+
+    var array: [JSONValue] {
+        if case .array(let values) = self { return values }
+        return []
+    }
+
+    /// The single `{"NodeType": {...}}` wrapper of a node, as `(type, body)`.
+    var node: (type: String, body: JSONValue)? {
+        guard case .object(let members) = self, members.count == 1, let (key, value) = members.first else {
+            return nil
+        }
+        guard let first = key.utf8.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return nil }
+        return (key, value)
+    }
+
+    /// The `sval` of a `{"String": {"sval": …}}` node (an empty string when `sval` is omitted).
+    var stringNode: String? {
+        guard let body = self["String"] else { return nil }
+        return body["sval"]?.string ?? ""
+    }
+}
+
+/// A minimal, fast JSON reader for libpg_query's output (no floats beyond integers are needed, but they are
+/// tolerated and read as their integer part).
+struct JSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func skipSpace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D {
+            index += 1
+        }
+    }
+
+    mutating func parseValue() -> JSONValue? {
+        skipSpace()
+        guard index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            index += 1
+            var members: [String: JSONValue] = [:]
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipSpace()
+                guard let key = parseString() else { return nil }
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+                index += 1
+                guard let value = parseValue() else { return nil }
+                members[key] = value
+                skipSpace()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                } else {
+                    return nil
+                }
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            var values: [JSONValue] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(values)
+            }
+            while true {
+                guard let value = parseValue() else { return nil }
+                values.append(value)
+                skipSpace()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(values)
+                } else {
+                    return nil
+                }
+            }
+        case UInt8(ascii: "\""):
+            return parseString().map { .string($0) }
+        case UInt8(ascii: "t"):
+            index += 4
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            index += 5
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            index += 4
+            return .null
+        default:
+            var negative = false
+            if bytes[index] == UInt8(ascii: "-") {
+                negative = true
+                index += 1
+            }
+            var value = 0
+            var sawDigit = false
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                value = value &* 10 &+ Int(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+                sawDigit = true
+            }
+            guard sawDigit else { return nil }
+            // Fractions and exponents (never emitted for locations) are skipped.
+            while index < bytes.count,
+                bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+                    || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+                    || (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9"))
+            {
+                index += 1
+            }
+            return .number(negative ? -value : value)
+        }
+    }
+
+    mutating func parseString() -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        index += 1
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+            index += 1
+        }
+        guard index < bytes.count else { return nil }
+        if bytes[index] == UInt8(ascii: "\"") {
+            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            index += 1
+            return value
+        }
+        var scratch = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.count else { return nil }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "u"):
+                    guard index + 4 <= bytes.count else { return nil }
+                    var code: UInt32 = 0
+                    for _ in 0..<4 {
+                        let hex = bytes[index]
+                        index += 1
+                        code <<= 4
+                        switch hex {
+                        case UInt8(ascii: "0")...UInt8(ascii: "9"): code |= UInt32(hex - UInt8(ascii: "0"))
+                        case UInt8(ascii: "a")...UInt8(ascii: "f"): code |= UInt32(hex - UInt8(ascii: "a") + 10)
+                        case UInt8(ascii: "A")...UInt8(ascii: "F"): code |= UInt32(hex - UInt8(ascii: "A") + 10)
+                        default: return nil
+                        }
+                    }
+                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    scratch.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: scratch.append(escaped)
+                }
+            } else {
+                scratch.append(byte)
+                index += 1
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,196 @@
+import Matching
+
+/// Reads Rails (ActiveRecord) migrations line by line: the destructive schema statements, outside `def down`
+/// and `dir.down` (rollback) bodies.
+enum RailsMigration {
+    /// Leading positional arguments of a Ruby call: symbols and string literals, until anything else.
+    static func arguments(_ text: Substring) -> [String] {
+        var rest = text.drop(while: { $0 == " " || $0 == "(" || $0 == "\t" })
+        var values: [String] = []
+        while let first = rest.first {
+            if first == ":" {
+                rest = rest.dropFirst()
+                if let quote = rest.first, quote == "\"" || quote == "'" {
+                    rest = rest.dropFirst()
+                    guard let close = rest.firstIndex(of: quote) else { break }
+                    values.append(String(rest[..<close]))
+                    rest = rest[rest.index(after: close)...]
+                } else {
+                    let name = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+                    guard !name.isEmpty else { break }
+                    // `key: value` is a keyword argument, not a symbol.
+                    values.append(String(name))
+                    rest = rest.dropFirst(name.count)
+                }
+            } else if first == "\"" || first == "'" {
+                rest = rest.dropFirst()
+                guard let close = rest.firstIndex(of: first) else { break }
+                values.append(String(rest[..<close]))
+                rest = rest[rest.index(after: close)...]
+            } else {
+                break
+            }
+            rest = rest.drop(while: { $0 == " " || $0 == "\t" })
+            guard rest.first == "," else { break }
+            rest = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            // A keyword argument (`null: true`, `type: :string`) ends the positional ones.
+            if rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }).count > 0,
+                rest.drop(while: { $0.isLetter || $0.isNumber || $0 == "_" }).first == ":"
+            {
+                break
+            }
+        }
+        return values
+    }
+
+    static func table(_ name: String) -> (schema: Identifier?, table: Identifier) {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2 { return (Identifier(orm: parts[0]), Identifier(orm: parts[1])) }
+        return (nil, Identifier(orm: name))
+    }
+
+    static func indent(_ line: Substring) -> Int { line.prefix(while: { $0 == " " || $0 == "\t" }).count }
+
+    static var call: Regex<(Substring, method: Substring)> {
+        #/(?:^|[^A-Za-z0-9_.])(?<method>remove_columns|remove_column|drop_table|rename_column|rename_table|remove_reference|remove_belongs_to|remove_timestamps|change_table)\b/#
+    }
+    static var blockCall: Regex<(Substring, receiver: Substring, method: Substring)> {
+        #/^\s*(?<receiver>[a-z_][a-z0-9_]*)\.(?<method>remove_references|remove_belongs_to|remove_timestamps|remove|rename)\b/#
+    }
+
+    static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var operations: [MigrationOperation] = []
+        var skipUntilIndent: Int?  // inside `def down` / `dir.down do`: skip to the `end` at this indent
+        var changeTable: (table: String, receiver: String, indent: Int)?
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            let lineNumber = index + 1
+            index += 1
+            let trimmed = line.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+            if trimmed.hasPrefix("#") || trimmed.isEmpty { continue }
+            if let skip = skipUntilIndent {
+                if indent(line) == skip && (trimmed == "end" || trimmed.hasPrefix("end ") || trimmed.hasPrefix("}")) {
+                    skipUntilIndent = nil
+                }
+                continue
+            }
+            if trimmed.hasPrefix("def down") || trimmed.hasPrefix("def self.down") {
+                skipUntilIndent = indent(line)
+                continue
+            }
+            if trimmed.contains(#/^[a-z_]+\.down\b/#) {
+                if trimmed.contains("{") && trimmed.contains("}") { continue }  // one-line rollback block
+                skipUntilIndent = indent(line)
+                continue
+            }
+            if let block = changeTable {
+                if indent(line) == block.indent && (trimmed == "end" || trimmed.hasPrefix("end ")) {
+                    changeTable = nil
+                    continue
+                }
+                if let match = trimmed.firstMatch(of: blockCall), match.output.receiver == block.receiver {
+                    let args = arguments(trimmed[match.range.upperBound...])
+                    let (schema, tableName) = table(block.table)
+                    let spelled = block.table
+                    switch match.output.method {
+                    case "remove":
+                        for column in args {
+                            operations.append(
+                                MigrationOperation(
+                                    target: Target(schema: schema, table: tableName, column: Identifier(orm: column)),
+                                    kind: .dropColumn, line: lineNumber,
+                                    description: "change_table :\(spelled) { t.remove :\(column) }"))
+                        }
+                    case "rename":
+                        guard args.count >= 2 else {
+                            throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                        }
+                        operations.append(
+                            MigrationOperation(
+                                target: Target(schema: schema, table: tableName, column: Identifier(orm: args[0])),
+                                kind: .renameColumn, line: lineNumber,
+                                description: "change_table :\(spelled) { t.rename :\(args[0]), :\(args[1]) }"))
+                    case "remove_timestamps":
+                        for column in ["created_at", "updated_at"] {
+                            operations.append(
+                                MigrationOperation(
+                                    target: Target(schema: schema, table: tableName, column: Identifier(orm: column)),
+                                    kind: .dropColumn, line: lineNumber,
+                                    description: "change_table :\(spelled) { t.remove_timestamps }"))
+                        }
+                    default:
+                        for reference in args {
+                            operations.append(
+                                MigrationOperation(
+                                    target: Target(schema: schema, table: tableName, column: Identifier(orm: reference + "_id")),
+                                    kind: .dropColumn, line: lineNumber,
+                                    description: "change_table :\(spelled) { t.\(match.output.method) :\(reference) }"))
+                        }
+                    }
+                    continue
+                }
+            }
+            for match in line.matches(of: call) {
+                var argumentText = String(line[match.range.upperBound...])
+                // A call continued on the next lines (`remove_column :orders,\n  :legacy_status`).
+                var lookahead = index
+                while argumentText.last(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) == ",",
+                    lookahead < lines.count
+                {
+                    argumentText += " " + lines[lookahead].trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+                    lookahead += 1
+                }
+                let args = arguments(Substring(argumentText))
+                let method = String(match.output.method)
+                let written = method + " " + args.map { ":" + $0 }.joined(separator: ", ")
+                guard let first = args.first else {
+                    throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                }
+                let (schema, tableName) = table(first)
+                func column(_ name: String, _ kind: MigrationOperation.Kind) {
+                    operations.append(
+                        MigrationOperation(
+                            target: Target(schema: schema, table: tableName, column: Identifier(orm: name)), kind: kind,
+                            line: lineNumber, description: written))
+                }
+                switch method {
+                case "remove_column":
+                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    column(args[1], .dropColumn)
+                case "remove_columns":
+                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    for name in args.dropFirst() { column(name, .dropColumn) }
+                case "rename_column":
+                    guard args.count >= 3 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    column(args[1], .renameColumn)
+                case "remove_reference", "remove_belongs_to":
+                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    column(args[1] + "_id", .dropColumn)
+                    if argumentText.contains(#/polymorphic:\s*true/#) { column(args[1] + "_type", .dropColumn) }
+                case "remove_timestamps":
+                    column("created_at", .dropColumn)
+                    column("updated_at", .dropColumn)
+                case "drop_table":
+                    operations.append(
+                        MigrationOperation(
+                            target: Target(schema: schema, table: tableName), kind: .dropTable, line: lineNumber,
+                            description: written))
+                case "rename_table":
+                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    operations.append(
+                        MigrationOperation(
+                            target: Target(schema: schema, table: tableName), kind: .renameTable, line: lineNumber,
+                            description: written))
+                case "change_table":
+                    if let receiver = line.firstMatch(of: #/do\s*\|\s*(?<name>[a-z_][a-z0-9_]*)\s*\|/#) {
+                        changeTable = (first, String(receiver.output.name), indent(line))
+                    }
+                default: break
+                }
+            }
+        }
+        return operations
+    }
+}
