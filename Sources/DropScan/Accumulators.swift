@@ -1,4 +1,5 @@
 import Matching
+import PostgresLog
 import Report
 import ScanIO
 
@@ -43,6 +44,7 @@ struct RuntimeAccumulator: Sendable {
 
 /// Uses of one target by one statement shape.
 struct GroupAccumulator: Sendable {
+    var id: String
     var statement: String
     var evidence: Evidence
     var count = 0
@@ -51,6 +53,13 @@ struct GroupAccumulator: Sendable {
     var firstSeen: Int64?
     var lastSeen: Int64?
     var sample: LogLocation?
+
+    init(id: String, statement: String, evidence: Evidence, sample: LogLocation?) {
+        self.id = id
+        self.statement = statement
+        self.evidence = evidence
+        self.sample = sample
+    }
 
     mutating func merge(_ other: GroupAccumulator) {
         count += other.count
@@ -78,9 +87,10 @@ struct ScanAccumulator: Sendable {
     var errors: [ReadError] = []
     var skipped: [SkippedFile] = []
     var formats: [String: Int] = [:]
-    var log = LogObservations()
+    var coverage: LogCoverage
 
-    init(targetCount: Int) {
+    init(targetCount: Int, gapSeconds: Int64) {
+        coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
         runtime = Array(repeating: RuntimeAccumulator(), count: targetCount)
         findings = Array(repeating: [], count: targetCount)
     }
@@ -97,6 +107,6 @@ struct ScanAccumulator: Sendable {
         errors += other.errors
         skipped += other.skipped
         formats.merge(other.formats, uniquingKeysWith: +)
-        log.merge(other.log)
+        coverage.merge(other.coverage)
     }
 }

@@ -1,21 +1,20 @@
 import Foundation
 import Matching
+import PostgresLog
 import Report
+import SQLResolution
 import ScanIO
 
-/// What the log scan saw beyond uses: entry counts (later: the coverage of the logs).
-struct LogObservations: Sendable {
-    var entries = 0
-
-    mutating func merge(_ other: LogObservations) { entries += other.entries }
-}
-
-/// Scans one log file: streams it in chunks, frames entries (a line and its TAB-started continuation
-/// lines), runs the name prefilter over each chunk and the target's log rules over the few entries it hits.
+/// Scans one log file: streams it in chunks, detects its format from the content, frames entries,
+/// observes every entry for coverage, and only for the few entries the name prefilter hits extracts
+/// statements, runs the target's rules, resolves the statement with PostgreSQL's parser and counts.
 struct LogFileScanner {
     let matchers: TargetMatchers
+    let resolver: SQLResolver
     let scratch: MatchScratch
     let chunkSize: Int
+    let explicitPrefix: String?
+    let showValues: Bool
 
     func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
         accumulator.logFiles += 1
@@ -30,15 +29,38 @@ struct LogFileScanner {
             source = PipelinedSource(wrapping: source, blockSize: chunkSize)
         }
         let stream = ChunkedStream(chunkSize: chunkSize)
+        var framer: LogEntryFramer?
+        var formatFailed = false
         var scanned: Int64 = 0
+        var deduplicator = ExecutionDeduplicator()
+        accumulator.coverage.beginFile(file.path)
         do {
-            try stream.run(source) { bytes, _, atEnd, mustConsume in
-                let end = (atEnd || mustConsume) ? bytes.count : Self.completeEntriesEnd(bytes)
-                let complete = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
-                accumulator.log.entries += Self.countEntries(complete)
-                scanCandidates(complete, into: &accumulator)
-                scanned += Int64(end)
-                return end
+            try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
+                if framer == nil && !formatFailed {
+                    do {
+                        let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
+                        let format = try LogFormatDetector.detect(sample: sample, explicitPrefix: explicitPrefix)
+                        framer = LogEntryFramer(format: format)
+                        accumulator.formats[format.name, default: 0] += 1
+                    } catch {
+                        formatFailed = true
+                        accumulator.errors.append(
+                            ReadError(
+                                path: file.path, offset: 0, kind: .read,
+                                message: "not a PostgreSQL log this scan can read: \(error)"))
+                    }
+                }
+                guard var current = framer else { return bytes.count }
+                let jsonEscapes = current.format.name == "jsonlog"
+                let used = current.frame(bytes, baseOffset: streamOffset, atEnd: atEnd || mustConsume) { entry in
+                    accumulator.coverage.observe(entry)
+                    guard entry.isParsed, matchers.logPrefilter.containsAny(entry.bytes, jsonEscapes: jsonEscapes)
+                    else { return }
+                    examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
+                }
+                framer = current
+                scanned += Int64(used)
+                return used
             }
         } catch let error as ReadError {
             accumulator.errors.append(error)
@@ -50,90 +72,151 @@ struct LogFileScanner {
         accumulator.bytesScanned += scanned
     }
 
-    /// Finds prefilter hits, frames the entry around each, and counts each (entry, target) once.
-    private func scanCandidates(_ buffer: UnsafeRawBufferPointer, into accumulator: inout ScanAccumulator) {
-        var hits: [(name: Int, position: Int)] = []
-        matchers.logPrefilter.scan(buffer) { name, range in hits.append((name, range.lowerBound)) }
-        if hits.isEmpty { return }
-        hits.sort { $0.position < $1.position }
-        var entry = 0..<0
-        var seen: Set<Int> = []
-        for hit in hits {
-            if hit.position >= entry.upperBound {
-                entry = Self.entryRange(around: hit.position, in: buffer)
-                seen.removeAll(keepingCapacity: true)
+    /// An entry that names a target: count each of its statements for each target it uses.
+    private func examine(
+        _ entry: LogEntry, file: InputFile, deduplicator: inout ExecutionDeduplicator,
+        into accumulator: inout ScanAccumulator
+    ) {
+        let statements = StatementExtractor.statements(in: entry)
+        guard !statements.isEmpty else { return }
+        // `EXECUTE name(…)` runs the statement of `DETAIL:  prepare: PREPARE name AS …`: count the execution
+        // under the definition's text.
+        let definition = statements.first { $0.kind == .preparedDefinition }
+        var attribution: Attribution?
+        for statement in statements {
+            let isNew = deduplicator.isNewExecution(statement)
+            let countsAsExecution: Bool
+            let text: String
+            switch statement.kind {
+            case .statement, .execute, .audit:
+                countsAsExecution = isNew
+                if let definition, statement.text.range(of: "execute", options: [.caseInsensitive, .anchored]) != nil {
+                    text = definition.text
+                } else {
+                    text = statement.text
+                }
+            case .failed, .autoExplain:
+                countsAsExecution = isNew
+                text = statement.text
+            case .internalQuery, .contextStatement:
+                // A statement a function ran: the top-level statement that called it names no target.
+                countsAsExecution = true
+                text = statement.text
+            case .parse, .bind, .executeFetch, .attached, .preparedDefinition:
+                continue
             }
-            for target in matchers.logNameTargets[hit.name] where seen.insert(target).inserted {
-                record(entry: UnsafeRawBufferPointer(rebasing: buffer[entry]), target: target, into: &accumulator)
+            let isFailedUse = statement.kind == .failed && statement.isUndefinedObjectError
+            let uses = targetsUsed(by: text)
+            if uses.isEmpty { continue }
+            if attribution == nil { attribution = Attribution(entry) }
+            let normalized = SQLNormalizer.normalize(text)
+            for (target, evidence) in uses {
+                record(
+                    target: target, evidence: evidence, counted: countsAsExecution,
+                    failed: isFailedUse && evidence.isUse,
+                    text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
+                    into: &accumulator.runtime[target])
             }
         }
     }
 
-    private func record(entry: UnsafeRawBufferPointer, target: Int, into accumulator: inout ScanAccumulator) {
-        for rule in matchers.logRules[target] {
-            let hit: Range<Int>?
-            do {
-                hit = try rule.firstMatch(in: entry, scratch: scratch)
-            } catch {
-                continue  // a rule that hits its limits gives no evidence here; weaker rules still may
+    /// Counts one statement for one target. An execution counts once in `byEvidence` for its tier, and
+    /// in `statements` and the attribution maps when it is `confirmed`; a failed use counts in `failed`.
+    private func record(
+        target: Int, evidence: Evidence, counted: Bool, failed: Bool, text: String, normalized: NormalizedSQL,
+        entry: LogEntry, attribution: Attribution, file: InputFile, into runtime: inout RuntimeAccumulator
+    ) {
+        guard counted || failed else { return }
+        if counted { runtime.byEvidence[evidence, default: 0] += 1 }
+        if counted && evidence == .confirmed {
+            runtime.statements += 1
+            attribution.count(into: &runtime)
+        }
+        if failed { runtime.failed += 1 }
+        if evidence.isUse { runtime.see(at: entry.timestamp) }
+        let key = normalized.fingerprint ^ (UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15)
+        var group =
+            runtime.groups[key]
+            ?? GroupAccumulator(
+                id: normalized.id, statement: showValues ? text : normalized.text, evidence: evidence,
+                sample: LogLocation(path: file.path, line: entry.line, offset: entry.offset))
+        group.evidence = min(group.evidence, evidence)
+        if counted { group.count += 1 }
+        if failed { group.failed += 1 }
+        group.applications.insert(attribution.application ?? "(unknown)")
+        if let timestamp = entry.timestamp {
+            group.firstSeen = min(group.firstSeen ?? timestamp, timestamp)
+            group.lastSeen = max(group.lastSeen ?? timestamp, timestamp)
+        }
+        runtime.groups[key] = group
+    }
+
+    /// The targets a statement text uses, with the evidence for each: the prefilter says which targets it
+    /// names, their log rules say whether it is worth parsing, and PostgreSQL's parser decides the tier.
+    func targetsUsed(by text: String) -> [(Int, Evidence)] {
+        var utf8 = Array(text.utf8)
+        var named: Set<Int> = []
+        var tableNamed: Set<Int> = []
+        var ruleHit: Set<Int> = []
+        utf8.withUnsafeMutableBytes { mutable in
+            let buffer = UnsafeRawBufferPointer(mutable)
+            matchers.logPrefilter.scan(buffer) { name, _ in
+                named.formUnion(matchers.logNameTargets[name])
+                tableNamed.formUnion(matchers.logTableNameTargets[name])
             }
-            guard hit != nil else { continue }
-            accumulator.runtime[target].byEvidence[rule.rule.evidence, default: 0] += 1
-            if rule.rule.evidence.isUse { accumulator.runtime[target].statements += 1 }
-            accumulator.runtime[target].byApplication["(unknown)", default: 0] += rule.rule.evidence.isUse ? 1 : 0
-            return
+            for target in named {
+                for rule in matchers.logRules[target] where (try? rule.firstMatch(in: buffer, scratch: scratch)) != nil
+                {
+                    ruleHit.insert(target)
+                    break
+                }
+            }
         }
+        // `SELECT *`, `t.*`, `RETURNING *`, an INSERT without a column list or a COPY name no column but
+        // still read or write it: statements that name a column target's table and could be such are parsed.
+        let implicitCandidates =
+            tableNamed.subtracting(ruleHit).isEmpty || !Self.mayUseImplicitly(utf8) ? [] : tableNamed
+        if ruleHit.isEmpty && implicitCandidates.isEmpty { return [] }
+        let resolution = resolver.resolve(text)
+        var uses: [(Int, Evidence)] = []
+        for target in ruleHit.union(implicitCandidates).sorted() {
+            if let outcome = resolution.outcome(forTarget: target) {
+                uses.append((target, outcome.evidence))
+            } else if ruleHit.contains(target) {
+                // The rule matched text the parser does not bind to anything (for example a parameter
+                // value): not a use.
+                uses.append((target, resolution.parsed ? .notAUse : .possible))
+            }
+        }
+        return uses
+    }
+}
+
+extension LogFileScanner {
+    /// Whether a statement could use columns without naming them: it holds `*`, or starts with INSERT or COPY.
+    static func mayUseImplicitly(_ bytes: [UInt8]) -> Bool {
+        if bytes.contains(UInt8(ascii: "*")) { return true }
+        guard let first = bytes.firstIndex(where: { $0 > 0x20 && $0 != UInt8(ascii: "(") }) else { return false }
+        let word = bytes[first...].prefix(6).map { $0 | 0x20 }
+        return word.starts(with: Array("insert".utf8)) || word.starts(with: Array("copy".utf8))
+    }
+}
+
+/// Who ran an entry, made once per entry that uses a target.
+struct Attribution {
+    let application: String?
+    let user: String?
+    let database: String?
+
+    init(_ entry: LogEntry) {
+        application = entry.application.flatMap { $0.isEmpty ? nil : $0 }
+        user = entry.user.flatMap { $0.isEmpty ? nil : $0 }
+        database = entry.database.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The end of the last complete entry: the start of the entry that holds the buffer's last line,
-    /// which may still continue in the next chunk.
-    static func completeEntriesEnd(_ buffer: UnsafeRawBufferPointer) -> Int {
-        guard let lastNewline = lastIndex(of: 0x0A, in: buffer, before: buffer.count) else { return 0 }
-        var lineStart = (lastIndex(of: 0x0A, in: buffer, before: lastNewline).map { $0 + 1 }) ?? 0
-        while lineStart > 0 && buffer[lineStart] == 0x09 {
-            lineStart = (lastIndex(of: 0x0A, in: buffer, before: lineStart - 1).map { $0 + 1 }) ?? 0
-        }
-        return lineStart
-    }
-
-    /// The entry (a line plus TAB-started continuation lines) that holds `position`.
-    static func entryRange(around position: Int, in buffer: UnsafeRawBufferPointer) -> Range<Int> {
-        var start = (lastIndex(of: 0x0A, in: buffer, before: position).map { $0 + 1 }) ?? 0
-        while start > 0 && start < buffer.count && buffer[start] == 0x09 {
-            start = (lastIndex(of: 0x0A, in: buffer, before: start - 1).map { $0 + 1 }) ?? 0
-        }
-        var end = position
-        while true {
-            guard let newline = firstIndex(of: 0x0A, in: buffer, from: end) else { return start..<buffer.count }
-            end = newline + 1
-            if end >= buffer.count || buffer[end] != 0x09 { return start..<end }
-        }
-    }
-
-    static func countEntries(_ buffer: UnsafeRawBufferPointer) -> Int {
-        var count = 0
-        var index = 0
-        while let newline = firstIndex(of: 0x0A, in: buffer, from: index) {
-            if newline + 1 >= buffer.count || buffer[newline + 1] != 0x09 { count += 1 }
-            index = newline + 1
-        }
-        if index < buffer.count { count += 1 }
-        return count
-    }
-
-    static func firstIndex(of byte: UInt8, in buffer: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard start < buffer.count, let base = buffer.baseAddress else { return nil }
-        guard let found = memchr(base + start, Int32(byte), buffer.count - start) else { return nil }
-        return base.distance(to: UnsafeRawPointer(found))
-    }
-
-    /// The last `byte` strictly before `end`.
-    static func lastIndex(of byte: UInt8, in buffer: UnsafeRawBufferPointer, before end: Int) -> Int? {
-        var index = end - 1
-        while index >= 0 {
-            if buffer[index] == byte { return index }
-            index -= 1
-        }
-        return nil
+    func count(into runtime: inout RuntimeAccumulator) {
+        runtime.byApplication[application ?? "(unknown)", default: 0] += 1
+        runtime.byUser[user ?? "(unknown)", default: 0] += 1
+        runtime.byDatabase[database ?? "(unknown)", default: 0] += 1
     }
 }

@@ -2,7 +2,9 @@ import Dispatch
 import Foundation
 import Gate
 import Matching
+import PostgresLog
 import Report
+import SQLResolution
 import ScanIO
 import Synchronization
 
@@ -38,16 +40,22 @@ public struct ScanPipeline: Sendable {
         let files = inputs.files.filter { !excluded.contains(Self.canonical($0.path)) }
             .sorted { $0.size > $1.size }
 
-        let total = ScanAccumulator(targetCount: matchers.targets.count)
+        let gapSeconds = configuration.gapSeconds
+        let total = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
+        let resolver = SQLResolver(targets: matchers.targets)
+        let explicitPrefix = configuration.logLinePrefix
+        let showValues = configuration.showValues
         let merged = Mutex(total)
         let nextFile = Atomic<Int>(0)
         let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
         let threads = max(1, min(configuration.threads, max(files.count, 1)))
         let chunkSize = configuration.chunkSize
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            var local = ScanAccumulator(targetCount: matchers.targets.count)
+            var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             let scratch = MatchScratch()
-            let logScanner = LogFileScanner(matchers: matchers, scratch: scratch, chunkSize: chunkSize)
+            let logScanner = LogFileScanner(
+                matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
+                explicitPrefix: explicitPrefix, showValues: showValues)
             let sourceScanner = SourceFileScanner(matchers: matchers, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -102,6 +110,22 @@ struct ReportBuilder {
             $0.path < $1.path
         }
         coverage.formats = result.formats
+        let log = result.coverage
+        if result.logFiles > 0 {
+            coverage.entries = EntryCounts(
+                parsed: log.parsedEntries, unparsed: log.unparsedEntries,
+                unparsedSamples: log.unparsedSamples.map {
+                    UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: $0.text)
+                })
+            if let from = log.from, let to = log.to {
+                coverage.window = TimeWindow(from: Timestamps.iso8601(from), to: Timestamps.iso8601(to))
+            }
+            coverage.gaps = log.gaps.map {
+                TimeWindow(from: Timestamps.iso8601($0.from), to: Timestamps.iso8601($0.to))
+            }
+            coverage.statementLogging = log.statementLogging
+            coverage.statementLoggingNote = log.statementLoggingCaveat
+        }
 
         let policy = configuration.policy
         let coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
@@ -123,7 +147,7 @@ struct ReportBuilder {
             }
             .map { group in
                 StatementGroup(
-                    id: "", statement: group.statement, evidence: group.evidence, count: group.count,
+                    id: group.id, statement: group.statement, evidence: group.evidence, count: group.count,
                     failed: group.failed,
                     applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
                     lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
@@ -140,13 +164,16 @@ struct ReportBuilder {
                 code.possibleByFile[finding.path, default: 0] += 1
             }
 
-            let blockingRuntime =
-                runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +) + runtime.failed
+            let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
             let blockingCode = findings.filter { policy.blocks($0.evidence) }.count
-            let verdict = policy.verdict(blockingUses: blockingRuntime + blockingCode, coverageReasons: coverageReasons)
+            let verdict = policy.verdict(
+                blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
             if verdict == .blocked {
                 var parts: [String] = []
                 if blockingRuntime > 0 { parts.append("\(blockingRuntime) logged statement(s)") }
+                if runtime.failed > 0 {
+                    parts.append("\(runtime.failed) failed statement(s) naming it after it was gone")
+                }
                 if blockingCode > 0 { parts.append("\(blockingCode) code reference(s)") }
                 reasons.append("\(target.normalized) is still used: \(parts.joined(separator: " and ")).")
             }

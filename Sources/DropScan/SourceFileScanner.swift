@@ -38,9 +38,9 @@ struct SourceFileScanner {
             for hit in hits {
                 if hit.position >= line.upperBound {
                     let start =
-                        (LogFileScanner.lastIndex(of: 0x0A, in: buffer, before: hit.position).map { $0 + 1 }) ?? 0
-                    let end = LogFileScanner.firstIndex(of: 0x0A, in: buffer, from: hit.position) ?? buffer.count
-                    lineNumber += Self.countNewlines(buffer, from: counted, to: start)
+                        (ByteSearch.lastIndex(of: 0x0A, in: buffer, before: hit.position).map { $0 + 1 }) ?? 0
+                    let end = ByteSearch.firstIndex(of: 0x0A, in: buffer, from: hit.position) ?? buffer.count
+                    lineNumber += ByteSearch.countNewlines(buffer, from: counted, to: start)
                     counted = start
                     line = start..<end
                     seen.removeAll(keepingCapacity: true)
@@ -73,16 +73,6 @@ struct SourceFileScanner {
                 }
             }
         }
-    }
-
-    static func countNewlines(_ buffer: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
-        var count = 0
-        var index = start
-        while index < end, let newline = LogFileScanner.firstIndex(of: 0x0A, in: buffer, from: index), newline < end {
-            count += 1
-            index = newline + 1
-        }
-        return count
     }
 
     static func readAll(_ path: String) throws(ReadError) -> [UInt8] {

@@ -7,6 +7,8 @@ struct TargetMatchers: Sendable {
     /// Log prefilter: the names as SQL spells them; each name maps to the targets it may stand for.
     let logPrefilter: NamePrefilter
     let logNameTargets: [[Int]]
+    /// For each log prefilter name, the column targets whose table it names (for implicit uses).
+    let logTableNameTargets: [[Int]]
     /// Source prefilter: every spelling code uses (camelCase, PascalCase, UPPER, model names).
     let sourcePrefilter: NamePrefilter
     let sourceNameTargets: [[Int]]
@@ -23,6 +25,9 @@ struct TargetMatchers: Sendable {
         for (index, target) in targets.enumerated() {
             let primary = target.column ?? target.table
             logNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
+            if !target.isWholeTable {
+                logNames.add(target.table.name, caseSensitive: !target.table.isFoldable, target: index, implicit: true)
+            }
             sourceNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
             if primary.isFoldable {
                 for form in NameSpellings(primary.name).foldedForms {
@@ -52,6 +57,7 @@ struct TargetMatchers: Sendable {
         }
         logPrefilter = NamePrefilter(names: logNames.names, caseSensitive: logNames.caseSensitive)
         logNameTargets = logNames.targets
+        logTableNameTargets = logNames.implicitTargets
         sourcePrefilter = NamePrefilter(names: sourceNames.names, caseSensitive: sourceNames.caseSensitive)
         sourceNameTargets = sourceNames.targets
         self.logRules = logRules
@@ -64,15 +70,25 @@ private struct NameTable {
     var names: [String] = []
     var caseSensitive: [Bool] = []
     var targets: [[Int]] = []
+    var implicitTargets: [[Int]] = []
 
-    mutating func add(_ name: String, caseSensitive sensitive: Bool, target: Int) {
+    /// Adds `name` for `target`: as a name of the target itself, or (`implicit`) of its table only.
+    mutating func add(_ name: String, caseSensitive sensitive: Bool, target: Int, implicit: Bool = false) {
         let key = sensitive ? name : name.lowercased()
-        if let index = names.indices.first(where: { names[$0] == key && caseSensitive[$0] == sensitive }) {
-            if !targets[index].contains(target) { targets[index].append(target) }
-            return
+        let index: Int
+        if let existing = names.indices.first(where: { names[$0] == key && caseSensitive[$0] == sensitive }) {
+            index = existing
+        } else {
+            names.append(key)
+            caseSensitive.append(sensitive)
+            targets.append([])
+            implicitTargets.append([])
+            index = names.count - 1
         }
-        names.append(key)
-        caseSensitive.append(sensitive)
-        targets.append([target])
+        if implicit {
+            if !implicitTargets[index].contains(target) { implicitTargets[index].append(target) }
+        } else if !targets[index].contains(target) {
+            targets[index].append(target)
+        }
     }
 }

@@ -21,7 +21,10 @@ public struct NamePrefilter: Sendable {
 
     /// Calls `body(nameIndex, byteRange)` for every occurrence, in increasing order of position per kind
     /// (word hits first in buffer order, then substring hits in buffer order).
-    public func scan(_ buffer: UnsafeRawBufferPointer, _ body: (Int, Range<Int>) -> Void) {
+    ///
+    /// With `jsonEscapes`, a word right after a backslash is also tried without its escape letter, so that
+    /// `\nlegacy_status` (a newline in a JSON string) still finds `legacy_status`.
+    public func scan(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false, _ body: (Int, Range<Int>) -> Void) {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
         let count = buffer.count
         let isWord = tables.isWord
@@ -51,14 +54,17 @@ public struct NamePrefilter: Sendable {
                 tables.lookup(hash: hash, start: start, length: length, base: base, body)
             }
             if sawDoubleUnderscore { tables.scanSegments(base: base, start: start, end: index, body) }
+            if jsonEscapes && start > 0 && base[start - 1] == 0x5C {
+                tables.scanAfterEscape(base: base, start: start, end: index, body)
+            }
         }
         tables.scanSubstrings(base: base, count: count, body)
     }
 
     /// Whether any name occurs in `buffer`.
-    public func containsAny(_ buffer: UnsafeRawBufferPointer) -> Bool {
+    public func containsAny(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false) -> Bool {
         var found = false
-        scan(buffer) { _, _ in found = true }
+        scan(buffer, jsonEscapes: jsonEscapes) { _, _ in found = true }
         return found
     }
 }
@@ -167,6 +173,22 @@ private final class Tables: @unchecked Sendable {
                 index += 1
             }
         }
+    }
+
+    /// A word that follows a backslash: drop the escape (`n`, `t`, `r`, `b`, `f`, or `uXXXX`) and look up
+    /// the rest.
+    func scanAfterEscape(base: UnsafePointer<UInt8>, start: Int, end: Int, _ body: (Int, Range<Int>) -> Void) {
+        let skip: Int
+        switch base[start] {
+        case 0x6E, 0x74, 0x72, 0x62, 0x66: skip = 1
+        case 0x75: skip = 5
+        default: return
+        }
+        let suffixStart = start + skip
+        guard suffixStart < end else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for offset in suffixStart..<end { hash = (hash ^ UInt64(fold[Int(base[offset])])) &* 0x100_0000_01b3 }
+        lookup(hash: hash, start: suffixStart, length: end - suffixStart, base: base, body)
     }
 
     func scanSubstrings(base: UnsafePointer<UInt8>, count: Int, _ body: (Int, Range<Int>) -> Void) {

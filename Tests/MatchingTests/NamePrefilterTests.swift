@@ -69,3 +69,18 @@ import Testing
         #expect(names.className == className)
     }
 }
+
+@Suite struct NamePrefilterJSONTests {
+    @Test func wordsAfterJSONEscapesAreFoundWhenAsked() {
+        let filter = NamePrefilter(names: ["legacy_status"])
+        let text = #"{"message":"SELECT o.id,\nlegacy_status\tFROM orders","x":"\u0022legacy_status"}"#
+        var plain = 0
+        var aware = 0
+        Array(text.utf8).withUnsafeBytes { buffer in
+            filter.scan(buffer) { _, _ in plain += 1 }
+            filter.scan(buffer, jsonEscapes: true) { _, _ in aware += 1 }
+        }
+        #expect(plain == 0)
+        #expect(aware == 2)
+    }
+}
