@@ -2,12 +2,14 @@ import Foundation
 import Gate
 import Matching
 import Report
+import SQLResolution
 import ScanIO
 
 /// The `scan` command's arguments as given, before validation.
 public struct ScanRequest: Sendable {
     public var targets: [String]
     public var targetFiles: [String]
+    public var migrations: [String]
     public var logs: [String]
     public var sources: [String]
     public var fileLists: [String]
@@ -27,13 +29,15 @@ public struct ScanRequest: Sendable {
     public var quiet: Bool
 
     public init(
-        targets: [String], targetFiles: [String], logs: [String], sources: [String], fileLists: [String],
+        targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
+        fileLists: [String],
         patternDirectories: [String], bundledPatterns: String?, threads: Int, json: String?, markdown: String?,
         sarif: String?, showValues: Bool, gap: String, logLinePrefix: String?, blockOn: String,
         acceptPartialLogging: Bool, followSymlinks: Bool, maxFileSize: Int64, quiet: Bool
     ) {
         self.targets = targets
         self.targetFiles = targetFiles
+        self.migrations = migrations
         self.logs = logs
         self.sources = sources
         self.fileLists = fileLists
@@ -70,6 +74,17 @@ public enum ScanCommandRunner {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
+        if configuration.targets.isEmpty && !request.migrations.isEmpty {
+            // The change under review removes nothing: there is nothing to prove unused.
+            StandardError.write("dropscan: the migration has no destructive operation: nothing to check\n")
+            let report = UsageReport(
+                tool: ToolInfo(version: dropscanVersion), verdict: .pass,
+                reasons: ["The migration has no destructive operation: nothing to check."], targets: [],
+                coverage: Coverage())
+            if let path = request.json { try? write(JSONReporter().render(report), to: path) }
+            if let path = request.markdown { try? write(MarkdownReporter().render(report), to: path) }
+            return ExitCode.pass.rawValue
+        }
         let report: UsageReport
         do {
             report = try ScanPipeline(configuration: configuration).run()
@@ -103,6 +118,16 @@ public enum ScanCommandRunner {
                 throw TargetError.unreadableFile(path: path, message: "\(error)")
             }
             configuration.targets += try Target.parseList(text, path: path)
+        }
+        for path in request.migrations {
+            let text = try readText(path)
+            let operations = try MigrationReader.operations(in: text, path: path)
+            for operation in operations {
+                StandardError.write(
+                    "dropscan: \(path):\(operation.line): \(operation.description) → target \(operation.target)\n")
+                configuration.targets.append(operation.target)
+            }
+            configuration.excludedPaths.insert(path)
         }
         var unique: [Target] = []
         for target in configuration.targets where !unique.contains(target) { unique.append(target) }

@@ -14,6 +14,12 @@ struct Scan: ParsableCommand {
     @Option(help: "A file of targets, one a line, # comments.")
     var targetsFile: [String] = []
 
+    @Option(
+        help:
+            "A migration under review (SQL, Flyway, Liquibase SQL, Rails, Django): its drops and renames become targets."
+    )
+    var fromMigration: [String] = []
+
     @Option(help: "PostgreSQL log files, directories or globs (repeatable).")
     var logs: [String] = []
 
@@ -68,7 +74,8 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         let request = ScanRequest(
-            targets: targets, targetFiles: targetsFile, logs: logs, sources: source, fileLists: filesFrom,
+            targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
+            fileLists: filesFrom,
             patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
             markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefix: logLinePrefix,
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,

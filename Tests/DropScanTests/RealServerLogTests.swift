@@ -37,6 +37,11 @@ enum ServerLogs {
         ])
     }
 
+    /// Only failing statements are logged (`log_min_error_statement`'s default).
+    static let errorsOnly = Result {
+        try run(["log_destination='stderr'", "log_statement='none'", "log_line_prefix='%m [%p] %q%u@%d/%a '"])
+    }
+
     static let targets = ["orders.legacy_status", "orders.legacy_code", "customers.status", "order_items.sku"]
 
     /// Scans the files of `folder` whose names end with `suffix`.
@@ -129,5 +134,22 @@ func comparable(_ report: [String: Any]) throws -> [String: [String: Int]] {
         #expect(!text.contains("legacy_status cleanup"), "the decoy's string literal is redacted")
         let groups = try #require(try runtime(report, "orders.legacy_status")["groups"] as? [[String: Any]])
         #expect(groups.contains { ($0["statement"] as? String)?.contains("legacy_status = $") == true })
+    }
+
+    @Test func logsThatShowOnlyFailuresCannotProveATargetUnused() throws {
+        let folder = try ServerLogs.errorsOnly.get()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).map { folder + "/" + $0 }
+        var arguments = ["scan", "--json", "-", "-q", "--target", "audit_notes.*", "--target", "orders.legacy_code"]
+        for file in files { arguments += ["--logs", file] }
+        let result = try dropscan(arguments)
+        let report = try decodeReport(result.stdout)
+        #expect(result.status == 1, "the failed use of orders.legacy_code is a fact")
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        #expect(coverage["statementLogging"] as? String == "errors-only")
+        let note = try #require(coverage["statementLoggingNote"] as? String)
+        #expect(try target(report, "audit_notes.*")["verdict"] as? String == "inconclusive")
+        #expect(try target(report, "orders.legacy_code")["verdict"] as? String == "blocked")
+        #expect((report["reasons"] as? [String])?.contains(note) == true)
+        #expect(note.hasSuffix("."))
     }
 }
