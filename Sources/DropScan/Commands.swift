@@ -27,6 +27,8 @@ public struct ScanRequest: Sendable {
     public var followSymlinks: Bool
     public var maxFileSize: Int64
     public var quiet: Bool
+    /// Print timings and the parser's cache statistics on stderr.
+    public var stats = false
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
@@ -87,7 +89,9 @@ public enum ScanCommandRunner {
         }
         let report: UsageReport
         do {
-            report = try ScanPipeline(configuration: configuration).run()
+            let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
+            report = scanned
+            if request.stats { StandardError.write(statistics.description) }
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue

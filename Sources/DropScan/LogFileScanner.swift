@@ -15,6 +15,9 @@ struct LogFileScanner {
     let chunkSize: Int
     let explicitPrefix: String?
     let showValues: Bool
+    /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
+    /// is matched and resolved once.
+    let memo = UseMemo()
 
     func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
         accumulator.logFiles += 1
@@ -52,10 +55,24 @@ struct LogFileScanner {
                 }
                 guard var current = framer else { return bytes.count }
                 let jsonEscapes = current.format.name == "jsonlog"
+                // One pass of the prefilter over the whole chunk; entries then look up their hits.
+                var hits = ChunkHits()
+                matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, range in
+                    hits.append(position: range.lowerBound, name: name)
+                }
+                hits.sortIfNeeded()
                 let used = current.frame(bytes, baseOffset: streamOffset, atEnd: atEnd || mustConsume) { entry in
                     accumulator.coverage.observe(entry)
-                    guard entry.isParsed, matchers.logPrefilter.containsAny(entry.bytes, jsonEscapes: jsonEscapes)
-                    else { return }
+                    guard entry.isParsed else { return }
+                    let names: (target: Bool, table: Bool)
+                    if let base = bytes.baseAddress, let start = entry.bytes.baseAddress, start >= base,
+                        start + entry.bytes.count <= base + bytes.count
+                    {
+                        names = hits.names(in: (start - base)..<(start - base + entry.bytes.count), matchers: matchers)
+                    } else {
+                        names = namesIn(entry.bytes, jsonEscapes: jsonEscapes)  // a reassembled (syslog) entry
+                    }
+                    guard isCandidate(entry.bytes, names: names, jsonEscapes: jsonEscapes) else { return }
                     examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
                 }
                 framer = current
@@ -71,6 +88,28 @@ struct LogFileScanner {
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
     }
+
+    /// Whether an entry may use a target: it names a target, or names a column target's table and could
+    /// use its columns without naming them (`*`, INSERT, COPY).
+    private func isCandidate(_ bytes: UnsafeRawBufferPointer, names: (target: Bool, table: Bool), jsonEscapes: Bool)
+        -> Bool
+    {
+        if names.target { return true }
+        guard names.table else { return false }
+        return ByteSearch.firstIndex(of: UInt8(ascii: "*"), in: bytes, from: 0) != nil
+            || Self.implicitKeywords.containsAny(bytes, jsonEscapes: jsonEscapes, scratch: scratch)
+    }
+
+    /// Whether `bytes` name a target, or only a column target's table.
+    private func namesIn(_ bytes: UnsafeRawBufferPointer, jsonEscapes: Bool) -> (target: Bool, table: Bool) {
+        var result = (target: false, table: false)
+        matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, _ in
+            if matchers.logNameTargets[name].isEmpty { result.table = true } else { result.target = true }
+        }
+        return result
+    }
+
+    static let implicitKeywords = NamePrefilter(names: ["insert", "copy"])
 
     /// An entry that names a target: count each of its statements for each target it uses.
     private func examine(
@@ -106,10 +145,10 @@ struct LogFileScanner {
                 continue
             }
             let isFailedUse = statement.kind == .failed && statement.isUndefinedObjectError
-            let uses = targetsUsed(by: text)
+            let normalized = SQLNormalizer.normalize(text)
+            let uses = targetsUsed(by: text, normalized: normalized)
             if uses.isEmpty { continue }
             if attribution == nil { attribution = Attribution(entry) }
-            let normalized = SQLNormalizer.normalize(text)
             for (target, evidence) in uses {
                 record(
                     target: target, evidence: evidence, counted: countsAsExecution,
@@ -153,17 +192,37 @@ struct LogFileScanner {
 
     /// The targets a statement text uses, with the evidence for each: the prefilter says which targets it
     /// names, their log rules say whether it is worth parsing, and PostgreSQL's parser decides the tier.
-    func targetsUsed(by text: String) -> [(Int, Evidence)] {
+    func targetsUsed(by text: String, normalized: NormalizedSQL) -> [(Int, Evidence)] {
         var utf8 = Array(text.utf8)
         var named: Set<Int> = []
         var tableNamed: Set<Int> = []
-        var ruleHit: Set<Int> = []
         utf8.withUnsafeMutableBytes { mutable in
             let buffer = UnsafeRawBufferPointer(mutable)
-            matchers.logPrefilter.scan(buffer) { name, _ in
+            matchers.logPrefilter.scan(buffer, scratch: scratch) { name, _ in
                 named.formUnion(matchers.logNameTargets[name])
                 tableNamed.formUnion(matchers.logTableNameTargets[name])
             }
+        }
+        if named.isEmpty && tableNamed.isEmpty { return [] }
+        // Same shape and same names found: same uses (a name inside a literal is not part of the shape, so
+        // the names found tell such statements apart).
+        var key = Hasher()
+        key.combine(normalized.fingerprint)
+        key.combine(named.sorted())
+        key.combine(tableNamed.sorted())
+        let memoKey = key.finalize()
+        if let known = memo.uses[memoKey] { return known }
+        let uses = resolveUses(utf8: &utf8, text: text, normalized: normalized, named: named, tableNamed: tableNamed)
+        memo.remember(memoKey, uses)
+        return uses
+    }
+
+    private func resolveUses(
+        utf8: inout [UInt8], text: String, normalized: NormalizedSQL, named: Set<Int>, tableNamed: Set<Int>
+    ) -> [(Int, Evidence)] {
+        var ruleHit: Set<Int> = []
+        utf8.withUnsafeMutableBytes { mutable in
+            let buffer = UnsafeRawBufferPointer(mutable)
             for target in named {
                 for rule in matchers.logRules[target] where (try? rule.firstMatch(in: buffer, scratch: scratch)) != nil
                 {
@@ -199,6 +258,51 @@ extension LogFileScanner {
         guard let first = bytes.firstIndex(where: { $0 > 0x20 && $0 != UInt8(ascii: "(") }) else { return false }
         let word = bytes[first...].prefix(6).map { $0 | 0x20 }
         return word.starts(with: Array("insert".utf8)) || word.starts(with: Array("copy".utf8))
+    }
+}
+
+/// The prefilter's hits in one chunk, in position order, visited by entries in order.
+struct ChunkHits {
+    private var positions: [Int] = []
+    private var names: [Int] = []
+    private var cursor = 0
+    private var sorted = true
+
+    mutating func append(position: Int, name: Int) {
+        if let last = positions.last, position < last { sorted = false }
+        positions.append(position)
+        names.append(name)
+    }
+
+    mutating func sortIfNeeded() {
+        guard !sorted else { return }
+        let order = positions.indices.sorted { positions[$0] < positions[$1] }
+        positions = order.map { positions[$0] }
+        names = order.map { names[$0] }
+        sorted = true
+    }
+
+    /// Whether the hits in `range` name a target, or only a column target's table. Ranges must come in order.
+    mutating func names(in range: Range<Int>, matchers: TargetMatchers) -> (target: Bool, table: Bool) {
+        while cursor < positions.count && positions[cursor] < range.lowerBound { cursor += 1 }
+        var result = (target: false, table: false)
+        var index = cursor
+        while index < positions.count && positions[index] < range.upperBound {
+            if matchers.logNameTargets[names[index]].isEmpty { result.table = true } else { result.target = true }
+            index += 1
+        }
+        return result
+    }
+}
+
+/// A bounded per-worker memo from statement shape to its uses (cleared when full).
+final class UseMemo {
+    private(set) var uses: [Int: [(Int, Evidence)]] = [:]
+    private let capacity = 200_000
+
+    func remember(_ key: Int, _ value: [(Int, Evidence)]) {
+        if uses.count >= capacity { uses.removeAll(keepingCapacity: true) }
+        uses[key] = value
     }
 }
 

@@ -18,9 +18,42 @@ public struct ScanPipeline: Sendable {
 
     public init(configuration: ScanConfiguration) { self.configuration = configuration }
 
+    /// How a scan went, for `--stats`: time, volume, and the parser's work.
+    public struct Statistics: Sendable {
+        public var seconds: Double = 0
+        public var files = 0
+        public var bytesScanned: Int64 = 0
+        public var statementsParsed = 0
+        public var parseCacheHits = 0
+        public var parseCacheEvictions = 0
+
+        public var description: String {
+            let mebibytes = Double(bytesScanned) / 1_048_576
+            return String(
+                format:
+                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
+                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, statementsParsed, parseCacheHits,
+                parseCacheEvictions)
+        }
+    }
+
+    /// Scans and returns the report with statistics.
+    public func runWithStatistics() throws(ConfigurationError) -> (UsageReport, Statistics) {
+        let start = DispatchTime.now()
+        var statistics = Statistics()
+        let report = try run(statistics: &statistics)
+        statistics.seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return (report, statistics)
+    }
+
     /// Scans and returns the report; throws only for configuration problems (exit code 2): unreadable
     /// inputs are recorded in the report's coverage instead.
     public func run() throws(ConfigurationError) -> UsageReport {
+        var statistics = Statistics()
+        return try run(statistics: &statistics)
+    }
+
+    private func run(statistics: inout Statistics) throws(ConfigurationError) -> UsageReport {
         guard !configuration.targets.isEmpty else { throw .noTargets }
         guard !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty else {
             throw .noInputs
@@ -71,6 +104,12 @@ public struct ScanPipeline: Sendable {
         }
         progress.finish()
         var result = merged.withLock { $0 }
+        let cache = resolver.cacheStatistics
+        statistics.files = files.count
+        statistics.bytesScanned = result.bytesScanned
+        statistics.statementsParsed = cache.misses
+        statistics.parseCacheHits = cache.hits
+        statistics.parseCacheEvictions = cache.evictions
         result.errors += inputs.errors
         result.skipped += inputs.skipped
         let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }

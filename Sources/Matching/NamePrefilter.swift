@@ -9,11 +9,39 @@ public struct NamePrefilter: Sendable {
     /// The names, case-folded, in the order given; a hit reports the index into this array.
     public let names: [String]
     private let tables: Tables
+    /// Up to `regexLimit` names, one PCRE2 alternation (JIT) finds the words: measured at 0.1 s/GiB for one
+    /// name and 0.6 s/GiB for 100, against 2.6 s/GiB for hashing every word. Past that, hashing wins.
+    private let words: CompiledPattern?
+    private let jsonWords: CompiledPattern?
+
+    /// The most names searched with one PCRE2 alternation.
+    public static let regexLimit = 128
 
     /// `names` are matched case-insensitively when `caseSensitive[i]` is false (default), exactly otherwise.
     public init(names: [String], caseSensitive: [Bool]? = nil) {
         self.names = names
-        tables = Tables(names: names, caseSensitive: caseSensitive ?? Array(repeating: false, count: names.count))
+        let sensitivity = caseSensitive ?? Array(repeating: false, count: names.count)
+        let tables = Tables(names: names, caseSensitive: sensitivity)
+        self.tables = tables
+        let wordNames = names.indices.filter { tables.isWordName($0) }
+        if !wordNames.isEmpty && names.count <= Self.regexLimit {
+            // Longest first, so that a name that prefixes another is tried after it.
+            let ordered = wordNames.sorted { names[$0].utf8.count > names[$1].utf8.count }
+            let folded = ordered.filter { !sensitivity[$0] }.map { Placeholders.escape(names[$0]) }
+            let exact = ordered.filter { sensitivity[$0] }.map { Placeholders.escape(names[$0]) }
+            var alternatives: [String] = []
+            if !folded.isEmpty { alternatives.append("(?i:" + folded.joined(separator: "|") + ")") }
+            alternatives += exact
+            let body = "(?:" + alternatives.joined(separator: "|") + ")"
+            let word = "[\\w$\\x80-\\xff]"
+            let after = "(?:(?!\(word))|(?=__))"
+            words = try? CompiledPattern("(?:(?<!\(word))|(?<=__))" + body + after)
+            jsonWords = try? CompiledPattern(
+                "(?:(?<!\(word))|(?<=__)|(?<=\\\\[ntrbf])|(?<=\\\\u[0-9A-Fa-f]{4}))" + body + after)
+        } else {
+            words = nil
+            jsonWords = nil
+        }
     }
 
     /// Whether there is nothing to look for.
@@ -25,33 +53,75 @@ public struct NamePrefilter: Sendable {
     /// With `jsonEscapes`, a word right after a backslash is also tried without its escape letter, so that
     /// `\nlegacy_status` (a newline in a JSON string) still finds `legacy_status`.
     public func scan(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false, _ body: (Int, Range<Int>) -> Void) {
+        if words != nil {
+            scan(buffer, jsonEscapes: jsonEscapes, scratch: MatchScratch(), body)
+        } else {
+            scanByHashing(buffer, jsonEscapes: jsonEscapes, body)
+        }
+    }
+
+    /// The same, with the calling thread's PCRE2 scratch (no allocation per call: use this on hot paths).
+    public func scan(
+        _ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false, scratch: MatchScratch,
+        _ body: (Int, Range<Int>) -> Void
+    ) {
+        guard let pattern = jsonEscapes ? jsonWords : words else {
+            scanByHashing(buffer, jsonEscapes: jsonEscapes, body)
+            return
+        }
+        guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
+        var start = 0
+        while start < buffer.count {
+            // A pattern that cannot backtrack far: limits are never reached; treat a failure as "no more".
+            guard let range = try? pattern.firstMatch(in: buffer, from: start, scratch: scratch) else { break }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for offset in range { hash = (hash ^ UInt64(tables.fold[Int(base[offset])])) &* 0x100_0000_01b3 }
+            tables.lookup(hash: hash, start: range.lowerBound, length: range.count, base: base, body)
+            start = max(range.upperBound, range.lowerBound + 1)
+        }
+        tables.scanSubstrings(base: base, count: buffer.count, body)
+    }
+
+    /// Hashes every word: the same cost for any number of names.
+    private func scanByHashing(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool, _ body: (Int, Range<Int>) -> Void) {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
         let count = buffer.count
         let isWord = tables.isWord
         let fold = tables.fold
+        let startsName = tables.startsName
         let lengthMask = tables.lengthMask
         var index = 0
         while index < count {
             while index < count && isWord[Int(base[index])] == 0 { index += 1 }
+            if index == count { break }
             let start = index
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             var sawDoubleUnderscore = false
             var previousUnderscore = false
-            while index < count {
-                let byte = base[index]
-                if isWord[Int(byte)] == 0 { break }
-                hash = (hash ^ UInt64(fold[Int(byte)])) &* 0x100_0000_01b3
-                let underscore = byte == 0x5F
-                if underscore && previousUnderscore { sawDoubleUnderscore = true }
-                previousUnderscore = underscore
-                index += 1
-            }
-            let length = index - start
-            if length == 0 { continue }
-            if length < 64 && (lengthMask >> UInt64(length)) & 1 == 1 {
-                tables.lookup(hash: hash, start: start, length: length, base: base, body)
-            } else if length >= 64 && tables.hasLongNames {
-                tables.lookup(hash: hash, start: start, length: length, base: base, body)
+            if startsName[Int(fold[Int(base[index])])] != 0 {
+                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                while index < count {
+                    let byte = base[index]
+                    if isWord[Int(byte)] == 0 { break }
+                    hash = (hash ^ UInt64(fold[Int(byte)])) &* 0x100_0000_01b3
+                    let underscore = byte == 0x5F
+                    sawDoubleUnderscore = sawDoubleUnderscore || (underscore && previousUnderscore)
+                    previousUnderscore = underscore
+                    index += 1
+                }
+                let length = index - start
+                if length < 64 ? (lengthMask >> UInt64(length)) & 1 == 1 : tables.hasLongNames {
+                    tables.lookup(hash: hash, start: start, length: length, base: base, body)
+                }
+            } else {
+                // No name starts with this byte: skip the word without hashing it.
+                while index < count {
+                    let byte = base[index]
+                    if isWord[Int(byte)] == 0 { break }
+                    let underscore = byte == 0x5F
+                    sawDoubleUnderscore = sawDoubleUnderscore || (underscore && previousUnderscore)
+                    previousUnderscore = underscore
+                    index += 1
+                }
             }
             if sawDoubleUnderscore { tables.scanSegments(base: base, start: start, end: index, body) }
             if jsonEscapes && start > 0 && base[start - 1] == 0x5C {
@@ -62,9 +132,15 @@ public struct NamePrefilter: Sendable {
     }
 
     /// Whether any name occurs in `buffer`.
-    public func containsAny(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false) -> Bool {
+    public func containsAny(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool = false, scratch: MatchScratch? = nil)
+        -> Bool
+    {
         var found = false
-        scan(buffer, jsonEscapes: jsonEscapes) { _, _ in found = true }
+        if let scratch {
+            scan(buffer, jsonEscapes: jsonEscapes, scratch: scratch) { _, _ in found = true }
+        } else {
+            scan(buffer, jsonEscapes: jsonEscapes) { _, _ in found = true }
+        }
         return found
     }
 }
@@ -73,6 +149,8 @@ public struct NamePrefilter: Sendable {
 private final class Tables: @unchecked Sendable {
     let isWord: UnsafeMutablePointer<UInt8>
     let fold: UnsafeMutablePointer<UInt8>
+    /// Whether some word-shaped name starts with this (folded) byte.
+    let startsName: UnsafeMutablePointer<UInt8>
     var lengthMask: UInt64 = 0
     var hasLongNames = false
     /// Open addressing: slot → (hash, name index + 1); 0 means empty.
@@ -86,6 +164,8 @@ private final class Tables: @unchecked Sendable {
     init(names: [String], caseSensitive: [Bool]) {
         isWord = .allocate(capacity: 256)
         fold = .allocate(capacity: 256)
+        startsName = .allocate(capacity: 256)
+        startsName.initialize(repeating: 0, count: 256)
         for byte in 0..<256 {
             let b = UInt8(byte)
             let word =
@@ -112,6 +192,7 @@ private final class Tables: @unchecked Sendable {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in name { hash = (hash ^ UInt64(fold[Int(byte)])) &* 0x100_0000_01b3 }
             if name.count < 64 { lengthMask |= 1 << UInt64(name.count) } else { hasLongNames = true }
+            startsName[Int(fold[Int(name[0])])] = 1
             var slot = Int(truncatingIfNeeded: hash) & slotMask
             while slotNames[slot] != 0 { slot = (slot + 1) & slotMask }
             slotHashes[slot] = hash
@@ -119,9 +200,16 @@ private final class Tables: @unchecked Sendable {
         }
     }
 
+    /// Whether name `index` is a plain word (found by word search rather than substring search).
+    func isWordName(_ index: Int) -> Bool {
+        let name = foldedNames[index]
+        return !name.isEmpty && name.allSatisfy { isWord[Int($0)] == 1 }
+    }
+
     deinit {
         isWord.deallocate()
         fold.deallocate()
+        startsName.deallocate()
     }
 
     @inline(__always)

@@ -72,14 +72,18 @@ struct Scan: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print no summary on stderr.")
     var quiet = false
 
+    @Flag(help: "Print timings and the SQL parser's cache statistics on stderr.")
+    var stats = false
+
     func run() throws {
-        let request = ScanRequest(
+        var request = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
             fileLists: filesFrom,
             patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
             markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefix: logLinePrefix,
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
             maxFileSize: maxFilesize, quiet: quiet)
+        request.stats = stats
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }

@@ -84,3 +84,15 @@ import Testing
         #expect(aware == 2)
     }
 }
+
+@Suite struct NamePrefilterSeveralNamesTests {
+    @Test func everyNameIsFoundWhenSeveralShareTheTable() {
+        let filter = NamePrefilter(names: ["legacy_status", "orders"])
+        let text = "app@shop/psql LOG:  execute <unnamed>: SELECT id, status, total FROM orders WHERE customer_id = $1"
+        var found: [String] = []
+        Array(text.utf8).withUnsafeBytes { buffer in
+            filter.scan(buffer) { index, _ in found.append(filter.names[index]) }
+        }
+        #expect(found == ["orders"])
+    }
+}
