@@ -37,12 +37,21 @@ enum PgQuery {
         }
         guard let tree = result.parse_tree else { return .error(message: "empty parse result", offset: nil) }
         let length = strlen(tree)
-        let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
+        let buffer = UnsafeBufferPointer(
+            start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
         var parser = JSONParser(bytes: buffer)
         guard let value = parser.parseValue() else {
             return .error(message: "libpg_query returned an unreadable tree", offset: nil)
         }
         return .tree(value)
+    }
+
+    /// The JSON text of `sql`'s parse tree exactly as libpg_query prints it, or `nil` when it does not parse.
+    static func treeText(_ sql: String) -> String? {
+        let result = sql.withCString { pg_query_parse($0) }
+        defer { pg_query_free_parse_result(result) }
+        guard result.error == nil, let tree = result.parse_tree else { return nil }
+        return String(cString: tree)
     }
 
     /// One statement of a text split by PostgreSQL's scanner (which works even on text that does not parse).
@@ -127,7 +136,9 @@ struct JSONParser {
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D
+        {
             index += 1
         }
     }
@@ -212,7 +223,8 @@ struct JSONParser {
             guard sawDigit else { return nil }
             // Fractions and exponents (never emitted for locations) are skipped.
             while index < bytes.count,
-                bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+                bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e")
+                    || bytes[index] == UInt8(ascii: "E")
                     || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
                     || (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9"))
             {

@@ -124,7 +124,8 @@ enum RailsMigration {
                         for reference in args {
                             operations.append(
                                 MigrationOperation(
-                                    target: Target(schema: schema, table: tableName, column: Identifier(orm: reference + "_id")),
+                                    target: Target(
+                                        schema: schema, table: tableName, column: Identifier(orm: reference + "_id")),
                                     kind: .dropColumn, line: lineNumber,
                                     description: "change_table :\(spelled) { t.\(match.output.method) :\(reference) }"))
                         }
@@ -157,16 +158,24 @@ enum RailsMigration {
                 }
                 switch method {
                 case "remove_column":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1], .dropColumn)
                 case "remove_columns":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     for name in args.dropFirst() { column(name, .dropColumn) }
                 case "rename_column":
-                    guard args.count >= 3 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 3 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1], .renameColumn)
                 case "remove_reference", "remove_belongs_to":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1] + "_id", .dropColumn)
                     if argumentText.contains(#/polymorphic:\s*true/#) { column(args[1] + "_type", .dropColumn) }
                 case "remove_timestamps":
@@ -178,7 +187,9 @@ enum RailsMigration {
                             target: Target(schema: schema, table: tableName), kind: .dropTable, line: lineNumber,
                             description: written))
                 case "rename_table":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     operations.append(
                         MigrationOperation(
                             target: Target(schema: schema, table: tableName), kind: .renameTable, line: lineNumber,

@@ -29,7 +29,9 @@ public struct TargetOutcome: Sendable, Hashable {
 
     public init(targetIndex: Int, findings: [SQLFinding]) {
         self.targetIndex = targetIndex
-        self.findings = findings.sorted { ($0.evidence, $0.location) < ($1.evidence, $1.location) }
+        self.findings = findings.sorted {
+            ($0.evidence, $0.location, $0.reason) < ($1.evidence, $1.location, $1.reason)
+        }
         self.evidence = self.findings.first?.evidence ?? .notAUse
     }
 }
@@ -100,7 +102,12 @@ public final class SQLResolver: Sendable {
     /// COPY without a column list) or names as a word anywhere (then, if nothing bound it, `notAUse` when the
     /// text parsed, `possible` where it did not).
     public func resolve(_ sql: String) -> StatementResolution {
-        let normalized = SQLNormalizer.normalize(sql)
+        resolve(sql, normalized: SQLNormalizer.normalize(sql))
+    }
+
+    /// Resolves `sql` whose shape the caller has already computed with `SQLNormalizer.normalize` (so that a
+    /// pipeline grouping statements by shape does not normalize twice). `normalized` must be the shape of `sql`.
+    public func resolve(_ sql: String, normalized: NormalizedSQL) -> StatementResolution {
         let analysis: ShapeAnalysis
         if let cached = cache.withLock({ $0.lookup(normalized.text) }) {
             analysis = cached
@@ -162,7 +169,9 @@ public final class SQLResolver: Sendable {
                 let upper = range.upperBound >= sql.utf8.count ? Int(Int32.max) : shapeOffset(range.upperBound)
                 return lower..<max(lower, upper)
             },
-            error: analysis.error.map { redact($0, normalized: normalized.text, offset: analysis.errorOffset.map(shapeOffset)) },
+            error: analysis.error.map {
+                redact($0, normalized: normalized.text, offset: analysis.errorOffset.map(shapeOffset))
+            },
             errorOffset: analysis.errorOffset.map(shapeOffset))
     }
 
@@ -200,7 +209,9 @@ public final class SQLResolver: Sendable {
         let unparsed = analysis.unparsed.map { range in
             toOriginal(range.lowerBound)..<max(toOriginal(range.lowerBound), toOriginal(range.upperBound))
         }
-        let wholeTextUnparsed = analysis.unparsed.contains { $0.upperBound >= normalized.text.utf8.count && $0.lowerBound == 0 }
+        let wholeTextUnparsed = analysis.unparsed.contains {
+            $0.upperBound >= normalized.text.utf8.count && $0.lowerBound == 0
+        }
         var text = sql
         text.withUTF8 { bytes in
             for (index, name) in mentionNames.enumerated() {
@@ -212,11 +223,14 @@ public final class SQLResolver: Sendable {
                     byTarget[index, default: []].append(
                         SQLFinding(
                             evidence: .possible, location: inUnparsed,
-                            reason: "\(String(decoding: name, as: UTF8.self)) is named in text that did not parse as PostgreSQL"))
+                            reason:
+                                "\(String(decoding: name, as: UTF8.self)) is named in text that did not parse as PostgreSQL"
+                        ))
                 } else if byTarget[index] == nil {
-                    let inShape = normalized.text.utf8.withContiguousStorageIfAvailable {
-                        !Self.wordOccurrences(of: name, in: $0).isEmpty
-                    } ?? true
+                    let inShape =
+                        normalized.text.utf8.withContiguousStorageIfAvailable {
+                            !Self.wordOccurrences(of: name, in: $0).isEmpty
+                        } ?? true
                     let word = String(decoding: name, as: UTF8.self)
                     let target = targets[index]
                     let reason =
@@ -241,7 +255,8 @@ public final class SQLResolver: Sendable {
 
     @inline(__always) static func isWordByte(_ byte: UInt8) -> Bool {
         let lower = byte | 0x20
-        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
     }
 
@@ -298,7 +313,8 @@ struct ShapeCache {
     init(capacity: Int) { self.capacity = capacity }
 
     var statistics: SQLCacheStatistics {
-        SQLCacheStatistics(hits: hits, misses: misses, evictions: evictions, count: young.count + old.count, capacity: capacity)
+        SQLCacheStatistics(
+            hits: hits, misses: misses, evictions: evictions, count: young.count + old.count, capacity: capacity)
     }
 
     mutating func lookup(_ key: String) -> ShapeAnalysis? {

@@ -51,7 +51,8 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
             -- Flyway migration V12
             ALTER TABLE ${schema}.orders DROP COLUMN legacy_status;
             """
-        let operations = try MigrationReader.operations(in: sql, path: "src/main/resources/db/migration/V12__drop_legacy.sql")
+        let operations = try MigrationReader.operations(
+            in: sql, path: "src/main/resources/db/migration/V12__drop_legacy.sql")
         #expect(summary(operations) == ["dropColumn orders.legacy_status @2"])
     }
 
@@ -162,7 +163,8 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
               end
             end
             """
-        let operations = try MigrationReader.operations(in: migration, path: "db/migrate/20240101000000_create_order_archives.rb")
+        let operations = try MigrationReader.operations(
+            in: migration, path: "db/migrate/20240101000000_create_order_archives.rb")
         #expect(summary(operations) == ["dropColumn orders.archived_flag @6"])
     }
 
