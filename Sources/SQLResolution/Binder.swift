@@ -590,9 +590,9 @@ struct Binder {
                         let first = body["indirection"]?.array.first, first.stringNode != nil
                     {
                         var reference = body["arg"]!["ColumnRef"]!
-                        if case .object(var members) = reference {
-                            members["fields"] = .array(fields + [first])
-                            reference = .object(members)
+                        if case .object(let members) = reference {
+                            reference = .object(
+                                members.map { $0.key == "fields" ? JSONValue.Member(key: "fields", value: .array(fields + [first])) : $0 })
                         }
                         columnRef(reference, scope: scope)
                         expression(.array(Array(body["indirection"]!.array.dropFirst())), scope: scope)
@@ -614,11 +614,11 @@ struct Binder {
                     return
                 }
             }
-            if members["relname"] != nil && members["relpersistence"] != nil {
+            if node["relname"] != nil && node["relpersistence"] != nil {
                 tableReference(node, scope: scope, context: "references")
                 return
             }
-            for value in members.values { expression(value, scope: scope) }
+            for member in members { expression(member.value, scope: scope) }
         default:
             return
         }
@@ -778,7 +778,7 @@ struct Binder {
             guard let element = exclusion["List"]?["items"]?.array.first?["IndexElem"] else { continue }
             if let column = element["name"]?.string {
                 namedColumns(
-                    .array([.object(["String": .object(["sval": .string(column)])])]), table: table, location: at,
+                    .array([.object([.init(key: "String", value: .object([.init(key: "sval", value: .string(column))]))])]), table: table, location: at,
                     context: "EXCLUDE on")
             }
             expression(element["expr"], scope: tableScope)

@@ -79,7 +79,14 @@ enum PgQuery {
 
 /// A JSON value as libpg_query prints it.
 indirect enum JSONValue: Sendable {
-    case object([String: JSONValue])
+    /// One `"key": value` pair of an object.
+    struct Member: Sendable {
+        let key: String
+        let value: JSONValue
+    }
+
+    /// Members in document order; objects in parse trees have few keys, so a linear search beats hashing.
+    case object([Member])
     case array([JSONValue])
     case string(String)
     case number(Int)
@@ -87,7 +94,9 @@ indirect enum JSONValue: Sendable {
     case null
 
     subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
+        if case .object(let members) = self {
+            for member in members where member.key == key { return member.value }
+        }
         return nil
     }
 
@@ -113,7 +122,8 @@ indirect enum JSONValue: Sendable {
 
     /// The single `{"NodeType": {...}}` wrapper of a node, as `(type, body)`.
     var node: (type: String, body: JSONValue)? {
-        guard case .object(let members) = self, members.count == 1, let (key, value) = members.first else {
+        guard case .object(let members) = self, members.count == 1, let (key, value) = members.first.map({ ($0.key, $0.value) })
+        else {
             return nil
         }
         guard let first = key.utf8.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return nil }
@@ -149,7 +159,7 @@ struct JSONParser {
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
-            var members: [String: JSONValue] = [:]
+            var members: [JSONValue.Member] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -162,7 +172,7 @@ struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
                 guard let value = parseValue() else { return nil }
-                members[key] = value
+                members.append(JSONValue.Member(key: key, value: value))
                 skipSpace()
                 guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: ",") {
