@@ -592,7 +592,10 @@ struct Binder {
                         var reference = body["arg"]!["ColumnRef"]!
                         if case .object(let members) = reference {
                             reference = .object(
-                                members.map { $0.key == "fields" ? JSONValue.Member(key: "fields", value: .array(fields + [first])) : $0 })
+                                members.map {
+                                    $0.key == "fields"
+                                        ? JSONValue.Member(key: "fields", value: .array(fields + [first])) : $0
+                                })
                         }
                         columnRef(reference, scope: scope)
                         expression(.array(Array(body["indirection"]!.array.dropFirst())), scope: scope)
@@ -671,7 +674,8 @@ struct Binder {
         let location = relationNode["location"]?.int ?? 0
         let columns = body["cols"]?.array ?? []
         if case .table(let schema, let name) = table.kind {
-            if columns.isEmpty {
+            if columns.isEmpty && body["selectStmt"] != nil {
+                // (`DEFAULT VALUES` names no column and keeps working without it.)
                 record(
                     allColumnTargets(schema: schema, table: name), .implicit, location,
                     "INSERT INTO \(table.displayName) without a column list writes every column")
@@ -778,7 +782,9 @@ struct Binder {
             guard let element = exclusion["List"]?["items"]?.array.first?["IndexElem"] else { continue }
             if let column = element["name"]?.string {
                 namedColumns(
-                    .array([.object([.init(key: "String", value: .object([.init(key: "sval", value: .string(column))]))])]), table: table, location: at,
+                    .array([
+                        .object([.init(key: "String", value: .object([.init(key: "sval", value: .string(column))]))])
+                    ]), table: table, location: at,
                     context: "EXCLUDE on")
             }
             expression(element["expr"], scope: tableScope)

@@ -91,6 +91,8 @@ public enum MigrationReader {
         switch format(ofPath: path, text: text) {
         case .sql?: return try SQLMigration.operations(in: text, path: path)
         case .flyway?:
+            // An undo migration (`U12__…`) reverses version 12 and runs only on `flyway undo`, like a rollback.
+            if (path.split(separator: "/").last ?? "").hasPrefix("U") { return [] }
             return try SQLMigration.operations(in: SQLMigration.replacingFlywayPlaceholders(text), path: path)
         case .liquibase?:
             return try SQLMigration.operations(in: SQLMigration.removingLiquibaseRollbacks(text), path: path)

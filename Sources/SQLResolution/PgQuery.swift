@@ -122,7 +122,8 @@ indirect enum JSONValue: Sendable {
 
     /// The single `{"NodeType": {...}}` wrapper of a node, as `(type, body)`.
     var node: (type: String, body: JSONValue)? {
-        guard case .object(let members) = self, members.count == 1, let (key, value) = members.first.map({ ($0.key, $0.value) })
+        guard case .object(let members) = self, members.count == 1,
+            let (key, value) = members.first.map({ ($0.key, $0.value) })
         else {
             return nil
         }

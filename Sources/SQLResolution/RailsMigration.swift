@@ -58,6 +58,37 @@ enum RailsMigration {
         #/^\s*(?<receiver>[a-z_][a-z0-9_]*)\.(?<method>remove_references|remove_belongs_to|remove_timestamps|remove|rename)\b/#
     }
 
+    /// The SQL of an `execute "…"` call or an `execute <<~SQL … SQL` heredoc starting on this line, with the
+    /// line its text starts on; `index` moves past a heredoc.
+    static func executedSQL(_ trimmed: Substring, lines: [Substring], index: inout Int, path: String)
+        throws(MigrationError) -> (text: String, firstLine: Int)?
+    {
+        guard let match = trimmed.firstMatch(of: #/^(?:safety_assured\s*\{\s*)?execute\s*\(?\s*/#) else {
+            return nil
+        }
+        let rest = trimmed[match.range.upperBound...]
+        if let heredoc = rest.firstMatch(of: #/^<<([~-]?)(['"]?)(?<tag>[A-Z_]+)\2/#) {
+            let tag = String(heredoc.output.tag)
+            let firstLine = index + 1
+            var body: [Substring] = []
+            while index < lines.count {
+                let line = lines[index]
+                index += 1
+                if line.trimmingPrefix(while: { $0 == " " || $0 == "\t" }) == tag { break }
+                body.append(line)
+            }
+            return (body.joined(separator: "\n"), firstLine)
+        }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else {
+            throw .unreadableCall(path: path, line: index, call: String(trimmed))
+        }
+        let body = rest.dropFirst()
+        guard let close = body.firstIndex(of: quote) else {
+            throw .unreadableCall(path: path, line: index, call: String(trimmed))
+        }
+        return (String(body[..<close]), index)
+    }
+
     static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var operations: [MigrationOperation] = []
@@ -132,6 +163,10 @@ enum RailsMigration {
                     }
                     continue
                 }
+            }
+            if let sql = try executedSQL(trimmed, lines: lines, index: &index, path: path) {
+                operations += try SQLMigration.operations(in: sql.text, path: path, lineOffset: sql.firstLine - 1)
+                continue
             }
             for match in line.matches(of: call) {
                 var argumentText = String(line[match.range.upperBound...])

@@ -56,6 +56,12 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         #expect(summary(operations) == ["dropColumn orders.legacy_status @2"])
     }
 
+    @Test func flywayUndoMigrationIsARollback() throws {
+        let operations = try MigrationReader.operations(
+            in: "ALTER TABLE orders DROP COLUMN added_in_v12;", path: "db/migration/U12__drop_legacy.sql")
+        #expect(operations.isEmpty)
+    }
+
     @Test func liquibaseRollbackLinesDoNotCount() throws {
         let sql = """
             --liquibase formatted sql
@@ -182,6 +188,28 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
             end
             """
         #expect(try MigrationReader.operations(in: migration, path: "db/migrate/1_change_things.rb").isEmpty)
+    }
+
+    @Test func executedSQLIsReadAsSQL() throws {
+        let migration = """
+            class DropLegacyWithSQL < ActiveRecord::Migration[7.1]
+              def up
+                execute "ALTER TABLE orders DROP COLUMN legacy_status"
+                execute <<~SQL
+                  UPDATE orders SET state = 'x';
+                  ALTER TABLE invoices
+                    DROP COLUMN legacy_ref;
+                SQL
+              end
+
+              def down
+                execute "ALTER TABLE orders ADD COLUMN legacy_status text"
+                execute "DROP TABLE should_not_count"
+              end
+            end
+            """
+        let operations = try MigrationReader.operations(in: migration, path: "db/migrate/3_drop_legacy_with_sql.rb")
+        #expect(summary(operations) == ["dropColumn orders.legacy_status @3", "dropColumn invoices.legacy_ref @7"])
     }
 
     @Test func callWithoutAColumnIsAnError() {

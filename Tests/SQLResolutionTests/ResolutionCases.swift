@@ -116,6 +116,7 @@ let resolutionCases: [ResolutionCase] = [
     // DML.
     .init("INSERT with a column list", "INSERT INTO orders (id, legacy_status) VALUES (1, 'x')", orders, .confirmed),
     .init("INSERT without a column list", "INSERT INTO orders VALUES (1, 'x')", orders, .implicit),
+    .init("INSERT DEFAULT VALUES names no column", "INSERT INTO orders DEFAULT VALUES", orders, nil),
     .init("INSERT with a list that omits it", "INSERT INTO orders (id) VALUES (1)", orders, nil),
     .init(
         "INSERT … SELECT reads it", "INSERT INTO archive (id, legacy_status) SELECT id, legacy_status FROM orders",
