@@ -99,11 +99,9 @@ enum DjangoMigration {
                 while index < bytes.count && bytes[index] != 0x0A { index += 1 }
                 continue
             }
-            if let (quote, raw) = stringStart(bytes, index), index == 0 || !isWord(bytes[index - 1]) || quote > index {
-                if quote == index || !isWord(bytes[index - 1]) {
-                    index = readString(bytes, at: quote, raw: raw).1
-                    continue
-                }
+            if let (quote, raw) = stringStart(bytes, index) {
+                index = readString(bytes, at: quote, raw: raw).1
+                continue
             }
             if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
                 // Is this the parenthesis of `migrations.Name(`?

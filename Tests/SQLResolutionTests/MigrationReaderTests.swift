@@ -325,6 +325,26 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         }
     }
 
+    @Test func renameModelRenamesTheDefaultTableOnly() throws {
+        let module = """
+            from django.db import migrations
+
+
+            class Migration(migrations.Migration):
+                operations = [
+                    migrations.RenameModel('Coupon', 'Promotion'),  # positional, as older Django wrote them
+                    migrations.CreateModel(name='Ledger', fields=[], options={"db_table": "ledger"}),
+                    migrations.RenameModel(old_name='Ledger', new_name='Book'),
+                    migrations.RunSQL(
+                        [("ALTER TABLE billing_ledger RENAME TO billing_book;", None)],
+                        reverse_sql=migrations.RunSQL.noop,
+                    ),
+                ]
+            """
+        let operations = try MigrationReader.operations(in: module, path: "apps/billing/migrations/0007_renames.py")
+        #expect(summary(operations) == ["renameTable billing_coupon.* @6", "renameTable billing_ledger.* @10"])
+    }
+
     @Test func moduleWithoutDestructiveOperationsIsEmpty() throws {
         let module = """
             from django.db import migrations, models
