@@ -38,7 +38,9 @@ final class Relation {
 
     var displayName: String {
         switch kind {
-        case .table(let schema, let name): return schema.map { "\($0).\(name)" } ?? name
+        case .table(let schema, let name):
+            let table = Identifier(name: name, quoted: true).sqlSpelling
+            return schema.map { Identifier(name: $0, quoted: true).sqlSpelling + "." + table } ?? table
         case .derived: return refName ?? "subquery"
         case .join: return refName ?? "join"
         }
@@ -549,7 +551,8 @@ struct Binder {
                             "\(written) binds to \(hit.displayName), the only table in scope")
                     } else {
                         let names = ([hit] + others).map(\.displayName).joined(separator: ", ")
-                        record([index], .probable, location, "unqualified \(written) could come from any of \(names)")
+                        let subject = how == nil ? "unqualified \(written)" : written
+                        record([index], .probable, location, "\(subject) could come from any of \(names)")
                     }
                     decided = true
                     break
@@ -977,15 +980,18 @@ struct Binder {
     }
 
     mutating func grant(_ body: JSONValue, scope: Scope) {
-        var tables: [Relation] = []
+        var tables: [(relation: Relation, location: Int)] = []
         if body["objtype"]?.string == "OBJECT_TABLE" && body["targtype"]?.string == "ACL_TARGET_OBJECT" {
             for object in body["objects"]?.array ?? [] {
-                tables.append(tableReference(object, scope: scope, context: "GRANT ON"))
+                let location = (object["RangeVar"] ?? object)["location"]?.int ?? 0
+                tables.append((tableReference(object, scope: scope, context: "GRANT ON"), location))
             }
         }
         for privilege in body["privileges"]?.array ?? [] {
             for table in tables {
-                namedColumns(privilege["AccessPriv"]?["cols"], table: table, location: 0, context: "GRANT (column) ON")
+                namedColumns(
+                    privilege["AccessPriv"]?["cols"], table: table.relation, location: table.location,
+                    context: "GRANT (column) ON")
             }
         }
     }

@@ -205,6 +205,18 @@ let resolutionCases: [ResolutionCase] = [
     .init(
         "IN subquery, unqualified, inner table may have it",
         "SELECT id FROM orders WHERE id IN (SELECT order_id FROM refunds WHERE legacy_status = 'x')", orders, .probable),
+    .init("column privilege", "GRANT SELECT (legacy_status) ON orders TO app", orders, .confirmed),
+    .init(
+        "ALTER COLUMN TYPE … USING reads it",
+        "ALTER TABLE orders ALTER COLUMN total TYPE numeric USING legacy_status::numeric", orders, .confirmed),
+    .init("DISTINCT ON", "SELECT DISTINCT ON (legacy_status) id FROM orders", orders, .confirmed),
+    .init(
+        "data-modifying CTE RETURNING *", "WITH x AS (UPDATE orders SET total = 0 RETURNING *) SELECT id FROM x",
+        orders,
+        .implicit),
+    .init(
+        "column through a join alias",
+        "SELECT j.legacy_status FROM (orders a JOIN shipments b ON true) AS j", orders, .probable),
     // Text that does not parse.
     .init("truncated statement", "SELECT id, legacy_status FROM orders WHERE", orders, .possible),
     .init("MySQL backticks", "SELECT `legacy_status` FROM `orders` LIMIT 10", orders, .possible),
