@@ -22,7 +22,7 @@ enum PgQuery {
     /// The outcome of one `pg_query_parse` call.
     enum ParseOutcome {
         case tree(JSONValue)
-        /// The server's message and the 0-based byte offset of the error (when known).
+        /// The server's message and the UTF-8 byte offset of the error (when known).
         case error(message: String, offset: Int?)
     }
 
@@ -32,8 +32,19 @@ enum PgQuery {
         defer { pg_query_free_parse_result(result) }
         if let error = result.error {
             let message = error.pointee.message.map { String(cString: $0) } ?? "syntax error"
+            // `cursorpos` counts characters from 1; offsets here are UTF-8 bytes.
             let cursor = Int(error.pointee.cursorpos)
-            return .error(message: message, offset: cursor > 0 ? cursor - 1 : nil)
+            guard cursor > 0 else { return .error(message: message, offset: nil) }
+            var characters = 0
+            var offset = 0
+            for byte in sql.utf8 {
+                if byte & 0xC0 != 0x80 {
+                    if characters == cursor - 1 { break }
+                    characters += 1
+                }
+                offset += 1
+            }
+            return .error(message: message, offset: offset)
         }
         guard let tree = result.parse_tree else { return .error(message: "empty parse result", offset: nil) }
         let length = strlen(tree)

@@ -91,6 +91,16 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         }
     }
 
+    @Test func errorLineCountsCharactersNotBytes() {
+        let sql = "-- üüüüüüüüüüüüüüüüüüüüüüüüüüüüüü\nDROP TABLE `orders`;"
+        #expect(
+            throws: MigrationError.unparsableStatement(
+                path: "m/002.sql", line: 2, message: "syntax error at or near \"`\"")
+        ) {
+            try MigrationReader.operations(in: sql, path: "m/002.sql")
+        }
+    }
+
     @Test func unknownFileKindIsAnError() {
         #expect(throws: MigrationError.unsupportedFile(path: "notes.txt")) {
             try MigrationReader.operations(in: "DROP TABLE x", path: "notes.txt")
