@@ -52,7 +52,7 @@ enum RailsMigration {
     static func indent(_ line: Substring) -> Int { line.prefix(while: { $0 == " " || $0 == "\t" }).count }
 
     static var call: Regex<(Substring, method: Substring)> {
-        #/(?:^|[^A-Za-z0-9_.])(?<method>remove_columns|remove_column|drop_table|rename_column|rename_table|remove_reference|remove_belongs_to|remove_timestamps|change_table)\b/#
+        #/(?:^|[^A-Za-z0-9_.])(?<method>remove_columns|remove_column|drop_table|rename_column|rename_table|remove_reference|remove_belongs_to|remove_timestamps|change_table|drop_join_table)\b/#
     }
     static var blockCall: Regex<(Substring, receiver: Substring, method: Substring)> {
         #/^\s*(?<receiver>[a-z_][a-z0-9_]*)\.(?<method>remove_references|remove_belongs_to|remove_timestamps|remove|rename)\b/#
@@ -220,6 +220,16 @@ enum RailsMigration {
                     operations.append(
                         MigrationOperation(
                             target: Target(schema: schema, table: tableName), kind: .dropTable, line: lineNumber,
+                            description: written))
+                case "drop_join_table":
+                    // Rails names a join table after both tables, in lexical order.
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
+                    let joinTable = [args[0], args[1]].sorted().joined(separator: "_")
+                    operations.append(
+                        MigrationOperation(
+                            target: Target(table: Identifier(orm: joinTable)), kind: .dropTable, line: lineNumber,
                             description: written))
                 case "rename_table":
                     guard args.count >= 2 else {

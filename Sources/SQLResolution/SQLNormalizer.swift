@@ -55,7 +55,12 @@ public enum SQLNormalizer {
     static func normalizeWithOffsets(_ sql: String) -> (NormalizedSQL, OffsetMap) {
         var lexer = Lexer(recordOffsets: true)
         let normalized = lexer.run(sql)
-        return (normalized, OffsetMap(output: lexer.outputStarts, input: lexer.inputStarts))
+        return (
+            normalized,
+            OffsetMap(
+                output: lexer.outputStarts, input: lexer.inputStarts, outputLength: normalized.text.utf8.count,
+                inputLength: sql.utf8.count)
+        )
     }
 
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -66,27 +71,34 @@ public enum SQLNormalizer {
 struct OffsetMap: Sendable {
     let output: [Int32]
     let input: [Int32]
+    let outputLength: Int
+    let inputLength: Int
 
-    /// The original-text offset of a normalized-text offset.
-    func inputOffset(forOutput offset: Int) -> Int { Self.translate(offset, from: output, to: input) }
+    /// The original-text offset of a normalized-text offset (always within `0...inputLength`).
+    func inputOffset(forOutput offset: Int) -> Int {
+        Self.translate(offset, from: output, fromLength: outputLength, to: input, toLength: inputLength)
+    }
 
-    /// The normalized-text offset of an original-text offset.
-    func outputOffset(forInput offset: Int) -> Int { Self.translate(offset, from: input, to: output) }
+    /// The normalized-text offset of an original-text offset (always within `0...outputLength`).
+    func outputOffset(forInput offset: Int) -> Int {
+        Self.translate(offset, from: input, fromLength: inputLength, to: output, toLength: outputLength)
+    }
 
-    private static func translate(_ offset: Int, from: [Int32], to: [Int32]) -> Int {
-        guard !from.isEmpty else { return offset }
+    private static func translate(_ offset: Int, from: [Int32], fromLength: Int, to: [Int32], toLength: Int) -> Int {
+        if offset >= fromLength { return toLength }
+        guard !from.isEmpty, offset >= Int(from[0]) else { return min(max(0, offset), toLength) }
         // Last token starting at or before `offset`.
         var low = 0
         var high = from.count - 1
-        if offset < Int(from[0]) { return Int(to[0]) }
         while low < high {
             let mid = (low + high + 1) / 2
             if Int(from[mid]) <= offset { low = mid } else { high = mid - 1 }
         }
         let delta = offset - Int(from[low])
         // Stay inside the token: a placeholder and its literal differ in length.
-        let limit = low + 1 < to.count ? Int(to[low + 1]) - Int(to[low]) - 1 : Int.max
-        return Int(to[low]) + max(0, min(delta, limit))
+        let tokenEnd = low + 1 < to.count ? Int(to[low + 1]) : toLength
+        let inside = max(0, min(delta, tokenEnd - Int(to[low]) - 1))
+        return min(Int(to[low]) + inside, toLength)
     }
 }
 

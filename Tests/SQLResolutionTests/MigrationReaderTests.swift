@@ -136,6 +136,7 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
               t.rename :title, :name
               t.string :slug
             end
+            drop_join_table :tags, :products
             # remove_column :orders, :commented_out
           end
         end
@@ -159,6 +160,7 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
                 "dropColumn products.legacy_sku @23",
                 "dropColumn products.legacy_upc @23",
                 "renameColumn products.title @24",
+                "dropTable products_tags.* @27",
             ])
         #expect(operations[0].description == "remove_column :orders, :legacy_status")
     }

@@ -90,6 +90,27 @@ import Testing
         }
     }
 
+    /// Log lines hold anything: truncated statements, binary garbage, unbalanced quotes and comments.
+    @Test func survivesArbitraryInput() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab'\"$-/*eEbBxXuU&0123456789.;: \n\t\\()_".utf8) + [0xC3, 0xA9, 0xFF]
+        let resolver = SQLResolver(targets: caseTargets, cacheCapacity: 64)
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0..<64, using: &generator)
+            let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+            let sql = String(decoding: bytes, as: UTF8.self)
+            let (normalized, map) = SQLNormalizer.normalizeWithOffsets(sql)
+            #expect(normalized == SQLNormalizer.normalize(sql))
+            for offset in 0...normalized.text.utf8.count {
+                let original = map.inputOffset(forOutput: offset)
+                #expect(original >= 0 && original <= sql.utf8.count)
+            }
+            for finding in resolver.resolve(sql).outcomes.flatMap(\.findings) {
+                #expect(finding.location >= 0 && finding.location <= sql.utf8.count)
+            }
+        }
+    }
+
     @Test func offsetMapTranslatesBothWays() {
         let sql = "SELECT  'long literal', Legacy_Status FROM orders"
         let (normalized, map) = SQLNormalizer.normalizeWithOffsets(sql)
