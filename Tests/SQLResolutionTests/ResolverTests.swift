@@ -77,6 +77,31 @@ import Testing
     }
 }
 
+@Suite struct ResolverRobustnessTests {
+    /// Random splices of real statements: whatever parses or not, every outcome is well-formed.
+    @Test func splicedStatementsGiveWellFormedOutcomes() {
+        var generator = SystemRandomNumberGenerator()
+        let resolver = SQLResolver(targets: caseTargets, cacheCapacity: 128)
+        let statements = resolutionCases.map { Array($0.sql.utf8) }
+        for _ in 0..<1_500 {
+            let first = statements[Int.random(in: 0..<statements.count, using: &generator)]
+            let second = statements[Int.random(in: 0..<statements.count, using: &generator)]
+            let cut = Int.random(in: 0...first.count, using: &generator)
+            let resume = Int.random(in: 0...second.count, using: &generator)
+            let sql = String(decoding: first[..<cut] + second[resume...], as: UTF8.self)
+            let resolution = resolver.resolve(sql)
+            #expect(resolution.outcomes.map(\.targetIndex) == resolution.outcomes.map(\.targetIndex).sorted())
+            for outcome in resolution.outcomes {
+                #expect(!outcome.findings.isEmpty)
+                #expect(outcome.evidence == outcome.findings.map(\.evidence).min())
+                for finding in outcome.findings {
+                    #expect(finding.location >= 0 && finding.location <= sql.utf8.count, "\(sql)")
+                }
+            }
+        }
+    }
+}
+
 @Suite struct ResolverCacheTests {
     @Test func sameShapeWithOtherLiteralsIsAHit() {
         let resolver = SQLResolver(targets: caseTargets)
