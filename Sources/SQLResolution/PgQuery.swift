@@ -89,7 +89,7 @@ enum PgQuery {
 }
 
 /// A JSON value as libpg_query prints it.
-indirect enum JSONValue: Sendable {
+enum JSONValue: Sendable {
     /// One `"key": value` pair of an object.
     struct Member: Sendable {
         let key: String
