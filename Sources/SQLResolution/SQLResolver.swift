@@ -44,7 +44,7 @@ public struct TargetOutcome: Sendable, Hashable {
 }
 
 /// The resolution of one statement text (which may hold several statements).
-public struct StatementResolution: Sendable {
+public struct StatementResolution: Sendable, Hashable {
     /// The text's shape (literal-free; safe for reports) and its fingerprint.
     public let normalized: NormalizedSQL
     /// One outcome per target the text touches or names, by target index.
@@ -81,7 +81,9 @@ public struct SQLCacheStatistics: Sendable, Hashable {
 ///
 /// The resolver parses with PostgreSQL's own grammar (`PgQuery`, safe to call from many threads) and keeps a
 /// bounded cache keyed by the statement's shape (`SQLNormalizer`), so that a log with millions of statements but
-/// few distinct shapes parses each shape once. It may be shared by any number of threads.
+/// few distinct shapes parses each shape once. The cache holds at most `cacheCapacity` shapes in two generations
+/// (approximately least-recently-used) behind a `Mutex`; parsing happens outside the lock. It may be shared by
+/// any number of threads.
 public final class SQLResolver: Sendable {
     /// The targets, in the order outcomes refer to them by index.
     public let targets: [Target]
