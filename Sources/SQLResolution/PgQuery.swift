@@ -52,6 +52,11 @@ enum PgQuery {
             start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
         var parser = JSONParser(bytes: buffer)
         guard let value = parser.parseValue() else {
+            if parser.tooDeep {
+                return .error(
+                    message: "statement nested more than \(JSONParser.maximumDepth) levels deep; not resolved",
+                    offset: nil)
+            }
             return .error(message: "libpg_query returned an unreadable tree", offset: nil)
         }
         return .tree(value)
@@ -152,8 +157,14 @@ enum JSONValue: Sendable {
 /// A minimal, fast JSON reader for libpg_query's output (no floats beyond integers are needed, but they are
 /// tolerated and read as their integer part).
 struct JSONParser {
+    /// Deeper trees (e.g. thousands of chained `+`) are refused: reading and walking them recursively could
+    /// exhaust a worker thread's stack. Real statements stay far below.
+    static let maximumDepth = 1_000
+
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    var depth = 0
+    private(set) var tooDeep = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -166,6 +177,12 @@ struct JSONParser {
     }
 
     mutating func parseValue() -> JSONValue? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            tooDeep = true
+            return nil
+        }
         skipSpace()
         guard index < bytes.count else { return nil }
         switch bytes[index] {

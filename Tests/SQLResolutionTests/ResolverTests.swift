@@ -102,6 +102,28 @@ import Testing
     }
 }
 
+@Suite struct DeepStatementTests {
+    static func chain(_ terms: Int) -> String {
+        "SELECT legacy_status FROM orders WHERE x = " + Array(repeating: "1", count: terms).joined(separator: " + ")
+    }
+
+    @Test func deepButReasonableStatementsResolveOnWorkerThreads() {
+        let resolver = SQLResolver(targets: caseTargets)
+        let sql = Self.chain(250)
+        let failures = Mismatches()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if resolver.resolve(sql).outcome(forTarget: orders)?.evidence != .confirmed { failures.add() }
+        }
+        #expect(failures.count == 0)
+    }
+
+    @Test func absurdlyDeepStatementsAreLeftUnresolvedNotCrashed() throws {
+        let resolution = SQLResolver(targets: caseTargets).resolve(Self.chain(5_000))
+        #expect(resolution.parseError?.contains("nested") == true)
+        #expect(resolution.outcome(forTarget: orders)?.evidence == .possible)
+    }
+}
+
 @Suite struct ResolverCacheTests {
     @Test func sameShapeWithOtherLiteralsIsAHit() {
         let resolver = SQLResolver(targets: caseTargets)
