@@ -38,7 +38,9 @@ final class Relation {
 
     var displayName: String {
         switch kind {
-        case .table(let schema, let name): return schema.map { "\($0).\(name)" } ?? name
+        case .table(let schema, let name):
+            let table = Identifier(name: name, quoted: true).sqlSpelling
+            return schema.map { Identifier(name: $0, quoted: true).sqlSpelling + "." + table } ?? table
         case .derived: return refName ?? "subquery"
         case .join: return refName ?? "join"
         }
@@ -112,7 +114,8 @@ struct Binder {
     mutating func record(_ indices: [Int], _ evidence: Evidence, _ location: Int, _ text: String) {
         guard !indices.isEmpty else { return }
         for index in indices {
-            findings.append(RawFinding(targetIndex: index, evidence: evidence, location: max(0, location), reason: text))
+            findings.append(
+                RawFinding(targetIndex: index, evidence: evidence, location: max(0, location), reason: text))
         }
     }
 
@@ -129,7 +132,8 @@ struct Binder {
             let opaqueBefore = opaque.count
             statement(stmt, scope: Scope(parent: nil), statementStart: start)
             for index in opaqueBefore..<opaque.count {
-                opaque[index] = (opaque[index].lowerBound + statementOffset)..<(opaque[index].upperBound + statementOffset)
+                opaque[index] =
+                    (opaque[index].lowerBound + statementOffset)..<(opaque[index].upperBound + statementOffset)
             }
             if statementOffset != 0 {
                 for index in before..<findings.count {
@@ -171,6 +175,21 @@ struct Binder {
             if let query = body["query"] { statement(query, scope: scope, statementStart: statementStart) }
         case "ExplainStmt", "PrepareStmt", "DeclareCursorStmt":
             if let query = body["query"] { return statement(query, scope: scope, statementStart: statementStart) }
+        case "CreateTrigStmt": trigger(body, scope: scope)
+        case "CreatePolicyStmt", "AlterPolicyStmt":
+            guard let tableNode = body["table"] else { break }
+            let table = tableReference(tableNode, scope: scope, context: "POLICY ON")
+            let tableScope = dmlScope(table, parent: scope)
+            expression(body["qual"], scope: tableScope)
+            expression(body["with_check"], scope: tableScope)
+        case "VacuumStmt":
+            for item in body["rels"]?.array ?? [] {
+                guard let vacuum = item["VacuumRelation"], let relationNode = vacuum["relation"] else { continue }
+                let table = tableReference(relationNode, scope: scope, context: "VACUUM/ANALYZE")
+                namedColumns(
+                    vacuum["va_cols"], table: table, location: relationNode["location"]?.int ?? 0,
+                    context: "VACUUM/ANALYZE")
+            }
         case "CreateFunctionStmt", "DoStmt":
             // The body is a string: PL/pgSQL or SQL the grammar does not look into. Mentions in it are
             // unresolved, not harmless.
@@ -258,7 +277,8 @@ struct Binder {
     }
 
     func namesOutputAlias(_ node: JSONValue?, _ aliases: Set<String>) -> Bool {
-        guard let fields = node?["ColumnRef"]?["fields"]?.array, fields.count == 1, let name = fields[0].stringNode else {
+        guard let fields = node?["ColumnRef"]?["fields"]?.array, fields.count == 1, let name = fields[0].stringNode
+        else {
             return false
         }
         return aliases.contains(name)
@@ -378,7 +398,9 @@ struct Binder {
         let location = body["location"]?.int ?? 0
         if schema == nil, let cteColumns = scope.cte(named: name) {
             var columns = cteColumns
-            if let names = body["alias"]?["colnames"]?.array.compactMap(\.stringNode), !names.isEmpty { columns = names }
+            if let names = body["alias"]?["colnames"]?.array.compactMap(\.stringNode), !names.isEmpty {
+                columns = names
+            }
             return Relation(refName: aliasName ?? name, kind: .derived(columns: columns), aliased: aliasName != nil)
         }
         if let candidates = tableTargets[name] {
@@ -408,8 +430,14 @@ struct Binder {
             return
         }
         guard let column = names.last else { return }
-        let relevant = columnTargets[column] != nil
-        guard relevant else { return }
+        if names.count == 1, columnTargets[column] == nil, let relation = qualified(names, scope: scope),
+            case .table = relation.kind
+        {
+            // A bare relation name is a whole-row reference (`row_to_json(o)`, `SELECT o FROM orders o`).
+            star(over: relation, location: location, written: "whole-row \(column)")
+            return
+        }
+        guard columnTargets[column] != nil else { return }
         if names.count == 1 {
             bindUnqualified(column, levels: levels(scope), location: location, how: nil)
             return
@@ -518,16 +546,21 @@ struct Binder {
                 if let hit = candidates.first(where: isTarget) {
                     let others = maybes + candidates.filter { !isTarget($0) }
                     if others.isEmpty {
-                        record([index], .confirmed, location, "\(written) binds to \(hit.displayName), the only table in scope")
+                        record(
+                            [index], .confirmed, location,
+                            "\(written) binds to \(hit.displayName), the only table in scope")
                     } else {
                         let names = ([hit] + others).map(\.displayName).joined(separator: ", ")
-                        record([index], .probable, location, "unqualified \(written) could come from any of \(names)")
+                        let subject = how == nil ? "unqualified \(written)" : written
+                        record([index], .probable, location, "\(subject) could come from any of \(names)")
                     }
                     decided = true
                     break
                 }
                 if let sure {
-                    record([index], .notAUse, location, "\(written) binds to \(sure.displayName), not \(target.normalized)")
+                    record(
+                        [index], .notAUse, location, "\(written) binds to \(sure.displayName), not \(target.normalized)"
+                    )
                     decided = true
                     break
                 }
@@ -554,6 +587,25 @@ struct Binder {
                 case "ColumnRef":
                     columnRef(body, scope: scope)
                     return
+                case "A_Indirection":
+                    // `(o).legacy_status`: a field of a whole-row reference is a qualified column reference.
+                    if let fields = body["arg"]?["ColumnRef"]?["fields"]?.array, fields.count == 1,
+                        let first = body["indirection"]?.array.first, first.stringNode != nil
+                    {
+                        var reference = body["arg"]!["ColumnRef"]!
+                        if case .object(let members) = reference {
+                            reference = .object(
+                                members.map {
+                                    $0.key == "fields"
+                                        ? JSONValue.Member(key: "fields", value: .array(fields + [first])) : $0
+                                })
+                        }
+                        columnRef(reference, scope: scope)
+                        expression(.array(Array(body["indirection"]!.array.dropFirst())), scope: scope)
+                        return
+                    }
+                    expression(body, scope: scope)
+                    return
                 case "SelectStmt":
                     select(body, parent: scope)
                     return
@@ -568,11 +620,11 @@ struct Binder {
                     return
                 }
             }
-            if members["relname"] != nil && members["relpersistence"] != nil {
+            if node["relname"] != nil && node["relpersistence"] != nil {
                 tableReference(node, scope: scope, context: "references")
                 return
             }
-            for value in members.values { expression(value, scope: scope) }
+            for member in members { expression(member.value, scope: scope) }
         default:
             return
         }
@@ -625,7 +677,8 @@ struct Binder {
         let location = relationNode["location"]?.int ?? 0
         let columns = body["cols"]?.array ?? []
         if case .table(let schema, let name) = table.kind {
-            if columns.isEmpty {
+            if columns.isEmpty && body["selectStmt"] != nil {
+                // (`DEFAULT VALUES` names no column and keeps working without it.)
                 record(
                     allColumnTargets(schema: schema, table: name), .implicit, location,
                     "INSERT INTO \(table.displayName) without a column list writes every column")
@@ -700,7 +753,8 @@ struct Binder {
                     allColumnTargets(schema: schema, table: name), .implicit, relationNode["location"]?.int ?? 0,
                     "MERGE … INSERT without a column list writes every column of \(table.displayName)")
             }
-            setTargets(.array(list), table: table, scope: scope, verb: isInsert ? "MERGE INSERT writes" : "MERGE UPDATE SET")
+            setTargets(
+                .array(list), table: table, scope: scope, verb: isInsert ? "MERGE INSERT writes" : "MERGE UPDATE SET")
             expression(clause["values"], scope: scope)
         }
     }
@@ -730,13 +784,18 @@ struct Binder {
         for exclusion in body["exclusions"]?.array ?? [] {
             guard let element = exclusion["List"]?["items"]?.array.first?["IndexElem"] else { continue }
             if let column = element["name"]?.string {
-                namedColumns(.array([.object(["String": .object(["sval": .string(column)])])]), table: table, location: at, context: "EXCLUDE on")
+                namedColumns(
+                    .array([
+                        .object([.init(key: "String", value: .object([.init(key: "sval", value: .string(column))]))])
+                    ]), table: table, location: at,
+                    context: "EXCLUDE on")
             }
             expression(element["expr"], scope: tableScope)
         }
         if let pktable = body["pktable"] {
             let referenced = tableReference(pktable, scope: scope, context: "REFERENCES")
-            namedColumns(body["pk_attrs"], table: referenced, location: pktable["location"]?.int ?? at, context: "REFERENCES")
+            namedColumns(
+                body["pk_attrs"], table: referenced, location: pktable["location"]?.int ?? at, context: "REFERENCES")
         }
     }
 
@@ -775,7 +834,8 @@ struct Binder {
             let source = tableReference(parent, scope: scope, context: "INHERITS")
             if case .table(let schema, let name) = source.kind {
                 record(
-                    allColumnTargets(schema: schema, table: name), .implicit, parent["RangeVar"]?["location"]?.int ?? location,
+                    allColumnTargets(schema: schema, table: name), .implicit,
+                    parent["RangeVar"]?["location"]?.int ?? location,
                     "INHERITS (\(source.displayName)) inherits every column")
             }
         }
@@ -833,6 +893,21 @@ struct Binder {
                 columnTargets(column: column, schema: schema, table: name), .confirmed,
                 relationNode["location"]?.int ?? 0, "ALTER TABLE \(table.displayName) RENAME COLUMN \(column)")
         }
+    }
+
+    /// A trigger reads `OLD`/`NEW` rows of its table, and `UPDATE OF col` names columns.
+    mutating func trigger(_ body: JSONValue, scope: Scope) {
+        guard let relationNode = body["relation"] else { return }
+        let table = tableReference(relationNode, scope: scope, context: "CREATE TRIGGER ON")
+        let location = relationNode["location"]?.int ?? 0
+        namedColumns(body["columns"], table: table, location: location, context: "CREATE TRIGGER … UPDATE OF on")
+        let rows = dmlScope(table, parent: scope)
+        if case .table(let schema, let name) = table.kind {
+            for row in ["old", "new"] {
+                rows.relations.append(Relation(refName: row, kind: .table(schema: schema, name: name), aliased: true))
+            }
+        }
+        expression(body["whenClause"], scope: rows)
     }
 
     mutating func createIndex(_ body: JSONValue, scope: Scope) {
@@ -905,15 +980,18 @@ struct Binder {
     }
 
     mutating func grant(_ body: JSONValue, scope: Scope) {
-        var tables: [Relation] = []
+        var tables: [(relation: Relation, location: Int)] = []
         if body["objtype"]?.string == "OBJECT_TABLE" && body["targtype"]?.string == "ACL_TARGET_OBJECT" {
             for object in body["objects"]?.array ?? [] {
-                tables.append(tableReference(object, scope: scope, context: "GRANT ON"))
+                let location = (object["RangeVar"] ?? object)["location"]?.int ?? 0
+                tables.append((tableReference(object, scope: scope, context: "GRANT ON"), location))
             }
         }
         for privilege in body["privileges"]?.array ?? [] {
             for table in tables {
-                namedColumns(privilege["AccessPriv"]?["cols"], table: table, location: 0, context: "GRANT (column) ON")
+                namedColumns(
+                    privilege["AccessPriv"]?["cols"], table: table.relation, location: table.location,
+                    context: "GRANT (column) ON")
             }
         }
     }

@@ -67,7 +67,8 @@ enum DjangoMigration {
 
     static func isWord(_ byte: UInt8) -> Bool {
         let lower = byte | 0x20
-        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
             || byte == UInt8(ascii: "_")
     }
 
@@ -98,11 +99,9 @@ enum DjangoMigration {
                 while index < bytes.count && bytes[index] != 0x0A { index += 1 }
                 continue
             }
-            if let (quote, raw) = stringStart(bytes, index), index == 0 || !isWord(bytes[index - 1]) || quote > index {
-                if quote == index || !isWord(bytes[index - 1]) {
-                    index = readString(bytes, at: quote, raw: raw).1
-                    continue
-                }
+            if let (quote, raw) = stringStart(bytes, index) {
+                index = readString(bytes, at: quote, raw: raw).1
+                continue
             }
             if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
                 // Is this the parenthesis of `migrations.Name(`?
@@ -117,7 +116,8 @@ enum DjangoMigration {
                 opens.append((name, index))
             } else if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
                 if let open = opens.popLast(), let name = open.name {
-                    calls.append(Call(name: name, arguments: (open.start + 1)..<index, line: lines.line(at: open.start)))
+                    calls.append(
+                        Call(name: name, arguments: (open.start + 1)..<index, line: lines.line(at: open.start)))
                 }
             }
             index += 1
@@ -280,7 +280,8 @@ enum DjangoMigration {
                 operations.append(
                     MigrationOperation(
                         target: Target(table: try table(model, line: call.line), column: Identifier(orm: field)),
-                        kind: .dropColumn, line: call.line, description: "\(written)(model_name='\(model)', name='\(field)')"))
+                        kind: .dropColumn, line: call.line,
+                        description: "\(written)(model_name='\(model)', name='\(field)')"))
             case "RenameField":
                 let model = try required("model_name", 0)
                 let old = try required("old_name", 1)
@@ -331,7 +332,8 @@ enum DjangoMigration {
                 default: break
                 }
                 for (text, offset) in strings {
-                    operations += try SQLMigration.operations(in: text, path: path, lineOffset: lines.line(at: offset) - 1)
+                    operations += try SQLMigration.operations(
+                        in: text, path: path, lineOffset: lines.line(at: offset) - 1)
                 }
             default: break
             }

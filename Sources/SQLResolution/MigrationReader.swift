@@ -90,8 +90,12 @@ public enum MigrationReader {
     public static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
         switch format(ofPath: path, text: text) {
         case .sql?: return try SQLMigration.operations(in: text, path: path)
-        case .flyway?: return try SQLMigration.operations(in: SQLMigration.replacingFlywayPlaceholders(text), path: path)
-        case .liquibase?: return try SQLMigration.operations(in: SQLMigration.removingLiquibaseRollbacks(text), path: path)
+        case .flyway?:
+            // An undo migration (`U12__…`) reverses version 12 and runs only on `flyway undo`, like a rollback.
+            if (path.split(separator: "/").last ?? "").hasPrefix("U") { return [] }
+            return try SQLMigration.operations(in: SQLMigration.replacingFlywayPlaceholders(text), path: path)
+        case .liquibase?:
+            return try SQLMigration.operations(in: SQLMigration.removingLiquibaseRollbacks(text), path: path)
         case .rails?: return try RailsMigration.operations(in: text, path: path)
         case .django?: return try DjangoMigration.operations(in: text, path: path)
         case nil: throw .unsupportedFile(path: path)
@@ -231,9 +235,12 @@ enum SQLMigration {
                 cursor = offset
                 operations.append(
                     MigrationOperation(
-                        target: Target(schema: schemaIdentifier(schema), table: identifier(table), column: identifier(column)),
+                        target: Target(
+                            schema: schemaIdentifier(schema), table: identifier(table), column: identifier(column)),
                         kind: .dropColumn, line: line + lineOffset,
-                        description: "ALTER TABLE \(spelled(schema, table)) DROP COLUMN \(Identifier(stored: column).sqlSpelling)"))
+                        description:
+                            "ALTER TABLE \(spelled(schema, table)) DROP COLUMN \(Identifier(stored: column).sqlSpelling)"
+                    ))
             }
         case "RenameStmt":
             guard let relation = body["relation"], let table = relation["relname"]?.string else { return [] }
@@ -245,7 +252,8 @@ enum SQLMigration {
                 guard let column = body["subname"]?.string else { return [] }
                 operations.append(
                     MigrationOperation(
-                        target: Target(schema: schemaIdentifier(schema), table: identifier(table), column: identifier(column)),
+                        target: Target(
+                            schema: schemaIdentifier(schema), table: identifier(table), column: identifier(column)),
                         kind: .renameColumn, line: line,
                         description:
                             "ALTER TABLE \(spelled(schema, table)) RENAME COLUMN \(Identifier(stored: column).sqlSpelling) TO \(Identifier(stored: newName).sqlSpelling)"
@@ -255,7 +263,9 @@ enum SQLMigration {
                     MigrationOperation(
                         target: Target(schema: schemaIdentifier(schema), table: identifier(table)), kind: .renameTable,
                         line: line,
-                        description: "ALTER TABLE \(spelled(schema, table)) RENAME TO \(Identifier(stored: newName).sqlSpelling)"))
+                        description:
+                            "ALTER TABLE \(spelled(schema, table)) RENAME TO \(Identifier(stored: newName).sqlSpelling)"
+                    ))
             default: break
             }
         case "DropStmt":

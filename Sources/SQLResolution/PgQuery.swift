@@ -22,7 +22,7 @@ enum PgQuery {
     /// The outcome of one `pg_query_parse` call.
     enum ParseOutcome {
         case tree(JSONValue)
-        /// The server's message and the 0-based byte offset of the error (when known).
+        /// The server's message and the UTF-8 byte offset of the error (when known).
         case error(message: String, offset: Int?)
     }
 
@@ -32,17 +32,42 @@ enum PgQuery {
         defer { pg_query_free_parse_result(result) }
         if let error = result.error {
             let message = error.pointee.message.map { String(cString: $0) } ?? "syntax error"
+            // `cursorpos` counts characters from 1; offsets here are UTF-8 bytes.
             let cursor = Int(error.pointee.cursorpos)
-            return .error(message: message, offset: cursor > 0 ? cursor - 1 : nil)
+            guard cursor > 0 else { return .error(message: message, offset: nil) }
+            var characters = 0
+            var offset = 0
+            for byte in sql.utf8 {
+                if byte & 0xC0 != 0x80 {
+                    if characters == cursor - 1 { break }
+                    characters += 1
+                }
+                offset += 1
+            }
+            return .error(message: message, offset: offset)
         }
         guard let tree = result.parse_tree else { return .error(message: "empty parse result", offset: nil) }
         let length = strlen(tree)
-        let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
+        let buffer = UnsafeBufferPointer(
+            start: UnsafeRawPointer(tree).assumingMemoryBound(to: UInt8.self), count: length)
         var parser = JSONParser(bytes: buffer)
         guard let value = parser.parseValue() else {
+            if parser.tooDeep {
+                return .error(
+                    message: "statement nested more than \(JSONParser.maximumDepth) levels deep; not resolved",
+                    offset: nil)
+            }
             return .error(message: "libpg_query returned an unreadable tree", offset: nil)
         }
         return .tree(value)
+    }
+
+    /// The JSON text of `sql`'s parse tree exactly as libpg_query prints it, or `nil` when it does not parse.
+    static func treeText(_ sql: String) -> String? {
+        let result = sql.withCString { pg_query_parse($0) }
+        defer { pg_query_free_parse_result(result) }
+        guard result.error == nil, let tree = result.parse_tree else { return nil }
+        return String(cString: tree)
     }
 
     /// One statement of a text split by PostgreSQL's scanner (which works even on text that does not parse).
@@ -69,8 +94,15 @@ enum PgQuery {
 }
 
 /// A JSON value as libpg_query prints it.
-indirect enum JSONValue: Sendable {
-    case object([String: JSONValue])
+enum JSONValue: Sendable {
+    /// One `"key": value` pair of an object.
+    struct Member: Sendable {
+        let key: String
+        let value: JSONValue
+    }
+
+    /// Members in document order; objects in parse trees have few keys, so a linear search beats hashing.
+    case object([Member])
     case array([JSONValue])
     case string(String)
     case number(Int)
@@ -78,7 +110,9 @@ indirect enum JSONValue: Sendable {
     case null
 
     subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
+        if case .object(let members) = self {
+            for member in members where member.key == key { return member.value }
+        }
         return nil
     }
 
@@ -104,7 +138,9 @@ indirect enum JSONValue: Sendable {
 
     /// The single `{"NodeType": {...}}` wrapper of a node, as `(type, body)`.
     var node: (type: String, body: JSONValue)? {
-        guard case .object(let members) = self, members.count == 1, let (key, value) = members.first else {
+        guard case .object(let members) = self, members.count == 1,
+            let (key, value) = members.first.map({ ($0.key, $0.value) })
+        else {
             return nil
         }
         guard let first = key.utf8.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return nil }
@@ -121,24 +157,38 @@ indirect enum JSONValue: Sendable {
 /// A minimal, fast JSON reader for libpg_query's output (no floats beyond integers are needed, but they are
 /// tolerated and read as their integer part).
 struct JSONParser {
+    /// Deeper trees (e.g. thousands of chained `+`) are refused: reading and walking them recursively could
+    /// exhaust a worker thread's stack. Real statements stay far below.
+    static let maximumDepth = 1_000
+
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    var depth = 0
+    private(set) var tooDeep = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D
+        {
             index += 1
         }
     }
 
     mutating func parseValue() -> JSONValue? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            tooDeep = true
+            return nil
+        }
         skipSpace()
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
-            var members: [String: JSONValue] = [:]
+            var members: [JSONValue.Member] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -151,7 +201,7 @@ struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
                 index += 1
                 guard let value = parseValue() else { return nil }
-                members[key] = value
+                members.append(JSONValue.Member(key: key, value: value))
                 skipSpace()
                 guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -212,7 +262,8 @@ struct JSONParser {
             guard sawDigit else { return nil }
             // Fractions and exponents (never emitted for locations) are skipped.
             while index < bytes.count,
-                bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+                bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e")
+                    || bytes[index] == UInt8(ascii: "E")
                     || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
                     || (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9"))
             {

@@ -52,10 +52,41 @@ enum RailsMigration {
     static func indent(_ line: Substring) -> Int { line.prefix(while: { $0 == " " || $0 == "\t" }).count }
 
     static var call: Regex<(Substring, method: Substring)> {
-        #/(?:^|[^A-Za-z0-9_.])(?<method>remove_columns|remove_column|drop_table|rename_column|rename_table|remove_reference|remove_belongs_to|remove_timestamps|change_table)\b/#
+        #/(?:^|[^A-Za-z0-9_.])(?<method>remove_columns|remove_column|drop_table|rename_column|rename_table|remove_reference|remove_belongs_to|remove_timestamps|change_table|drop_join_table)\b/#
     }
     static var blockCall: Regex<(Substring, receiver: Substring, method: Substring)> {
         #/^\s*(?<receiver>[a-z_][a-z0-9_]*)\.(?<method>remove_references|remove_belongs_to|remove_timestamps|remove|rename)\b/#
+    }
+
+    /// The SQL of an `execute "…"` call or an `execute <<~SQL … SQL` heredoc starting on this line, with the
+    /// line its text starts on; `index` moves past a heredoc.
+    static func executedSQL(_ trimmed: Substring, lines: [Substring], index: inout Int, path: String)
+        throws(MigrationError) -> (text: String, firstLine: Int)?
+    {
+        guard let match = trimmed.firstMatch(of: #/^(?:safety_assured\s*\{\s*)?execute\s*\(?\s*/#) else {
+            return nil
+        }
+        let rest = trimmed[match.range.upperBound...]
+        if let heredoc = rest.firstMatch(of: #/^<<([~-]?)(['"]?)(?<tag>[A-Z_]+)\2/#) {
+            let tag = String(heredoc.output.tag)
+            let firstLine = index + 1
+            var body: [Substring] = []
+            while index < lines.count {
+                let line = lines[index]
+                index += 1
+                if line.trimmingPrefix(while: { $0 == " " || $0 == "\t" }) == tag { break }
+                body.append(line)
+            }
+            return (body.joined(separator: "\n"), firstLine)
+        }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else {
+            throw .unreadableCall(path: path, line: index, call: String(trimmed))
+        }
+        let body = rest.dropFirst()
+        guard let close = body.firstIndex(of: quote) else {
+            throw .unreadableCall(path: path, line: index, call: String(trimmed))
+        }
+        return (String(body[..<close]), index)
     }
 
     static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
@@ -124,13 +155,18 @@ enum RailsMigration {
                         for reference in args {
                             operations.append(
                                 MigrationOperation(
-                                    target: Target(schema: schema, table: tableName, column: Identifier(orm: reference + "_id")),
+                                    target: Target(
+                                        schema: schema, table: tableName, column: Identifier(orm: reference + "_id")),
                                     kind: .dropColumn, line: lineNumber,
                                     description: "change_table :\(spelled) { t.\(match.output.method) :\(reference) }"))
                         }
                     }
                     continue
                 }
+            }
+            if let sql = try executedSQL(trimmed, lines: lines, index: &index, path: path) {
+                operations += try SQLMigration.operations(in: sql.text, path: path, lineOffset: sql.firstLine - 1)
+                continue
             }
             for match in line.matches(of: call) {
                 var argumentText = String(line[match.range.upperBound...])
@@ -157,16 +193,24 @@ enum RailsMigration {
                 }
                 switch method {
                 case "remove_column":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1], .dropColumn)
                 case "remove_columns":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     for name in args.dropFirst() { column(name, .dropColumn) }
                 case "rename_column":
-                    guard args.count >= 3 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 3 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1], .renameColumn)
                 case "remove_reference", "remove_belongs_to":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     column(args[1] + "_id", .dropColumn)
                     if argumentText.contains(#/polymorphic:\s*true/#) { column(args[1] + "_type", .dropColumn) }
                 case "remove_timestamps":
@@ -177,8 +221,20 @@ enum RailsMigration {
                         MigrationOperation(
                             target: Target(schema: schema, table: tableName), kind: .dropTable, line: lineNumber,
                             description: written))
+                case "drop_join_table":
+                    // Rails names a join table after both tables, in lexical order.
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
+                    let joinTable = [args[0], args[1]].sorted().joined(separator: "_")
+                    operations.append(
+                        MigrationOperation(
+                            target: Target(table: Identifier(orm: joinTable)), kind: .dropTable, line: lineNumber,
+                            description: written))
                 case "rename_table":
-                    guard args.count >= 2 else { throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed)) }
+                    guard args.count >= 2 else {
+                        throw .unreadableCall(path: path, line: lineNumber, call: String(trimmed))
+                    }
                     operations.append(
                         MigrationOperation(
                             target: Target(schema: schema, table: tableName), kind: .renameTable, line: lineNumber,

@@ -29,6 +29,12 @@ public enum SQLNormalizer {
         return lexer.run(sql)
     }
 
+    /// Normalizes UTF-8 bytes directly (e.g. a slice of a log line), without making a `String` of the input.
+    public static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> NormalizedSQL {
+        var lexer = Lexer(recordOffsets: false)
+        return lexer.run(bytes)
+    }
+
     /// The fingerprint of `sql`'s shape (same as `normalize(sql).fingerprint`).
     public static func fingerprint(_ sql: String) -> UInt64 { normalize(sql).fingerprint }
 
@@ -49,7 +55,12 @@ public enum SQLNormalizer {
     static func normalizeWithOffsets(_ sql: String) -> (NormalizedSQL, OffsetMap) {
         var lexer = Lexer(recordOffsets: true)
         let normalized = lexer.run(sql)
-        return (normalized, OffsetMap(output: lexer.outputStarts, input: lexer.inputStarts))
+        return (
+            normalized,
+            OffsetMap(
+                output: lexer.outputStarts, input: lexer.inputStarts, outputLength: normalized.text.utf8.count,
+                inputLength: sql.utf8.count)
+        )
     }
 
     static let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -60,109 +71,150 @@ public enum SQLNormalizer {
 struct OffsetMap: Sendable {
     let output: [Int32]
     let input: [Int32]
+    let outputLength: Int
+    let inputLength: Int
 
-    /// The original-text offset of a normalized-text offset.
-    func inputOffset(forOutput offset: Int) -> Int { Self.translate(offset, from: output, to: input) }
+    /// The original-text offset of a normalized-text offset (always within `0...inputLength`).
+    func inputOffset(forOutput offset: Int) -> Int {
+        Self.translate(offset, from: output, fromLength: outputLength, to: input, toLength: inputLength)
+    }
 
-    /// The normalized-text offset of an original-text offset.
-    func outputOffset(forInput offset: Int) -> Int { Self.translate(offset, from: input, to: output) }
+    /// The normalized-text offset of an original-text offset (always within `0...outputLength`).
+    func outputOffset(forInput offset: Int) -> Int {
+        Self.translate(offset, from: input, fromLength: inputLength, to: output, toLength: outputLength)
+    }
 
-    private static func translate(_ offset: Int, from: [Int32], to: [Int32]) -> Int {
-        guard !from.isEmpty else { return offset }
+    private static func translate(_ offset: Int, from: [Int32], fromLength: Int, to: [Int32], toLength: Int) -> Int {
+        if offset >= fromLength { return toLength }
+        guard !from.isEmpty, offset >= Int(from[0]) else { return min(max(0, offset), toLength) }
         // Last token starting at or before `offset`.
         var low = 0
         var high = from.count - 1
-        if offset < Int(from[0]) { return Int(to[0]) }
         while low < high {
             let mid = (low + high + 1) / 2
             if Int(from[mid]) <= offset { low = mid } else { high = mid - 1 }
         }
         let delta = offset - Int(from[low])
         // Stay inside the token: a placeholder and its literal differ in length.
-        let limit = low + 1 < to.count ? Int(to[low + 1]) - Int(to[low]) - 1 : Int.max
-        return Int(to[low]) + max(0, min(delta, limit))
+        let tokenEnd = low + 1 < to.count ? Int(to[low + 1]) : toLength
+        let inside = max(0, min(delta, tokenEnd - Int(to[low]) - 1))
+        return min(Int(to[low]) + inside, toLength)
     }
 }
 
 extension SQLNormalizer {
+    /// The lexer works on raw pointers and writes into a buffer it grows itself: `UnsafePointer` subscripts are
+    /// transparent, so the loop stays cheap even in debug builds.
     struct Lexer {
         let recordOffsets: Bool
         var outputStarts: [Int32] = []
         var inputStarts: [Int32] = []
-        var output: [UInt8] = []
         var placeholders = 0
+        private var out: UnsafeMutablePointer<UInt8>
+        private var outCount = 0
+        private var outCapacity: Int
 
-        init(recordOffsets: Bool) { self.recordOffsets = recordOffsets }
+        init(recordOffsets: Bool) {
+            self.recordOffsets = recordOffsets
+            outCapacity = 0
+            out = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        }
 
         @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
             byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C || byte == 0x0B
         }
 
         @inline(__always) static func isIdentStart(_ byte: UInt8) -> Bool {
-            (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_") || byte >= 0x80
+            let lower = byte | 0x20
+            return (lower >= 0x61 && lower <= 0x7A) || byte == 0x5F || byte >= 0x80
         }
 
-        @inline(__always) static func isDigit(_ byte: UInt8) -> Bool {
-            byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-        }
+        @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
         @inline(__always) static func isIdentPart(_ byte: UInt8) -> Bool {
-            isIdentStart(byte) || isDigit(byte) || byte == UInt8(ascii: "$")
+            isIdentStart(byte) || isDigit(byte) || byte == 0x24
         }
 
         mutating func run(_ sql: String) -> NormalizedSQL {
             var text = sql
-            let out = text.withUTF8 { bytes -> NormalizedSQL in
-                output.reserveCapacity(bytes.count)
-                lex(bytes)
-                // Drop trailing semicolons and spaces so that `q;` and `q` share a shape.
-                while let last = output.last, last == UInt8(ascii: ";") || last == 0x20 {
-                    output.removeLast()
-                }
-                var hash = SQLNormalizer.fnvOffset
-                for byte in output {
-                    hash = (hash ^ UInt64(byte)) &* SQLNormalizer.fnvPrime
-                }
-                return NormalizedSQL(
-                    text: String(decoding: output, as: UTF8.self), fingerprint: hash, placeholderCount: placeholders)
+            return text.withUTF8 { run($0) }
+        }
+
+        mutating func run(_ bytes: UnsafeBufferPointer<UInt8>) -> NormalizedSQL {
+            out.deallocate()
+            outCapacity = bytes.count + 16
+            out = UnsafeMutablePointer<UInt8>.allocate(capacity: outCapacity)
+            defer { out.deallocate() }
+            if let base = bytes.baseAddress { lex(base, bytes.count) }
+            // Drop trailing semicolons and spaces so that `q;` and `q` share a shape.
+            while outCount > 0 && (out[outCount - 1] == 0x3B || out[outCount - 1] == 0x20) { outCount -= 1 }
+            var hash = SQLNormalizer.fnvOffset
+            for index in 0..<outCount {
+                hash = (hash ^ UInt64(out[index])) &* SQLNormalizer.fnvPrime
             }
-            return out
+            let text = String(decoding: UnsafeBufferPointer(start: out, count: outCount), as: UTF8.self)
+            // Hand back an allocation for `defer` to free.
+            out = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+            return NormalizedSQL(text: text, fingerprint: hash, placeholderCount: placeholders)
+        }
+
+        @inline(__always) mutating func reserve(_ extra: Int) {
+            guard outCount + extra > outCapacity else { return }
+            let capacity = max(outCapacity * 2, outCount + extra)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.update(from: out, count: outCount)
+            out.deallocate()
+            out = grown
+            outCapacity = capacity
+        }
+
+        /// Appends a byte that stands for at least one input byte: the buffer always has room for the rest of
+        /// the input (see `placeholder`), so no growth check is needed.
+        @inline(__always) mutating func emit(_ byte: UInt8) {
+            out[outCount] = byte
+            outCount += 1
         }
 
         @inline(__always) mutating func begin(_ inputOffset: Int, pendingSpace: inout Bool) {
-            if pendingSpace && !output.isEmpty { output.append(0x20) }
+            if pendingSpace && outCount > 0 { emit(0x20) }
             pendingSpace = false
             if recordOffsets {
-                outputStarts.append(Int32(truncatingIfNeeded: output.count))
+                outputStarts.append(Int32(truncatingIfNeeded: outCount))
                 inputStarts.append(Int32(truncatingIfNeeded: inputOffset))
             }
         }
 
-        mutating func placeholder() {
+        /// Writes the next placeholder; `remaining` input bytes must still fit after it (they never expand).
+        mutating func placeholder(_ remaining: Int) {
             placeholders += 1
-            output.append(UInt8(ascii: "$"))
-            var digits: [UInt8] = []
+            reserve(24 + remaining)
+            emit(0x24)
+            var digits = 1
+            var probe = placeholders
+            while probe >= 10 {
+                probe /= 10
+                digits += 1
+            }
             var value = placeholders
-            while value > 0 {
-                digits.append(UInt8(ascii: "0") + UInt8(value % 10))
+            for position in stride(from: digits - 1, through: 0, by: -1) {
+                out[outCount + position] = 0x30 + UInt8(value % 10)
                 value /= 10
             }
-            output.append(contentsOf: digits.reversed())
+            outCount += digits
         }
 
         /// Skips a `'…'` body starting just after the opening quote; `backslash` enables `\` escapes.
         /// Returns the index after the closing quote (or the end), following `'…' \n '…'` continuations.
-        static func skipQuoted(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, backslash: Bool) -> Int {
+        static func skipQuoted(_ bytes: UnsafePointer<UInt8>, _ count: Int, from start: Int, backslash: Bool) -> Int {
             var index = start
-            let count = bytes.count
             while index < count {
                 let byte = bytes[index]
-                if backslash && byte == UInt8(ascii: "\\") {
+                if backslash && byte == 0x5C {
                     index += 2
                     continue
                 }
-                if byte == UInt8(ascii: "'") {
-                    if index + 1 < count && bytes[index + 1] == UInt8(ascii: "'") {
+                if byte == 0x27 {
+                    if index + 1 < count && bytes[index + 1] == 0x27 {
                         index += 2
                         continue
                     }
@@ -173,7 +225,7 @@ extension SQLNormalizer {
                         if bytes[look] == 0x0A || bytes[look] == 0x0D { sawNewline = true }
                         look += 1
                     }
-                    if sawNewline && look < count && bytes[look] == UInt8(ascii: "'") {
+                    if sawNewline && look < count && bytes[look] == 0x27 {
                         index = look + 1
                         continue
                     }
@@ -184,8 +236,7 @@ extension SQLNormalizer {
             return count
         }
 
-        mutating func lex(_ bytes: UnsafeBufferPointer<UInt8>) {
-            let count = bytes.count
+        mutating func lex(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
             var index = 0
             var pendingSpace = false
             while index < count {
@@ -196,22 +247,22 @@ extension SQLNormalizer {
                     continue
                 }
                 let next: UInt8 = index + 1 < count ? bytes[index + 1] : 0
-                // Comments.
-                if byte == UInt8(ascii: "-") && next == UInt8(ascii: "-") {
+                // Comments: `--` to the end of the line, and nested `/* */`.
+                if byte == 0x2D && next == 0x2D {
                     while index < count && bytes[index] != 0x0A { index += 1 }
                     pendingSpace = true
                     continue
                 }
-                if byte == UInt8(ascii: "/") && next == UInt8(ascii: "*") {
+                if byte == 0x2F && next == 0x2A {
                     var depth = 1
                     index += 2
                     while index < count && depth > 0 {
-                        if bytes[index] == UInt8(ascii: "/") && index + 1 < count && bytes[index + 1] == UInt8(ascii: "*") {
+                        let current = bytes[index]
+                        let following: UInt8 = index + 1 < count ? bytes[index + 1] : 0
+                        if current == 0x2F && following == 0x2A {
                             depth += 1
                             index += 2
-                        } else if bytes[index] == UInt8(ascii: "*") && index + 1 < count
-                            && bytes[index + 1] == UInt8(ascii: "/")
-                        {
+                        } else if current == 0x2A && following == 0x2F {
                             depth -= 1
                             index += 2
                         } else {
@@ -222,117 +273,114 @@ extension SQLNormalizer {
                     continue
                 }
                 begin(index, pendingSpace: &pendingSpace)
-                // Strings.
-                if byte == UInt8(ascii: "'") {
-                    index = Self.skipQuoted(bytes, from: index + 1, backslash: false)
-                    placeholder()
+                // Strings: '…', E'…', B'…', X'…', N'…', U&'…'.
+                if byte == 0x27 {
+                    index = Self.skipQuoted(bytes, count, from: index + 1, backslash: false)
+                    placeholder(count - index)
                     continue
                 }
                 let lower = byte | 0x20
-                if next == UInt8(ascii: "'")
-                    && (lower == UInt8(ascii: "e") || lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x")
-                        || lower == UInt8(ascii: "n"))
-                {
-                    index = Self.skipQuoted(bytes, from: index + 2, backslash: lower == UInt8(ascii: "e"))
-                    placeholder()
+                if next == 0x27 && (lower == 0x65 || lower == 0x62 || lower == 0x78 || lower == 0x6E) {
+                    index = Self.skipQuoted(bytes, count, from: index + 2, backslash: lower == 0x65)
+                    placeholder(count - index)
                     continue
                 }
-                if lower == UInt8(ascii: "u") && next == UInt8(ascii: "&") && index + 2 < count
-                    && bytes[index + 2] == UInt8(ascii: "'")
-                {
-                    index = Self.skipQuoted(bytes, from: index + 3, backslash: false)
-                    placeholder()
+                if lower == 0x75 && next == 0x26 && index + 2 < count && bytes[index + 2] == 0x27 {
+                    index = Self.skipQuoted(bytes, count, from: index + 3, backslash: false)
+                    placeholder(count - index)
                     continue
                 }
-                // Quoted identifiers (names, kept verbatim).
-                if byte == UInt8(ascii: "\"") {
-                    let start = index
+                // Quoted identifiers: names, kept verbatim.
+                if byte == 0x22 {
+                    emit(byte)
                     index += 1
                     while index < count {
-                        if bytes[index] == UInt8(ascii: "\"") {
-                            if index + 1 < count && bytes[index + 1] == UInt8(ascii: "\"") {
-                                index += 2
+                        let current = bytes[index]
+                        emit(current)
+                        index += 1
+                        if current == 0x22 {
+                            if index < count && bytes[index] == 0x22 {
+                                emit(0x22)
+                                index += 1
                                 continue
                             }
-                            index += 1
                             break
                         }
-                        index += 1
                     }
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
                     continue
                 }
-                // Parameters and dollar quotes.
-                if byte == UInt8(ascii: "$") {
+                // Parameters `$n` and dollar quotes `$$…$$`, `$tag$…$tag$`.
+                if byte == 0x24 {
                     if Self.isDigit(next) {
                         index += 1
                         while index < count && Self.isDigit(bytes[index]) { index += 1 }
-                        placeholder()
+                        placeholder(count - index)
                         continue
                     }
-                    // `$tag$` where the tag is empty or an identifier without `$`.
                     var tagEnd = index + 1
                     if tagEnd < count && Self.isIdentStart(bytes[tagEnd]) {
                         while tagEnd < count && (Self.isIdentStart(bytes[tagEnd]) || Self.isDigit(bytes[tagEnd])) {
                             tagEnd += 1
                         }
                     }
-                    if tagEnd < count && bytes[tagEnd] == UInt8(ascii: "$") {
-                        let tag = UnsafeBufferPointer(rebasing: bytes[index...tagEnd])
+                    if tagEnd < count && bytes[tagEnd] == 0x24 {
+                        let tagLength = tagEnd - index + 1
                         var search = tagEnd + 1
                         var closedAt = count
-                        while search + tag.count <= count {
-                            if bytes[search] == UInt8(ascii: "$")
-                                && UnsafeBufferPointer(rebasing: bytes[search..<(search + tag.count)]).elementsEqual(tag)
-                            {
-                                closedAt = search + tag.count
+                        while search + tagLength <= count {
+                            if bytes[search] == 0x24 && memoryEqual(bytes + search, bytes + index, tagLength) {
+                                closedAt = search + tagLength
                                 break
                             }
                             search += 1
                         }
                         index = closedAt
-                        placeholder()
+                        placeholder(count - index)
                         continue
                     }
-                    output.append(byte)
+                    emit(byte)
                     index += 1
                     continue
                 }
-                // Numbers.
-                if Self.isDigit(byte) || (byte == UInt8(ascii: ".") && Self.isDigit(next)) {
-                    // `0x1F`, `0o17`, `0b101` (PostgreSQL 16) take letters; decimals take an exponent.
-                    let radix = byte == UInt8(ascii: "0") && Self.isIdentStart(next)
+                // Numbers: `0x1F`, `0o17`, `0b101` (PostgreSQL 16) take letters; decimals take an exponent.
+                if Self.isDigit(byte) || (byte == 0x2E && Self.isDigit(next)) {
+                    let radix = byte == 0x30 && Self.isIdentStart(next)
                     index += radix ? 2 : 1
                     while index < count {
                         let current = bytes[index]
-                        if Self.isDigit(current) || current == UInt8(ascii: ".") || current == UInt8(ascii: "_")
-                            || (radix && Self.isIdentStart(current)) || (current | 0x20) == UInt8(ascii: "e")
+                        if Self.isDigit(current) || current == 0x2E || current == 0x5F
+                            || (radix && Self.isIdentStart(current))
+                            || (current | 0x20) == 0x65
                         {
                             index += 1
-                        } else if (current == UInt8(ascii: "+") || current == UInt8(ascii: "-"))
-                            && (bytes[index - 1] | 0x20) == UInt8(ascii: "e")
-                        {
+                        } else if (current == 0x2B || current == 0x2D) && (bytes[index - 1] | 0x20) == 0x65 {
                             index += 1
                         } else {
                             break
                         }
                     }
-                    placeholder()
+                    placeholder(count - index)
                     continue
                 }
                 // Words: identifiers and keywords, folded to lower case like the server does.
                 if Self.isIdentStart(byte) {
-                    while index < count && Self.isIdentPart(bytes[index]) {
+                    while index < count {
                         let current = bytes[index]
-                        output.append(current >= UInt8(ascii: "A") && current <= UInt8(ascii: "Z") ? current | 0x20 : current)
+                        guard Self.isIdentPart(current) else { break }
+                        emit(current >= 0x41 && current <= 0x5A ? current | 0x20 : current)
                         index += 1
                     }
                     continue
                 }
                 // Operators and punctuation.
-                output.append(byte)
+                emit(byte)
                 index += 1
             }
+        }
+
+        @inline(__always) func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+            for offset in 0..<count where a[offset] != b[offset] { return false }
+            return true
         }
     }
 }

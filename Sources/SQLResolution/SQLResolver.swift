@@ -27,15 +27,24 @@ public struct TargetOutcome: Sendable, Hashable {
     /// Every finding, strongest first, then by location.
     public let findings: [SQLFinding]
 
+    /// Findings already without duplicates and in order.
+    init(targetIndex: Int, sortedFindings: [SQLFinding]) {
+        self.targetIndex = targetIndex
+        self.findings = sortedFindings
+        self.evidence = sortedFindings.first?.evidence ?? .notAUse
+    }
+
     public init(targetIndex: Int, findings: [SQLFinding]) {
         self.targetIndex = targetIndex
-        self.findings = findings.sorted { ($0.evidence, $0.location) < ($1.evidence, $1.location) }
+        self.findings = findings.sorted {
+            ($0.evidence, $0.location, $0.reason) < ($1.evidence, $1.location, $1.reason)
+        }
         self.evidence = self.findings.first?.evidence ?? .notAUse
     }
 }
 
 /// The resolution of one statement text (which may hold several statements).
-public struct StatementResolution: Sendable {
+public struct StatementResolution: Sendable, Hashable {
     /// The text's shape (literal-free; safe for reports) and its fingerprint.
     public let normalized: NormalizedSQL
     /// One outcome per target the text touches or names, by target index.
@@ -72,7 +81,9 @@ public struct SQLCacheStatistics: Sendable, Hashable {
 ///
 /// The resolver parses with PostgreSQL's own grammar (`PgQuery`, safe to call from many threads) and keeps a
 /// bounded cache keyed by the statement's shape (`SQLNormalizer`), so that a log with millions of statements but
-/// few distinct shapes parses each shape once. It may be shared by any number of threads.
+/// few distinct shapes parses each shape once. The cache holds at most `cacheCapacity` shapes in two generations
+/// (approximately least-recently-used) behind a `Mutex`; parsing happens outside the lock. It may be shared by
+/// any number of threads.
 public final class SQLResolver: Sendable {
     /// The targets, in the order outcomes refer to them by index.
     public let targets: [Target]
@@ -100,7 +111,12 @@ public final class SQLResolver: Sendable {
     /// COPY without a column list) or names as a word anywhere (then, if nothing bound it, `notAUse` when the
     /// text parsed, `possible` where it did not).
     public func resolve(_ sql: String) -> StatementResolution {
-        let normalized = SQLNormalizer.normalize(sql)
+        resolve(sql, normalized: SQLNormalizer.normalize(sql))
+    }
+
+    /// Resolves `sql` whose shape the caller has already computed with `SQLNormalizer.normalize` (so that a
+    /// pipeline grouping statements by shape does not normalize twice). `normalized` must be the shape of `sql`.
+    public func resolve(_ sql: String, normalized: NormalizedSQL) -> StatementResolution {
         let analysis: ShapeAnalysis
         if let cached = cache.withLock({ $0.lookup(normalized.text) }) {
             analysis = cached
@@ -162,7 +178,9 @@ public final class SQLResolver: Sendable {
                 let upper = range.upperBound >= sql.utf8.count ? Int(Int32.max) : shapeOffset(range.upperBound)
                 return lower..<max(lower, upper)
             },
-            error: analysis.error.map { redact($0, normalized: normalized.text, offset: analysis.errorOffset.map(shapeOffset)) },
+            error: analysis.error.map {
+                redact($0, normalized: normalized.text, offset: analysis.errorOffset.map(shapeOffset))
+            },
             errorOffset: analysis.errorOffset.map(shapeOffset))
     }
 
@@ -183,7 +201,7 @@ public final class SQLResolver: Sendable {
     // MARK: Assembly (per text)
 
     private func assemble(sql: String, normalized: NormalizedSQL, analysis: ShapeAnalysis) -> StatementResolution {
-        var byTarget: [Int: [SQLFinding]] = [:]
+        // Offsets are translated from the normalized text to `sql` lazily: most texts need none.
         var map: OffsetMap?
         var identity: Bool?
         func toOriginal(_ offset: Int) -> Int {
@@ -193,45 +211,58 @@ public final class SQLResolver: Sendable {
             }
             return map?.inputOffset(forOutput: offset) ?? offset
         }
-        for finding in analysis.findings {
-            byTarget[finding.targetIndex, default: []].append(
-                SQLFinding(evidence: finding.evidence, location: toOriginal(finding.location), reason: finding.reason))
+        var outcomes: [TargetOutcome] = []
+        outcomes.reserveCapacity(analysis.groups.count)
+        var hasOutcome = [Bool](repeating: false, count: targets.count)
+        for group in analysis.groups {
+            hasOutcome[group.targetIndex] = true
+            outcomes.append(
+                TargetOutcome(
+                    targetIndex: group.targetIndex,
+                    sortedFindings: group.findings.map {
+                        SQLFinding(evidence: $0.evidence, location: toOriginal($0.location), reason: $0.reason)
+                    }))
         }
         let unparsed = analysis.unparsed.map { range in
             toOriginal(range.lowerBound)..<max(toOriginal(range.lowerBound), toOriginal(range.upperBound))
         }
-        let wholeTextUnparsed = analysis.unparsed.contains { $0.upperBound >= normalized.text.utf8.count && $0.lowerBound == 0 }
+        var added = false
         var text = sql
         text.withUTF8 { bytes in
             for (index, name) in mentionNames.enumerated() {
                 let mentions = Self.wordOccurrences(of: name, in: bytes)
                 guard !mentions.isEmpty else { continue }
-                if let inUnparsed = mentions.first(where: { offset in
-                    wholeTextUnparsed || unparsed.contains { $0.contains(offset) }
-                }) {
-                    byTarget[index, default: []].append(
-                        SQLFinding(
-                            evidence: .possible, location: inUnparsed,
-                            reason: "\(String(decoding: name, as: UTF8.self)) is named in text that did not parse as PostgreSQL"))
-                } else if byTarget[index] == nil {
-                    let inShape = normalized.text.utf8.withContiguousStorageIfAvailable {
-                        !Self.wordOccurrences(of: name, in: $0).isEmpty
-                    } ?? true
-                    let word = String(decoding: name, as: UTF8.self)
-                    let target = targets[index]
+                let word = String(decoding: name, as: UTF8.self)
+                if let inUnparsed = mentions.first(where: { offset in unparsed.contains { $0.contains(offset) } }) {
+                    let possible = SQLFinding(
+                        evidence: .possible, location: inUnparsed,
+                        reason: "\(word) is named in text that did not parse as PostgreSQL")
+                    if let position = outcomes.firstIndex(where: { $0.targetIndex == index }) {
+                        outcomes[position] = TargetOutcome(
+                            targetIndex: index, findings: outcomes[position].findings + [possible])
+                    } else {
+                        outcomes.append(TargetOutcome(targetIndex: index, sortedFindings: [possible]))
+                        added = true
+                    }
+                } else if !hasOutcome[index] {
+                    let inShape =
+                        normalized.text.utf8.withContiguousStorageIfAvailable {
+                            !Self.wordOccurrences(of: name, in: $0).isEmpty
+                        } ?? true
                     let reason =
                         inShape
-                        ? "\(word) is named, but not as \(target.normalized) (an alias, a CTE or derived column, a function, or another table's column)"
+                        ? "\(word) is named, but not as \(targets[index].normalized) (an alias, a CTE or derived column, "
+                            + "a function, or another table's column)"
                         : "\(word) is named only in a string literal or a comment"
-                    byTarget[index] = [SQLFinding(evidence: .notAUse, location: mentions[0], reason: reason)]
+                    outcomes.append(
+                        TargetOutcome(
+                            targetIndex: index,
+                            sortedFindings: [SQLFinding(evidence: .notAUse, location: mentions[0], reason: reason)]))
+                    added = true
                 }
             }
         }
-        let outcomes = byTarget.keys.sorted().map { index in
-            var seen = Set<SQLFinding>()
-            let unique = byTarget[index]!.filter { seen.insert($0).inserted }
-            return TargetOutcome(targetIndex: index, findings: unique)
-        }
+        if added { outcomes.sort { $0.targetIndex < $1.targetIndex } }
         return StatementResolution(normalized: normalized, outcomes: outcomes, parseError: analysis.error)
     }
 
@@ -241,7 +272,8 @@ public final class SQLResolver: Sendable {
 
     @inline(__always) static func isWordByte(_ byte: UInt8) -> Bool {
         let lower = byte | 0x20
-        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
     }
 
@@ -277,11 +309,35 @@ public final class SQLResolver: Sendable {
 
 /// What the parser made of one statement shape: findings and unparsed ranges in normalized-text offsets.
 struct ShapeAnalysis: Sendable {
+    /// One target's findings, without duplicates, strongest first.
+    struct Group: Sendable {
+        let targetIndex: Int
+        let findings: [RawFinding]
+    }
+
     let findings: [RawFinding]
     let unparsed: [Range<Int>]
     let error: String?
     /// UTF-8 offset of the error in the parsed text, when known.
     let errorOffset: Int?
+    /// `findings` grouped by target (in target order), computed once per shape rather than on every hit.
+    let groups: [Group]
+
+    init(findings: [RawFinding], unparsed: [Range<Int>], error: String?, errorOffset: Int?) {
+        self.findings = findings
+        self.unparsed = unparsed
+        self.error = error
+        self.errorOffset = errorOffset
+        var byTarget: [Int: [RawFinding]] = [:]
+        for finding in Set(findings) { byTarget[finding.targetIndex, default: []].append(finding) }
+        groups = byTarget.keys.sorted().map { index in
+            Group(
+                targetIndex: index,
+                findings: byTarget[index]!.sorted {
+                    ($0.evidence, $0.location, $0.reason) < ($1.evidence, $1.location, $1.reason)
+                })
+        }
+    }
 }
 
 /// A bounded map from statement shape to analysis, with two generations: lookups promote entries from the
@@ -298,7 +354,8 @@ struct ShapeCache {
     init(capacity: Int) { self.capacity = capacity }
 
     var statistics: SQLCacheStatistics {
-        SQLCacheStatistics(hits: hits, misses: misses, evictions: evictions, count: young.count + old.count, capacity: capacity)
+        SQLCacheStatistics(
+            hits: hits, misses: misses, evictions: evictions, count: young.count + old.count, capacity: capacity)
     }
 
     mutating func lookup(_ key: String) -> ShapeAnalysis? {

@@ -51,8 +51,15 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
             -- Flyway migration V12
             ALTER TABLE ${schema}.orders DROP COLUMN legacy_status;
             """
-        let operations = try MigrationReader.operations(in: sql, path: "src/main/resources/db/migration/V12__drop_legacy.sql")
+        let operations = try MigrationReader.operations(
+            in: sql, path: "src/main/resources/db/migration/V12__drop_legacy.sql")
         #expect(summary(operations) == ["dropColumn orders.legacy_status @2"])
+    }
+
+    @Test func flywayUndoMigrationIsARollback() throws {
+        let operations = try MigrationReader.operations(
+            in: "ALTER TABLE orders DROP COLUMN added_in_v12;", path: "db/migration/U12__drop_legacy.sql")
+        #expect(operations.isEmpty)
     }
 
     @Test func liquibaseRollbackLinesDoNotCount() throws {
@@ -81,6 +88,16 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         } catch {
             #expect(error.description.hasPrefix("m/001.sql:3:"))
             #expect(error.description.contains("--target"))
+        }
+    }
+
+    @Test func errorLineCountsCharactersNotBytes() {
+        let sql = "-- üüüüüüüüüüüüüüüüüüüüüüüüüüüüüü\nDROP TABLE `orders`;"
+        #expect(
+            throws: MigrationError.unparsableStatement(
+                path: "m/002.sql", line: 2, message: "syntax error at or near \"`\"")
+        ) {
+            try MigrationReader.operations(in: sql, path: "m/002.sql")
         }
     }
 
@@ -119,6 +136,7 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
               t.rename :title, :name
               t.string :slug
             end
+            drop_join_table :tags, :products
             # remove_column :orders, :commented_out
           end
         end
@@ -142,6 +160,7 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
                 "dropColumn products.legacy_sku @23",
                 "dropColumn products.legacy_upc @23",
                 "renameColumn products.title @24",
+                "dropTable products_tags.* @27",
             ])
         #expect(operations[0].description == "remove_column :orders, :legacy_status")
     }
@@ -162,7 +181,8 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
               end
             end
             """
-        let operations = try MigrationReader.operations(in: migration, path: "db/migrate/20240101000000_create_order_archives.rb")
+        let operations = try MigrationReader.operations(
+            in: migration, path: "db/migrate/20240101000000_create_order_archives.rb")
         #expect(summary(operations) == ["dropColumn orders.archived_flag @6"])
     }
 
@@ -180,6 +200,28 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
             end
             """
         #expect(try MigrationReader.operations(in: migration, path: "db/migrate/1_change_things.rb").isEmpty)
+    }
+
+    @Test func executedSQLIsReadAsSQL() throws {
+        let migration = """
+            class DropLegacyWithSQL < ActiveRecord::Migration[7.1]
+              def up
+                execute "ALTER TABLE orders DROP COLUMN legacy_status"
+                execute <<~SQL
+                  UPDATE orders SET state = 'x';
+                  ALTER TABLE invoices
+                    DROP COLUMN legacy_ref;
+                SQL
+              end
+
+              def down
+                execute "ALTER TABLE orders ADD COLUMN legacy_status text"
+                execute "DROP TABLE should_not_count"
+              end
+            end
+            """
+        let operations = try MigrationReader.operations(in: migration, path: "db/migrate/3_drop_legacy_with_sql.rb")
+        #expect(summary(operations) == ["dropColumn orders.legacy_status @3", "dropColumn invoices.legacy_ref @7"])
     }
 
     @Test func callWithoutAColumnIsAnError() {
@@ -293,6 +335,26 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         #expect(throws: MigrationError.unknownDjangoApp(path: "0012_x.py", line: 13)) {
             try MigrationReader.operations(in: Self.migration, path: "0012_x.py")
         }
+    }
+
+    @Test func renameModelRenamesTheDefaultTableOnly() throws {
+        let module = """
+            from django.db import migrations
+
+
+            class Migration(migrations.Migration):
+                operations = [
+                    migrations.RenameModel('Coupon', 'Promotion'),  # positional, as older Django wrote them
+                    migrations.CreateModel(name='Ledger', fields=[], options={"db_table": "ledger"}),
+                    migrations.RenameModel(old_name='Ledger', new_name='Book'),
+                    migrations.RunSQL(
+                        [("ALTER TABLE billing_ledger RENAME TO billing_book;", None)],
+                        reverse_sql=migrations.RunSQL.noop,
+                    ),
+                ]
+            """
+        let operations = try MigrationReader.operations(in: module, path: "apps/billing/migrations/0007_renames.py")
+        #expect(summary(operations) == ["renameTable billing_coupon.* @6", "renameTable billing_ledger.* @10"])
     }
 
     @Test func moduleWithoutDestructiveOperationsIsEmpty() throws {

@@ -55,7 +55,8 @@ let resolutionCases: [ResolutionCase] = [
         "three-part column reference", "SELECT billing.invoices.legacy_ref FROM billing.invoices", invoices, .confirmed),
     // Joins.
     .init(
-        "same column, qualified to the target", "SELECT o.legacy_status FROM orders o JOIN shipments s ON s.order_id = o.id",
+        "same column, qualified to the target",
+        "SELECT o.legacy_status FROM orders o JOIN shipments s ON s.order_id = o.id",
         orders, .confirmed),
     .init(
         "same column, qualified to the other table",
@@ -66,8 +67,11 @@ let resolutionCases: [ResolutionCase] = [
     .init(
         "unqualified over two tables, one of them the target of another column",
         "SELECT legacy_discount_code FROM order_items oi JOIN orders o ON o.id = oi.order_id", orderItems, .probable),
-    .init("USING on the target column", "SELECT id FROM orders JOIN orders_archive USING (legacy_status)", orders, .confirmed),
-    .init("USING on another column", "SELECT legacy_status FROM orders JOIN order_archive USING (id)", orders, .probable),
+    .init(
+        "USING on the target column", "SELECT id FROM orders JOIN orders_archive USING (legacy_status)", orders,
+        .confirmed),
+    .init(
+        "USING on another column", "SELECT legacy_status FROM orders JOIN order_archive USING (id)", orders, .probable),
     .init("NATURAL join may join on it", "SELECT id FROM orders NATURAL JOIN order_archive", orders, .probable),
     .init("column of another table only", "SELECT legacy_status FROM order_items", orders, .notAUse),
     // Subqueries and CTEs.
@@ -82,7 +86,9 @@ let resolutionCases: [ResolutionCase] = [
     .init(
         "correlated subquery, unqualified, inner table may have it",
         "SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM customers c WHERE legacy_status = 'x')", orders, .probable),
-    .init("derived table reads it", "SELECT x.legacy_status FROM (SELECT legacy_status FROM orders) x", orders, .confirmed),
+    .init(
+        "derived table reads it", "SELECT x.legacy_status FROM (SELECT legacy_status FROM orders) x", orders, .confirmed
+    ),
     .init(
         "derived column of the same name", "SELECT t.legacy_status FROM (SELECT 1 AS legacy_status) t, orders", orders,
         .notAUse),
@@ -110,6 +116,7 @@ let resolutionCases: [ResolutionCase] = [
     // DML.
     .init("INSERT with a column list", "INSERT INTO orders (id, legacy_status) VALUES (1, 'x')", orders, .confirmed),
     .init("INSERT without a column list", "INSERT INTO orders VALUES (1, 'x')", orders, .implicit),
+    .init("INSERT DEFAULT VALUES names no column", "INSERT INTO orders DEFAULT VALUES", orders, nil),
     .init("INSERT with a list that omits it", "INSERT INTO orders (id) VALUES (1)", orders, nil),
     .init(
         "INSERT … SELECT reads it", "INSERT INTO archive (id, legacy_status) SELECT id, legacy_status FROM orders",
@@ -129,7 +136,8 @@ let resolutionCases: [ResolutionCase] = [
         "INSERT INTO orders (id, state) VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.legacy_status",
         orders, .confirmed),
     .init(
-        "ON CONFLICT target column", "INSERT INTO orders (id) VALUES (1) ON CONFLICT (legacy_status) DO NOTHING", orders,
+        "ON CONFLICT target column", "INSERT INTO orders (id) VALUES (1) ON CONFLICT (legacy_status) DO NOTHING",
+        orders,
         .confirmed),
     .init("RETURNING *", "DELETE FROM orders WHERE id = 1 RETURNING *", orders, .implicit),
     .init(
@@ -161,8 +169,10 @@ let resolutionCases: [ResolutionCase] = [
     .init("COMMENT ON COLUMN", "COMMENT ON COLUMN orders.legacy_status IS 'deprecated'", orders, .confirmed),
     .init("CREATE VIEW", "CREATE VIEW v_orders AS SELECT id, legacy_status FROM orders", orders, .confirmed),
     .init("ALTER TABLE DROP COLUMN", "ALTER TABLE orders DROP COLUMN legacy_status", orders, .confirmed),
-    .init("ALTER TABLE RENAME COLUMN", "ALTER TABLE orders RENAME COLUMN legacy_status TO old_status", orders, .confirmed),
-    .init("ALTER COLUMN SET DEFAULT", "ALTER TABLE orders ALTER COLUMN legacy_status SET DEFAULT 'x'", orders, .confirmed),
+    .init(
+        "ALTER TABLE RENAME COLUMN", "ALTER TABLE orders RENAME COLUMN legacy_status TO old_status", orders, .confirmed),
+    .init(
+        "ALTER COLUMN SET DEFAULT", "ALTER TABLE orders ALTER COLUMN legacy_status SET DEFAULT 'x'", orders, .confirmed),
     .init(
         "ADD CONSTRAINT CHECK", "ALTER TABLE orders ADD CONSTRAINT chk CHECK (legacy_status IN ('a', 'b'))", orders,
         .confirmed),
@@ -172,6 +182,41 @@ let resolutionCases: [ResolutionCase] = [
     .init("CREATE TABLE (LIKE)", "CREATE TABLE orders_copy (LIKE orders)", orders, .implicit),
     .init("COPY with a column list", "COPY orders (id, legacy_status) FROM STDIN", orders, .confirmed),
     .init("COPY without a column list", "COPY orders TO STDOUT", orders, .implicit),
+    .init(
+        "trigger UPDATE OF",
+        "CREATE TRIGGER t BEFORE UPDATE OF legacy_status ON orders FOR EACH ROW EXECUTE FUNCTION f()",
+        orders, .confirmed),
+    .init(
+        "trigger WHEN reads OLD and NEW",
+        "CREATE TRIGGER t AFTER UPDATE ON orders FOR EACH ROW "
+            + "WHEN (OLD.legacy_status IS DISTINCT FROM NEW.legacy_status) EXECUTE FUNCTION f()", orders, .confirmed),
+    .init("row-level policy", "CREATE POLICY p ON orders USING (legacy_status <> 'hidden')", orders, .confirmed),
+    .init("ANALYZE a column", "ANALYZE orders (legacy_status)", orders, .confirmed),
+    .init("materialized view over *", "CREATE MATERIALIZED VIEW mv AS SELECT * FROM orders", orders, .implicit),
+    // Other statement forms.
+    .init("whole-row reference", "SELECT row_to_json(o) FROM orders o", orders, .implicit),
+    .init("field of a whole-row reference", "SELECT (o).legacy_status FROM orders o", orders, .confirmed),
+    .init(
+        "UNION branches", "SELECT legacy_status FROM orders UNION ALL SELECT legacy_status FROM archive", orders,
+        .confirmed),
+    .init("PREPARE", "PREPARE p (text) AS UPDATE orders SET legacy_status = $1", orders, .confirmed),
+    .init("EXPLAIN", "EXPLAIN ANALYZE SELECT * FROM orders", orders, .implicit),
+    .init("multi-column SET", "UPDATE orders SET (legacy_status, total) = ('x', 1)", orders, .confirmed),
+    .init(
+        "IN subquery, unqualified, inner table may have it",
+        "SELECT id FROM orders WHERE id IN (SELECT order_id FROM refunds WHERE legacy_status = 'x')", orders, .probable),
+    .init("column privilege", "GRANT SELECT (legacy_status) ON orders TO app", orders, .confirmed),
+    .init(
+        "ALTER COLUMN TYPE … USING reads it",
+        "ALTER TABLE orders ALTER COLUMN total TYPE numeric USING legacy_status::numeric", orders, .confirmed),
+    .init("DISTINCT ON", "SELECT DISTINCT ON (legacy_status) id FROM orders", orders, .confirmed),
+    .init(
+        "data-modifying CTE RETURNING *", "WITH x AS (UPDATE orders SET total = 0 RETURNING *) SELECT id FROM x",
+        orders,
+        .implicit),
+    .init(
+        "column through a join alias",
+        "SELECT j.legacy_status FROM (orders a JOIN shipments b ON true) AS j", orders, .probable),
     // Text that does not parse.
     .init("truncated statement", "SELECT id, legacy_status FROM orders WHERE", orders, .possible),
     .init("MySQL backticks", "SELECT `legacy_status` FROM `orders` LIMIT 10", orders, .possible),
