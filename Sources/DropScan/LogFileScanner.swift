@@ -236,7 +236,7 @@ struct LogFileScanner {
         let implicitCandidates =
             tableNamed.subtracting(ruleHit).isEmpty || !Self.mayUseImplicitly(utf8) ? [] : tableNamed
         if ruleHit.isEmpty && implicitCandidates.isEmpty { return [] }
-        let resolution = resolver.resolve(text)
+        let resolution = resolver.resolve(text, normalized: normalized)
         var uses: [(Int, Evidence)] = []
         for target in ruleHit.union(implicitCandidates).sorted() {
             if let outcome = resolution.outcome(forTarget: target) {

@@ -120,24 +120,4 @@ import Testing
         #expect(map.inputOffset(forOutput: inShape) == inOriginal)
         #expect(map.outputOffset(forInput: inOriginal) == inShape)
     }
-
-    /// The cache only pays if finding a statement's shape costs far less than parsing it. Measured interleaved
-    /// so that machine load affects both sides alike; absolute numbers come from `BenchmarkTests` (release).
-    @Test func normalizingCostsLessThanParsing() {
-        let sql =
-            "SELECT o.id, o.total, oi.legacy_discount_code FROM orders o JOIN order_items oi ON oi.order_id = o.id "
-            + "WHERE o.created_at > '2024-01-01' AND o.status = 'open' AND o.customer_id = 123456 ORDER BY o.id LIMIT 50"
-        let clock = ContinuousClock()
-        var normalizing = Duration.zero
-        var parsing = Duration.zero
-        var sink = 0
-        for _ in 0..<200 {
-            normalizing += clock.measure { sink &+= SQLNormalizer.normalize(sql).placeholderCount }
-            parsing += clock.measure {
-                if case .tree = PgQuery.parse(sql) { sink &+= 1 }
-            }
-        }
-        #expect(sink == 200 * 4 + 200)
-        #expect(normalizing * 2 < parsing, "normalize \(normalizing / 200), parse \(parsing / 200) per call")
-    }
 }
