@@ -1,46 +1,106 @@
 #!/usr/bin/env bash
-# make bench: dropscan beside its peers on the same >1 GiB of gzip-compressed PostgreSQL logs.
-# Prints wall time and peak RSS for each; figures are for this machine, not assertions.
+# make bench: dropscan beside its peers on the same inputs. Prints wall time, throughput and peak RSS;
+# the figures describe this machine and are not assertions.
+#
+#   1. >1 GiB of gzip-compressed PostgreSQL logs: gzip -dc, rg -z, ugrep -z, dropscan (1 and 50 targets)
+#   2. a hot column (a use in one statement of eight): the SQL parser's cache keeps it from being parser-bound
+#   3. pgBadger on the same stderr log: time and per-application counts side by side
+#   4. a large source tree (the Python installation): rg -w, ugrep -w, dropscan (1 and 50 targets)
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
 export DROPSCAN_PATTERNS=$PWD/Patterns
-if [ ! -f "$data/logs/.complete-$files-$mib" ]; then
-  echo "bench: generating $files x $mib MiB of logs in $data/logs (once; gzip -6)..."
-  rm -rf "$data/logs" "$data/plain" && mkdir -p "$data/logs"
-  python3 Tests/Bench/generate-logs.py "$data/plain" "$files" "$mib"
-  for f in "$data"/plain/*.log; do gzip -6 -n -c "$f" > "$data/logs/$(basename "$f").gz" & done; wait
-  rm -rf "$data/plain"
-  touch "$data/logs/.complete-$files-$mib"
-fi
-compressed=$(du -cb "$data"/logs/*.gz | tail -n 1 | cut -f1)
-plain=$(for f in "$data"/logs/*.gz; do gzip -dc "$f"; done | wc -c)
-printf 'bench: %d files, %.0f MiB compressed, %.2f GiB of log text, %d cores\n\n' "$files" \
-  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)"
-targets50=$data/targets-50.txt
-{ echo "orders.legacy_status"; for i in $(seq 1 49); do echo "table_$i.column_$i"; done; } > "$targets50"
+mkdir -p "$data"
 
-measure() {  # name, command...
-  local name=$1; shift
+measure() {  # label, bytes, command...: one line with wall time, throughput and peak RSS
+  local label=$1 bytes=$2; shift 2
   local stats; stats=$(mktemp)
   /usr/bin/time -o "$stats" -f '%e %M' "$@" >/dev/null 2>&1 || true
   local out; out=$(tail -n 1 "$stats"); rm -f "$stats"
   local seconds=${out% *} kib=${out#* }
-  printf '%-44s %8.2f s %10.1f MiB/s %8.0f MiB peak RSS\n' "$name" "$seconds" \
-    "$(echo "$plain / 1048576 / $seconds" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+  printf '  %-46s %8.2f s %9.1f MiB/s %7.0f MiB peak RSS\n' "$label" "$seconds" \
+    "$(echo "$bytes / 1048576 / ($seconds + 0.001)" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
 }
-printf '%-44s %10s %17s %18s\n' "command" "wall" "throughput" "memory"
-measure "gzip -dc > /dev/null (sequential)" bash -c "for f in $data/logs/*.gz; do gzip -dc \$f; done"
-measure "rg -z -c -w legacy_status" rg -z -c -w legacy_status "$data/logs"
-measure "ugrep -z -c -w legacy_status" ugrep -z -c -w -r legacy_status "$data/logs"
-measure "dropscan scan, 1 target" "$dropscan" scan -q --target orders.legacy_status --logs "$data/logs" --json /dev/null
-measure "dropscan scan, 50 targets" "$dropscan" scan -q --targets-file "$targets50" --logs "$data/logs" --json /dev/null
-measure "dropscan scan, 1 target, --threads 1" "$dropscan" scan -q --threads 1 --target orders.legacy_status --logs "$data/logs" --json /dev/null
+
+# 1. Compressed logs -----------------------------------------------------------------------------------
+logs=$data/logs
+if [ ! -f "$data/.logs-$files-$mib" ]; then
+  echo "bench: generating $files x $mib MiB of logs in $logs (once; gzip -6)..."
+  rm -rf "$logs" "$data/plain" && mkdir -p "$logs"
+  python3 Tests/Bench/generate-logs.py "$data/plain" "$files" "$mib"
+  for f in "$data"/plain/*.log; do gzip -6 -n -c "$f" > "$logs/$(basename "$f").gz" & done; wait
+  rm -rf "$data/plain"
+  touch "$data/.logs-$files-$mib"
+fi
+compressed=$(du -cb "$logs"/*.gz | tail -n 1 | cut -f1)
+plain=$(for f in "$logs"/*.gz; do gzip -dc "$f"; done | wc -c)
+targets50=$data/targets-50.txt
+{ echo "orders.legacy_status"; for i in $(seq 1 49); do echo "table_$i.column_$i"; done; } > "$targets50"
+printf '1. logs: %d gzip files, %.0f MiB compressed, %.2f GiB of log text, %d cores\n' "$files" \
+  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)"
+printf '  %-46s %10s %15s %19s\n' "command" "wall" "throughput" "memory"
+measure "gzip -dc > /dev/null (one file after another)" "$plain" bash -c "for f in $logs/*.gz; do gzip -dc \$f; done"
+measure "rg -z -c -w legacy_status" "$plain" rg -z -c -w legacy_status "$logs"
+measure "ugrep -z -c -w legacy_status" "$plain" ugrep -z -c -w -r legacy_status "$logs"
+measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+measure "dropscan, 50 targets" "$plain" "$dropscan" scan -q --targets-file "$targets50" --logs "$logs" --json /dev/null
+measure "dropscan, 1 target, --threads 1" "$plain" "$dropscan" scan -q --threads 1 --target orders.legacy_status --logs "$logs" --json /dev/null
+echo "  what each counts for legacy_status (rg/ugrep: lines; dropscan: executed statements that use orders.legacy_status):"
+printf '    rg %s, ugrep %s, dropscan %s\n' \
+  "$(rg -z -c -w legacy_status "$logs" | awk -F: '{s+=$NF} END {print s}')" \
+  "$(ugrep -z -c -w -r legacy_status "$logs" | awk -F: '{s+=$NF} END {print s}')" \
+  "$({ "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json - || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["targets"][0]["runtime"]["statements"])')"
+
+# 2. A hot column ----------------------------------------------------------------------------------------
 echo
-echo "uses of orders.legacy_status found by each (rg/ugrep count lines; dropscan counts statements):"
-printf '  rg: %s   ugrep: %s   dropscan: %s\n' \
-  "$(rg -z -c -w legacy_status "$data/logs" | awk -F: '{s+=$NF} END {print s}')" \
-  "$(ugrep -z -c -w -r legacy_status "$data/logs" | awk -F: '{s+=$NF} END {print s}')" \
-  "$("$dropscan" scan -q --target orders.legacy_status --logs "$data/logs" --json - | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["targets"][0]["runtime"]["statements"])')"
+echo "2. hot column: orders.status is used by one statement in eight (customers.status is another table's)"
+measure "dropscan, orders.status" "$plain" "$dropscan" scan -q --target orders.status --logs "$logs" --json /dev/null
+{ "$dropscan" scan -q --stats --target orders.status --logs "$logs" --json "$data/hot.json" 2>&1 || true; } | sed 's/^/    /'
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["targets"][0]["runtime"]; print("    uses: %d confirmed statements, by evidence %s" % (r["statements"], r["byEvidence"]))' "$data/hot.json"
+
+# 3. pgBadger ----------------------------------------------------------------------------------------------
+echo
+pgb=$data/pgbadger
+if [ ! -f "$pgb/.complete" ]; then
+  rm -rf "$pgb" && mkdir -p "$pgb"
+  python3 Tests/Bench/generate-logs.py "$pgb/plain" 1 16
+  gzip -6 -n -c "$pgb/plain/postgresql-00.log" > "$pgb/postgresql.log.gz" && rm -rf "$pgb/plain"
+  touch "$pgb/.complete"
+fi
+small=$(gzip -dc "$pgb/postgresql.log.gz" | wc -c)
+prefix='%m [%p] %q%u@%d/%a '
+echo "3. pgBadger and dropscan on the same 16 MiB stderr log (pgBadger cannot tie a query to a table: it counts"
+echo "   normalized queries that contain the word; per application only with one --appname run per application)"
+measure "pgbadger -j 2 (whole report)" "$small" pgbadger -q -j 2 -x json -o "$pgb/all.json" --prefix "$prefix" "$pgb/postgresql.log.gz"
+measure "dropscan, orders.legacy_status" "$small" "$dropscan" scan -q --target orders.legacy_status --logs "$pgb/postgresql.log.gz" --json "$pgb/dropscan.json"
+printf '    %-16s %10s %10s\n' "application" "pgBadger" "dropscan"
+for app in shop-web billing metabase nightly-export psql worker; do
+  pgbadger -q -j 2 -x json -o "$pgb/$app.json" --appname "$app" --prefix "$prefix" "$pgb/postgresql.log.gz" >/dev/null 2>&1 || true
+  theirs=$(python3 -c 'import json,re,sys
+d=json.load(open(sys.argv[1])).get("normalyzed_info",{})
+print(sum(v.get("count",0) for db in d.values() for q,v in db.items() if re.search(r"\blegacy_status\b",q)))' "$pgb/$app.json" 2>/dev/null || echo "?")
+  ours=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["targets"][0]["runtime"]["byApplication"].get(sys.argv[2],0))' "$pgb/dropscan.json" "$app")
+  printf '    %-16s %10s %10s\n' "$app" "$theirs" "$ours"
+done
+
+# 4. A large source tree -----------------------------------------------------------------------------------
+echo
+tree=${BENCH_SOURCE_TREE:-$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')}
+names50=(status_code user_id created_at updated_at content_type encoding timeout hostname username password
+  filename basename dirname pathname extension headers cookies session_id request_id response_code
+  error_code message_id parent_id child_id owner_id group_id account_id customer_id order_id product_id
+  line_number column_number file_size mime_type charset locale timezone latitude longitude country_code
+  postal_code street_name first_name last_name birth_date start_time end_time retry_count max_retries legacy_status)
+{ i=0; for n in "${names50[@]}"; do i=$((i+1)); echo "table_$i.$n"; done; } > "$data/source-targets-50.txt"
+rgargs=(); for n in "${names50[@]}"; do rgargs+=(-e "$n"); done
+files_in_tree=$(find "$tree" -type f | wc -l); tree_bytes=$(du -sb "$tree" | cut -f1)
+printf '4. source tree %s: %d files, %.0f MiB (names matched as words, case-insensitively)\n' "$tree" "$files_in_tree" \
+  "$(echo "$tree_bytes / 1048576" | bc -l)"
+measure "rg -i -w -c status_code" "$tree_bytes" rg -i -w -c status_code "$tree"
+measure "ugrep -r -I -i -w -c status_code" "$tree_bytes" ugrep -r -I -i -w -c status_code "$tree"
+measure "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target responses.status_code --source "$tree" --json /dev/null
+measure "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
+measure "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
+measure "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
