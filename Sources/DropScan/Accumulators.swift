@@ -88,6 +88,8 @@ struct ScanAccumulator: Sendable {
     var skipped: [SkippedFile] = []
     var formats: [String: Int] = [:]
     var coverage: LogCoverage
+    /// Log lines that fit no format but name a target.
+    var unparsedNamingTargets = 0
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -108,5 +110,6 @@ struct ScanAccumulator: Sendable {
         skipped += other.skipped
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
+        unparsedNamingTargets += other.unparsedNamingTargets
     }
 }

@@ -63,7 +63,6 @@ struct LogFileScanner {
                 hits.sortIfNeeded()
                 let used = current.frame(bytes, baseOffset: streamOffset, atEnd: atEnd || mustConsume) { entry in
                     accumulator.coverage.observe(entry)
-                    guard entry.isParsed else { return }
                     let names: (target: Bool, table: Bool)
                     if let base = bytes.baseAddress, let start = entry.bytes.baseAddress, start >= base,
                         start + entry.bytes.count <= base + bytes.count
@@ -71,6 +70,12 @@ struct LogFileScanner {
                         names = hits.names(in: (start - base)..<(start - base + entry.bytes.count), matchers: matchers)
                     } else {
                         names = namesIn(entry.bytes, jsonEscapes: jsonEscapes)  // a reassembled (syslog) entry
+                    }
+                    guard entry.isParsed else {
+                        // A line that fits no format cannot be read as a statement: if it names a target, a
+                        // use may hide in it.
+                        if names.target { accumulator.unparsedNamingTargets += 1 }
+                        return
                     }
                     guard isCandidate(entry.bytes, names: names, jsonEscapes: jsonEscapes) else { return }
                     examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)

@@ -167,7 +167,12 @@ struct ReportBuilder {
         }
 
         let policy = configuration.policy
-        let coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
+        var coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
+        if result.unparsedNamingTargets > 0 {
+            coverageReasons.append(
+                "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."
+            )
+        }
         var targets: [TargetUsage] = []
         var reasons: [String] = []
         for (index, target) in matchers.targets.enumerated() {

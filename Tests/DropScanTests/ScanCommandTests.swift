@@ -195,3 +195,31 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
         #expect(result.stderr.contains("mine.rules:1: rule mine.bad: pattern: PCRE2: missing closing parenthesis"))
     }
 }
+
+@Suite struct UnparsedLineTests {
+    @Test func anUnparsedLineNamingATargetMakesACleanResultInconclusive() throws {
+        let dir = try TemporaryDirectory()
+        let good = "2024-05-02 10:15:42.123 UTC [7] app@shop/web LOG:  statement: SELECT id FROM orders\n"
+        try dir.write("a.log", String(repeating: good, count: 10) + "garbage: legacy_status was here\n" + good)
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/a.log", "--json", "-",
+        ])
+        #expect(result.status == 3)
+        let report = try decodeReport(result.stdout)
+        #expect((report["reasons"] as? [String])?.contains { $0.contains("fit no log format") } == true)
+        let entries = try #require((report["coverage"] as? [String: Any])?["entries"] as? [String: Any])
+        #expect(entries["unparsed"] as? Int == 1)
+        let samples = try #require(entries["unparsedSamples"] as? [[String: Any]])
+        #expect(samples.first?["line"] as? Int == 11)
+    }
+
+    @Test func unparsedLinesThatNameNoTargetDoNotBlockAPass() throws {
+        let dir = try TemporaryDirectory()
+        let good = "2024-05-02 10:15:42.123 UTC [7] app@shop/web LOG:  statement: SELECT id FROM orders\n"
+        try dir.write("a.log", String(repeating: good, count: 10) + "garbage written by a wrapper\n" + good)
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/a.log", "--json", "-",
+        ])
+        #expect(result.status == 0, "\(result.stdout)")
+    }
+}
