@@ -15,6 +15,7 @@ struct LogFileScanner {
     let chunkSize: Int
     let explicitPrefix: String?
     let showValues: Bool
+    let pipelineThreshold: Int64
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -28,7 +29,7 @@ struct LogFileScanner {
             accumulator.errors.append(error)
             return
         }
-        if source is GzipSource && file.size > 4 << 20 {
+        if source is GzipSource && file.size >= pipelineThreshold {
             source = PipelinedSource(wrapping: source, blockSize: chunkSize)
         }
         let stream = ChunkedStream(chunkSize: chunkSize)

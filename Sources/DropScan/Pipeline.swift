@@ -78,6 +78,7 @@ public struct ScanPipeline: Sendable {
         let resolver = SQLResolver(targets: matchers.targets)
         let explicitPrefix = configuration.logLinePrefix
         let showValues = configuration.showValues
+        let pipelineThreshold = configuration.pipelineThreshold
         let merged = Mutex(total)
         let nextFile = Atomic<Int>(0)
         let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
@@ -88,7 +89,7 @@ public struct ScanPipeline: Sendable {
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
-                explicitPrefix: explicitPrefix, showValues: showValues)
+                explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold)
             let sourceScanner = SourceFileScanner(matchers: matchers, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue

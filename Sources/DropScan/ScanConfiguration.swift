@@ -31,6 +31,8 @@ public struct ScanConfiguration: Sendable {
     public var progress = true
     /// Decompressed bytes handed to the matcher at a time.
     public var chunkSize = 1 << 20
+    /// Compressed files at least this large are inflated on their own thread, ahead of the matcher.
+    public var pipelineThreshold: Int64 = 4 << 20
 
     public init() {}
 }
