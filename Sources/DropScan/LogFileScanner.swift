@@ -16,6 +16,7 @@ struct LogFileScanner {
     let explicitPrefix: String?
     let showValues: Bool
     let pipelineThreshold: Int64
+    let progress: Progress
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -36,11 +37,15 @@ struct LogFileScanner {
         var framer: LogEntryFramer?
         var formatFailed = false
         var scanned: Int64 = 0
+        var carriedIn: Int64 = 0
         var deduplicator = ExecutionDeduplicator()
         accumulator.coverage.beginFile(file.path)
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
+                progress.advance(bytes: Int64(bytes.count) - carriedIn)
                 if framer == nil && !formatFailed {
+                    // An empty file is an empty log, not an unreadable one.
+                    if bytes.isEmpty && atEnd { return 0 }
                     do {
                         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
                         let format = try LogFormatDetector.detect(sample: sample, explicitPrefix: explicitPrefix)
@@ -83,6 +88,7 @@ struct LogFileScanner {
                 }
                 framer = current
                 scanned += Int64(used)
+                carriedIn = Int64(bytes.count - used)
                 return used
             }
         } catch let error as ReadError {

@@ -89,17 +89,21 @@ public struct ScanPipeline: Sendable {
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
-                explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold)
+                explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
+                progress: progress)
             let sourceScanner = SourceFileScanner(matchers: matchers, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < files.count else { break }
-                let before = local.bytesRead
+                let before = local.bytesScanned
                 switch files[index].kind {
-                case .log: logScanner.scan(files[index], into: &local)
-                case .source: sourceScanner.scan(files[index], into: &local)
+                case .log:
+                    logScanner.scan(files[index], into: &local)
+                    progress.fileDone(bytes: 0)
+                case .source:
+                    sourceScanner.scan(files[index], into: &local)
+                    progress.fileDone(bytes: local.bytesScanned - before)
                 }
-                progress.fileDone(bytes: local.bytesRead - before)
             }
             merged.withLock { $0.merge(local) }
         }

@@ -25,6 +25,12 @@ final class Progress: Sendable {
         }
     }
 
+    /// Bytes scanned within a file, as they go (so that one large file shows progress too).
+    func advance(bytes: Int64) {
+        guard enabled else { return }
+        bytesDone.add(bytes, ordering: .relaxed)
+    }
+
     func fileDone(bytes: Int64) {
         filesDone.add(1, ordering: .relaxed)
         bytesDone.add(bytes, ordering: .relaxed)
@@ -42,7 +48,8 @@ final class Progress: Sendable {
         let seconds = Date().timeIntervalSince(start)
         StandardError.write(
             String(
-                format: "\r\u{1B}[Kscanning: %d/%d files, %.1f MiB read, %.1f s", files, totalFiles, mebibytes, seconds)
+                format: "\r\u{1B}[Kscanning: %d/%d files, %.1f MiB scanned, %.1f s", files, totalFiles, mebibytes,
+                seconds)
         )
     }
 }

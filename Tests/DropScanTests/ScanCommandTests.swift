@@ -223,3 +223,17 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
         #expect(result.status == 0, "\(result.stdout)")
     }
 }
+
+@Suite struct EmptyInputTests {
+    @Test func anEmptyLogFileIsAnEmptyLogNotAnError() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("logs/empty.log", "")
+        try dir.write("logs/empty.log.gz", try gzip(""))
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/logs", "--json", "-",
+        ])
+        let coverage = try #require(try decodeReport(result.stdout)["coverage"] as? [String: Any])
+        #expect((coverage["errors"] as? [Any])?.isEmpty == true)
+        #expect(coverage["logFiles"] as? Int == 2)
+    }
+}
