@@ -46,7 +46,9 @@ public struct MarkdownReporter: Reporter {
             out += " | \(target.code.references) | \(target.runtime.lastSeen ?? "–") |\n"
         }
         for target in report.targets
-        where target.runtime.statements + target.code.references > 0 || !target.runtime.groups.isEmpty {
+        where target.runtime.statements + target.code.references > 0 || !target.runtime.groups.isEmpty
+            || !target.code.deprecations.isEmpty
+        {
             out += "\n### `\(target.target)`\n\n"
             if !target.runtime.byApplication.isEmpty {
                 let apps = target.runtime.byApplication.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value))" }
@@ -70,6 +72,15 @@ public struct MarkdownReporter: Reporter {
                         "| `\(finding.path):\(finding.line)` | \(finding.evidence.rawValue) | \(finding.rule) | `\(snippet)` |\n"
                 }
                 out += "\n"
+            }
+            if !target.code.deprecations.isEmpty {
+                out += "Prepared for the drop: "
+                out += target.code.deprecations.prefix(10).map { "`\($0.path):\($0.line)` (\($0.rule))" }.joined(
+                    separator: ", ")
+                out += "\n\n"
+            }
+            if !target.code.declarations.isEmpty {
+                out += "Declarations (migrations, schema dumps; not uses): \(target.code.declarations.count)\n\n"
             }
             if !target.code.possibleByFile.isEmpty {
                 out += "Possible (name only) matches by file: "
