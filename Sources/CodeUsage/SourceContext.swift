@@ -1,0 +1,210 @@
+/// A class, struct, model or view declared in a file, with the lines it spans and the table it maps to.
+struct ModelRegion: Equatable {
+    /// The declared name (`Order`, `OrderItem`, LookML `orders`).
+    var name: String
+    /// 0-based lines, inclusive.
+    var startLine: Int
+    var endLine: Int
+    var indent: Int
+    /// The table named by `@Table(name=…)`, `db_table`, `__tablename__`, `@@map`, `@Entity("…")`,
+    /// `static let schema`, `self.table_name`, `sql_table_name`, `TableName()`; lower-cased, schema dropped.
+    var explicitTable: String?
+    /// Whether something marks it as mapped to a table (an ORM base class, an entity annotation, column tags).
+    var isModel: Bool
+    /// Whether the declaration line names Django's `models.Model` (default table `<app>_<model>`).
+    var isDjangoModel: Bool
+}
+
+/// Facts about a document that do not depend on the target: declared models, local variables, Django
+/// `SeparateDatabaseAndState` blocks. Built only for documents with a hit.
+struct SourceContext {
+    var regions: [ModelRegion] = []
+    /// Names bound as local variables (`let x =`, `x := …`, `x = …` that is not a field declaration).
+    var localVariables: Set<String> = []
+    /// Lines (0-based) that open `state_operations` and `database_operations` lists in a Django migration.
+    var stateOperationLines: [Int] = []
+    var databaseOperationLines: [Int] = []
+
+    init(document: Document) {
+        var open: [ModelRegion] = []
+        var pendingTable: String?
+        var pendingModel = false
+        var pendingLine = -10
+        for index in 0..<document.lineCount {
+            let text = document.lineString(index)
+            let indent = text.prefix(while: { $0 == " " || $0 == "\t" }).count
+            let trimmed = text.dropFirst(indent)
+            if trimmed.isEmpty { continue }
+            if let comment = document.commentStart(inLine: index), comment <= indent { continue }
+            // Close regions this line leaves.
+            while let last = open.last, indent <= last.indent, index > last.startLine {
+                var closed = open.removeLast()
+                let closesHere = trimmed.hasPrefix("}") || trimmed.hasPrefix(")") || trimmed == "end"
+                closed.endLine = closesHere ? index : index - 1
+                regions.append(closed)
+            }
+            if let name = Self.declaredName(trimmed) {
+                let isDjango = trimmed.contains("models.Model")
+                var region = ModelRegion(
+                    name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
+                    explicitTable: nil, isModel: Self.hasModelMarker(trimmed) || trimmed.hasPrefix("model ")
+                        || trimmed.hasPrefix("view:"),
+                    isDjangoModel: isDjango)
+                if trimmed.hasPrefix("view:") { region.explicitTable = name.lowercased() }
+                if index - pendingLine <= 6 {
+                    if let pendingTable { region.explicitTable = pendingTable }
+                    if pendingModel { region.isModel = true }
+                }
+                pendingTable = nil
+                pendingModel = false
+                open.append(region)
+                if let table = Self.tableMapping(trimmed) { open[open.count - 1].explicitTable = table }
+                continue
+            }
+            let isAnnotation = trimmed.hasPrefix("@") && !trimmed.hasPrefix("@@")
+            if let table = Self.tableMapping(trimmed) {
+                if isAnnotation || open.isEmpty {
+                    pendingTable = table
+                    pendingModel = true
+                    pendingLine = index
+                } else {
+                    open[open.count - 1].explicitTable = table
+                    open[open.count - 1].isModel = true
+                }
+            } else if isAnnotation && Self.hasModelMarker(trimmed) {
+                pendingModel = true
+                pendingLine = index
+            } else if Self.hasModelMarker(trimmed), !open.isEmpty {
+                open[open.count - 1].isModel = true
+            }
+            if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
+            if trimmed.contains("state_operations") { stateOperationLines.append(index) }
+            if trimmed.contains("database_operations") { databaseOperationLines.append(index) }
+        }
+        for var region in open.reversed() {
+            region.endLine = document.lineCount - 1
+            regions.append(region)
+        }
+        regions.sort { $0.startLine < $1.startLine }
+    }
+
+    /// The innermost declared region that holds `line`.
+    func region(atLine line: Int) -> ModelRegion? {
+        regions.filter { $0.startLine <= line && line <= $0.endLine }.max { $0.startLine < $1.startLine }
+    }
+
+    /// Whether `line` sits in a Django `state_operations=[…]` list (a state-only removal) rather than in
+    /// `database_operations`.
+    func isStateOnlyOperation(line: Int) -> Bool {
+        guard let state = stateOperationLines.last(where: { $0 <= line }) else { return false }
+        let database = databaseOperationLines.last(where: { $0 <= line }) ?? -1
+        return state > database
+    }
+
+    // MARK: - Line recognisers
+
+    private static let modifiers: Set<String> = [
+        "export", "default", "public", "private", "protected", "internal", "final", "abstract", "open", "data",
+        "sealed", "static", "fileprivate", "partial", "inline", "value",
+    ]
+
+    /// The name a line declares: `class Order`, `struct Order`, `type Order struct`, Prisma `model Order {`,
+    /// LookML `view: orders {`. `Meta` and `Config` (nested option classes) declare nothing.
+    static func declaredName(_ line: Substring) -> String? {
+        let words = line.split(whereSeparator: { " \t(<:{,".contains($0) }).map(String.init)
+        var position = 0
+        while position < words.count && (modifiers.contains(words[position]) || words[position].hasPrefix("@")) {
+            position += 1
+        }
+        guard position + 1 < words.count else { return nil }
+        let keyword = words[position]
+        let name = words[position + 1]
+        let declares: Bool
+        switch keyword {
+        case "class", "struct", "record", "object": declares = true
+        case "model": declares = line.hasSuffix("{")
+        case "type": declares = position + 2 < words.count && words[position + 2] == "struct"
+        case "view": declares = line.hasPrefix("view:")
+        default: declares = false
+        }
+        guard declares, let first = name.first, first.isLetter || first == "_" else { return nil }
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        if name == "Meta" || name == "Config" { return nil }
+        return name
+    }
+
+    private static let modelMarkers = [
+        "models.Model", "ApplicationRecord", "ActiveRecord::Base", "@Entity", "@Table", "DeclarativeBase",
+        "declarative_base", "(Base)", "db.Model", "SQLModel", ": Model", "Model,", "FetchableRecord",
+        "PersistableRecord", "TableRecord", "@Field(", "@Column", "db:\"", "gorm:\"", "mapped_column", "Column(",
+        "sql_table_name", "@@map", "@map(", "@ID(", "@PrimaryGeneratedColumn", "models.",
+    ]
+
+    static func hasModelMarker(_ line: Substring) -> Bool {
+        modelMarkers.contains { line.contains($0) }
+    }
+
+    /// The table a line maps its model to, lower-cased, schema dropped.
+    static func tableMapping(_ line: Substring) -> String? {
+        let keys = [
+            "@Table(", "@Entity(", "db_table", "__tablename__", "@@map(", "static let schema", "static var schema",
+            "databaseTableName", "table_name =", "table_name=", "sql_table_name:", "TableName()",
+        ]
+        guard let key = keys.first(where: { line.contains($0) }) else { return nil }
+        let rest = line[line.range(of: key)!.upperBound...]
+        if key == "sql_table_name:" {
+            let value = rest.split(separator: ";").first.map { $0.trimmingSpaces() } ?? ""
+            return lastComponent(String(value))
+        }
+        var searchFrom = rest
+        if key == "@Table(", let name = rest.range(of: "name") { searchFrom = rest[name.upperBound...] }
+        guard let literal = firstStringLiteral(searchFrom) else { return nil }
+        return lastComponent(literal)
+    }
+
+    static func firstStringLiteral(_ text: Substring) -> String? {
+        guard let open = text.firstIndex(where: { $0 == "\"" || $0 == "'" || $0 == "`" }) else { return nil }
+        let quote = text[open]
+        let afterOpen = text.index(after: open)
+        guard let close = text[afterOpen...].firstIndex(of: quote) else { return nil }
+        return String(text[afterOpen..<close])
+    }
+
+    private static func lastComponent(_ name: String) -> String? {
+        let cleaned = name.filter { $0 != "\"" && $0 != "`" && $0 != "'" }
+        guard let last = cleaned.split(separator: ".").last, !last.isEmpty else { return nil }
+        return last.lowercased()
+    }
+
+    /// `let x =`, `var x`, `val x`, `const x`, `x := …`, and `x = …` that is not a model field declaration.
+    static func localVariable(_ line: Substring) -> String? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let first = words.first else { return nil }
+        if ["let", "var", "val", "const", "my", "local", "auto"].contains(first), words.count > 1 {
+            let name = words[1].prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+            return name.isEmpty ? nil : String(name)
+        }
+        let name = line.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard !name.isEmpty, let firstCharacter = name.first, !firstCharacter.isNumber else { return nil }
+        let rest = line.dropFirst(name.count).drop(while: { $0 == " " })
+        if rest.hasPrefix(":=") { return String(name) }
+        if rest.hasPrefix("=") && !rest.hasPrefix("==") && !rest.hasPrefix("=>") {
+            let value = rest.dropFirst()
+            let fieldMarkers = [
+                "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
+            ]
+            if fieldMarkers.contains(where: { value.contains($0) }) { return nil }
+            return String(name)
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        let start = drop(while: { $0 == " " || $0 == "\t" })
+        var end = start
+        while let last = end.last, last == " " || last == "\t" { end = end.dropLast() }
+        return end
+    }
+}
