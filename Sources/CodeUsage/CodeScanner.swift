@@ -84,11 +84,15 @@ public struct CodeScanner: Sendable {
                     throw .ruleDoesNotCompile(error.description)
                 }
             }
-            // Strongest first; among equals, load order (stable sort).
+            // Strongest first; among equals, ecosystem rules before `sql.*` before the generic `code.*`, then
+            // load order.
+            func generality(_ id: String) -> Int { id.hasPrefix("code.") ? 2 : id.hasPrefix("sql.") ? 1 : 0 }
             compiled.append(
                 forTarget.enumerated().sorted { lhs, rhs in
-                    lhs.element.rule.evidence == rhs.element.rule.evidence
-                        ? lhs.offset < rhs.offset : lhs.element.rule.evidence < rhs.element.rule.evidence
+                    let left = (lhs.element.rule.evidence, generality(lhs.element.rule.id), lhs.offset)
+                    let right = (rhs.element.rule.evidence, generality(rhs.element.rule.id), rhs.offset)
+                    if left.0 != right.0 { return left.0 < right.0 }
+                    return (left.1, left.2) < (right.1, right.2)
                 }.map(\.element))
         }
         rules = compiled
@@ -189,7 +193,8 @@ public struct CodeScanner: Sendable {
                     }()
                 guard
                     let (rule, match) = firstMatch(
-                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, scratch: scratch)
+                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, isSQL: isSQLFile,
+                        scratch: scratch)
                 else { continue }
                 let info = infos[targetIndex]
                 let relative = positions.map { $0 - lineRange.lowerBound }
@@ -198,7 +203,8 @@ public struct CodeScanner: Sendable {
                     rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
                     info: info, context: context, document: document, scoped: scoped[targetIndex])
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
-                    let window = statementWindow(around: lineIndex, in: document)
+                    let window =
+                        statementWindow(around: lineIndex, in: document, isSQL: isSQLFile) ?? lineRange
                     let sql = String(decoding: document.bytes[window], as: UTF8.self)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
@@ -227,14 +233,17 @@ public struct CodeScanner: Sendable {
 
     /// The first rule that matches the line (its `requires:` may match anywhere in the statement around it).
     private func firstMatch(
-        _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, scratch: MatchScratch
+        _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, isSQL: Bool,
+        scratch: MatchScratch
     ) -> (CompiledRule, Range<Int>)? {
         line.withUnsafeBytes { lineBuffer in
             for rule in candidates {
                 guard let match = try? rule.pattern.firstMatch(in: lineBuffer, scratch: scratch) else { continue }
                 if let requires = rule.requires {
                     if (try? requires.firstMatch(in: lineBuffer, scratch: scratch)) == nil {
-                        let window = statementWindow(around: lineIndex, in: document)
+                        guard let window = statementWindow(around: lineIndex, in: document, isSQL: isSQL) else {
+                            continue
+                        }
                         let found = document.bytes[window].withUnsafeBytes { windowBuffer in
                             (try? requires.firstMatch(in: windowBuffer, scratch: scratch)) != nil
                         }
@@ -247,9 +256,11 @@ public struct CodeScanner: Sendable {
         }
     }
 
-    /// The statement around a line: back to a blank line, a line ending in `;` or a string's opening
-    /// delimiter, forward to a `;`, a blank line or a closing delimiter; at most 15 lines either way.
-    func statementWindow(around lineIndex: Int, in document: Document) -> Range<Int> {
+    /// The statement around a line: back to a blank line, a line ending in `;` or a line holding a string
+    /// delimiter (`"""`, `'''`, a backtick, a heredoc's `<<`), forward to a `;`, a blank line or a delimiter;
+    /// at most 15 lines either way. Outside SQL files the statement must sit in a multi-line string (a
+    /// delimiter line above it, or on it), else `nil`: a line of code next to a query is not part of it.
+    func statementWindow(around lineIndex: Int, in document: Document, isSQL: Bool) -> Range<Int>? {
         func isBlank(_ index: Int) -> Bool { document.line(index).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
         func endsStatement(_ index: Int) -> Bool {
             document.line(index).reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";")
@@ -259,11 +270,14 @@ public struct CodeScanner: Sendable {
             return text.contains("\"\"\"") || text.contains("'''") || text.contains("<<") || text.contains("`")
         }
         var first = lineIndex
-        while first > 0 && lineIndex - first < 15 && !hasDelimiter(first) {
+        var sawDelimiter = hasDelimiter(lineIndex)
+        while first > 0 && lineIndex - first < 15 && !(first < lineIndex && hasDelimiter(first)) {
             let previous = first - 1
             if isBlank(previous) || endsStatement(previous) { break }
             first = previous
+            if hasDelimiter(first) { sawDelimiter = true }
         }
+        if !isSQL && !sawDelimiter { return nil }
         var last = lineIndex
         while last + 1 < document.lineCount && last - lineIndex < 15 && !endsStatement(last)
             && !(last > lineIndex && hasDelimiter(last))
