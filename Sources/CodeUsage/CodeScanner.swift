@@ -193,7 +193,8 @@ public struct CodeScanner: Sendable {
                     }()
                 guard
                     let (rule, match) = firstMatch(
-                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, isSQL: isSQLFile,
+                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
+                        isSQL: isSQLFile,
                         scratch: scratch)
                 else { continue }
                 let info = infos[targetIndex]
@@ -204,7 +205,7 @@ public struct CodeScanner: Sendable {
                     info: info, context: context, document: document, scoped: scoped[targetIndex])
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let window =
-                        statementWindow(around: lineIndex, in: document, isSQL: isSQLFile) ?? lineRange
+                        statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQLFile) ?? lineRange
                     let sql = String(decoding: document.bytes[window], as: UTF8.self)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
@@ -233,15 +234,15 @@ public struct CodeScanner: Sendable {
 
     /// The first rule that matches the line (its `requires:` may match anywhere in the statement around it).
     private func firstMatch(
-        _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, isSQL: Bool,
-        scratch: MatchScratch
+        _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, context: SourceContext,
+        isSQL: Bool, scratch: MatchScratch
     ) -> (CompiledRule, Range<Int>)? {
         line.withUnsafeBytes { lineBuffer in
             for rule in candidates {
                 guard let match = try? rule.pattern.firstMatch(in: lineBuffer, scratch: scratch) else { continue }
                 if let requires = rule.requires {
                     if (try? requires.firstMatch(in: lineBuffer, scratch: scratch)) == nil {
-                        guard let window = statementWindow(around: lineIndex, in: document, isSQL: isSQL) else {
+                        guard let window = statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQL) else {
                             continue
                         }
                         let found = document.bytes[window].withUnsafeBytes { windowBuffer in
@@ -256,32 +257,31 @@ public struct CodeScanner: Sendable {
         }
     }
 
-    /// The statement around a line: back to a blank line, a line ending in `;` or a line holding a string
-    /// delimiter (`"""`, `'''`, a backtick, a heredoc's `<<`), forward to a `;`, a blank line or a delimiter;
-    /// at most 15 lines either way. Outside SQL files the statement must sit in a multi-line string (a
-    /// delimiter line above it, or on it), else `nil`: a line of code next to a query is not part of it.
-    func statementWindow(around lineIndex: Int, in document: Document, isSQL: Bool) -> Range<Int>? {
+    /// The statement around a line. In SQL files: back to a blank line or a line ending in `;`, forward to a
+    /// `;` or a blank line, at most 15 lines either way. In other files only a multi-line string or heredoc
+    /// holds a statement across lines: its lines (at most 15 either way), or `nil` outside one, so that a line
+    /// of code next to a query does not borrow the query's table.
+    func statementWindow(around lineIndex: Int, in document: Document, context: SourceContext, isSQL: Bool)
+        -> Range<Int>?
+    {
+        if !isSQL {
+            guard let string = context.multilineString(containing: lineIndex) else { return nil }
+            let first = max(string.lowerBound, lineIndex - 15)
+            let last = min(string.upperBound, lineIndex + 15)
+            return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
+        }
         func isBlank(_ index: Int) -> Bool { document.line(index).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
         func endsStatement(_ index: Int) -> Bool {
             document.line(index).reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";")
         }
-        func hasDelimiter(_ index: Int) -> Bool {
-            let text = document.lineString(index)
-            return text.contains("\"\"\"") || text.contains("'''") || text.contains("<<") || text.contains("`")
-        }
         var first = lineIndex
-        var sawDelimiter = hasDelimiter(lineIndex)
-        while first > 0 && lineIndex - first < 15 && !(first < lineIndex && hasDelimiter(first)) {
+        while first > 0 && lineIndex - first < 15 {
             let previous = first - 1
             if isBlank(previous) || endsStatement(previous) { break }
             first = previous
-            if hasDelimiter(first) { sawDelimiter = true }
         }
-        if !isSQL && !sawDelimiter { return nil }
         var last = lineIndex
-        while last + 1 < document.lineCount && last - lineIndex < 15 && !endsStatement(last)
-            && !(last > lineIndex && hasDelimiter(last))
-        {
+        while last + 1 < document.lineCount && last - lineIndex < 15 && !endsStatement(last) {
             let next = last + 1
             if isBlank(next) { break }
             last = next

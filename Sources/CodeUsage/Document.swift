@@ -34,9 +34,9 @@ struct Document {
     func lineRange(_ index: Int) -> Range<Int> {
         let start = lineStarts[index]
         var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
-        if end > start && end <= bytes.count && end - 1 >= start && bytes[end - 1] == 0x0D { end -= 1 }
-        if end < start { end = start }
-        return start..<end
+        if end > start && bytes[end - 1] == 0x0A { end -= 1 }
+        if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+        return start..<max(start, end)
     }
 
     func line(_ index: Int) -> ArraySlice<UInt8> { bytes[lineRange(index)] }

@@ -86,6 +86,55 @@ struct SourceContext {
             regions.append(region)
         }
         regions.sort { $0.startLine < $1.startLine }
+        multilineStrings = Self.multilineStrings(in: document)
+    }
+
+    /// Multi-line string literals and heredocs (`"""…"""`, `'''…'''`, backtick strings, `<<SQL … SQL`), as
+    /// inclusive line ranges from the opening line to the closing one.
+    var multilineStrings: [ClosedRange<Int>] = []
+
+    /// Finds multi-line strings and heredocs: a delimiter left open at the end of a line opens one, the same
+    /// delimiter closes it (a heredoc closes on a line holding only its tag).
+    static func multilineStrings(in document: Document) -> [ClosedRange<Int>] {
+        var ranges: [ClosedRange<Int>] = []
+        var open: (line: Int, delimiter: String, isHeredoc: Bool)?
+        for index in 0..<document.lineCount {
+            let text = document.lineString(index)
+            if let current = open {
+                let closes =
+                    current.isHeredoc
+                    ? text.trimmingSpaces() == current.delimiter[...]
+                    : text.components(separatedBy: current.delimiter).count % 2 == 0
+                if closes {
+                    ranges.append(current.line...index)
+                    open = nil
+                }
+                continue
+            }
+            for delimiter in ["\"\"\"", "'''", "`"] where text.components(separatedBy: delimiter).count % 2 == 0 {
+                open = (index, delimiter, false)
+                break
+            }
+            if open == nil, let tag = heredocTag(text) { open = (index, tag, true) }
+        }
+        if let current = open { ranges.append(current.line...(document.lineCount - 1)) }
+        return ranges
+    }
+
+    /// The tag of a heredoc opened on this line: `<<SQL`, `<<-'EOF'`, `<<~SQL`, `<<"END"`.
+    static func heredocTag(_ line: String) -> String? {
+        guard let range = line.range(of: "<<") else { return nil }
+        var rest = line[range.upperBound...]
+        if rest.first == "-" || rest.first == "~" { rest = rest.dropFirst() }
+        if rest.first == "'" || rest.first == "\"" { rest = rest.dropFirst() }
+        let tag = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard let first = tag.first, first.isLetter || first == "_" else { return nil }
+        return String(tag)
+    }
+
+    /// The multi-line string that holds `line`, if any.
+    func multilineString(containing line: Int) -> ClosedRange<Int>? {
+        multilineStrings.first { $0.contains(line) }
     }
 
     /// The innermost declared region that holds `line`.
@@ -200,8 +249,8 @@ struct SourceContext {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> Substring {
+extension StringProtocol {
+    func trimmingSpaces() -> SubSequence {
         let start = drop(while: { $0 == " " || $0 == "\t" })
         var end = start
         while let last = end.last, last == " " || last == "\t" { end = end.dropLast() }

@@ -1,0 +1,278 @@
+import Foundation
+import Matching
+import Report
+import Testing
+
+@testable import CodeUsage
+
+/// A resolver that answers like PostgreSQL's parser would for the statements in these tests: a statement
+/// that reads `orders` resolves to `confirmed`, one that only reads `customers` to `not-a-use`, anything else
+/// stays unresolved.
+struct FakeResolver: EmbeddedSQLResolver {
+    func evidence(forSQL sql: String, targetIndex: Int) -> Evidence? {
+        let lower = sql.lowercased()
+        if lower.contains("from orders") || lower.contains("update orders") { return .confirmed }
+        if lower.contains("from customers") { return .notAUse }
+        return nil
+    }
+}
+
+@Suite struct ScannerBehaviourTests {
+    @Test func findingCarriesPathLineColumnSnippetAndFingerprint() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = "import x\n\n        SELECT orders.legacy_status FROM orders   \n"
+        let finding = try #require(scanText(scanner, path: "db/report.sql", text).findings[0].first)
+        #expect(finding.path == "db/report.sql")
+        #expect(finding.line == 3)
+        #expect(finding.column == 23)  // where the column's name starts
+        #expect(finding.rule == "sql.qualified-column")
+        #expect(finding.evidence == .confirmed)
+        #expect(finding.classification == "app")
+        #expect(finding.snippet == "SELECT orders.legacy_status FROM orders")
+        #expect(finding.cell == nil)
+        #expect(
+            finding.fingerprint
+                == Fingerprint.finding(
+                    rule: "sql.qualified-column", target: "orders.legacy_status", path: "db/report.sql",
+                    lineText: "        SELECT orders.legacy_status FROM orders   "))
+    }
+
+    @Test func fingerprintSurvivesTheLineMovingButNotTheFileChanging() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let line = "SELECT orders.legacy_status FROM orders;\n"
+        let first = try #require(scanText(scanner, path: "a.sql", line).findings[0].first)
+        let moved = try #require(scanText(scanner, path: "a.sql", "\n\n\n" + line).findings[0].first)
+        let elsewhere = try #require(scanText(scanner, path: "b.sql", line).findings[0].first)
+        #expect(first.line == 1 && moved.line == 4)
+        #expect(first.fingerprint == moved.fingerprint)
+        #expect(first.fingerprint != elsewhere.fingerprint)
+    }
+
+    @Test func snippetIsTrimmedAndAtMost200Characters() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let long = "    SELECT orders.legacy_status, " + String(repeating: "x, ", count: 120) + "1 FROM orders\r\n"
+        let finding = try #require(scanText(scanner, path: "long.sql", long).findings[0].first)
+        #expect(finding.snippet.count == 200)
+        #expect(finding.snippet.hasPrefix("SELECT orders.legacy_status"))
+    }
+
+    @Test func crlfLinesKeepTheirNumbersAndLoseTheCarriageReturn() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = "-- header\r\nSELECT 1;\r\nSELECT legacy_status FROM orders;\r\n"
+        let finding = try #require(scanText(scanner, path: "q.sql", text).findings[0].first)
+        #expect(finding.line == 3)
+        #expect(finding.snippet == "SELECT legacy_status FROM orders;")
+    }
+
+    @Test func strongerFindingsComeFirst() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = """
+            # legacy_status notes
+            puts legacy_status
+            Order.where(legacy_status: "x")
+            """
+        let tiers = scanText(scanner, path: "lib/jobs/report.rb", text).findings[0].map(\.evidence)
+        #expect(tiers == [.confirmed, .probable, .notAUse])
+    }
+
+    @Test func fileWithoutTheNameYieldsNothing() throws {
+        let scanner = try makeScanner(["orders.legacy_status", "customers.*"])
+        let result = scanText(scanner, path: "app/x.py", "def status():\n    return 'legacy_status_v2'\n")
+        #expect(result.isEmpty)
+    }
+
+    @Test func possibleWithoutTheTableAndProbableWhenTheFileNamesTheModel() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let alone = scanText(scanner, path: "lib/report.py", "value = row['legacy_status']\n")
+        #expect(brief(alone.findings[0]) == ["1:code.string-key:possible"])
+        let withModel = scanText(
+            scanner, path: "lib/report.py", "from shop.models import Order\nvalue = row['legacy_status']\n")
+        #expect(brief(withModel.findings[0]) == ["2:code.string-key:probable"])
+        // `ORDER BY` is SQL, not the model `Order`: the model's name is matched with its case.
+        let orderBy = scanText(scanner, path: "lib/report.py", "q = 'ORDER BY id'\nvalue = row['legacy_status']\n")
+        #expect(brief(orderBy.findings[0]) == ["2:code.string-key:possible"])
+    }
+
+    @Test func commentsAreNotUsesButHashesInsideStringsAreNotComments() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let python = """
+            total = 1  # legacy_status is gone
+            label = "# legacy_status" + Order.__name__
+            """
+        #expect(
+            brief(scanText(scanner, path: "app/a.py", python).findings[0]) == [
+                "1:code.bare-name:not-a-use", "2:code.bare-name:probable",
+            ])
+        let java = """
+            /**
+             * Reads legacy_status from the Order.
+             */
+            class Reader {}
+            """
+        #expect(brief(scanText(scanner, path: "src/Reader.java", java).findings[0]) == ["2:code.bare-name:not-a-use"])
+        let sql = "SELECT id FROM orders; -- legacy_status dropped\n"
+        #expect(brief(scanText(scanner, path: "q.sql", sql).findings[0]) == ["1:sql.column-with-table:not-a-use"])
+    }
+
+    @Test func aVariableThatIsAlsoReadFromARowIsStillAUse() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = "from shop.models import Order\nlegacy_status = row[\"legacy_status\"]\nprint(legacy_status)\n"
+        #expect(
+            brief(scanText(scanner, path: "app/b.py", text).findings[0]) == [
+                "2:code.string-key:probable", "3:code.bare-name:not-a-use",
+            ])
+    }
+
+    @Test func camelPascalAndUpperSpellingsAreFound() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let kotlin = """
+            import shop.jooq.Tables.ORDERS
+            val statuses = dsl.select(ORDERS.LEGACY_STATUS).from(ORDERS).fetch()
+            data class OrderDto(val id: Long, val LegacyStatus: String)
+            fun show(order: Order) = order.legacyStatus
+            """
+        #expect(
+            brief(scanText(scanner, path: "src/Report.kt", kotlin).findings[0]) == [
+                "2:jooq.table-field:confirmed", "3:code.identifier:probable", "4:code.member-access:confirmed",
+            ])
+    }
+
+    @Test func quotedSQLSpellingIsFoundAndAnotherCaseIsNot() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = """
+            SELECT "orders"."legacy_status" FROM "orders";
+            SELECT "Legacy_Status" FROM orders;
+            """
+        #expect(brief(scanText(scanner, path: "q.sql", text).findings[0]) == ["1:sql.qualified-column:confirmed"])
+    }
+
+    @Test func djangoDefaultTableNameAppLabelModelScopesTheField() throws {
+        let scanner = try makeScanner(["shop_order.legacy_status"])
+        let text = """
+            from django.db import models
+
+
+            class Order(models.Model):
+                legacy_status = models.CharField(max_length=20)
+
+
+            class Refund(models.Model):
+                legacy_status = models.CharField(max_length=20)
+            """
+        #expect(
+            brief(scanText(scanner, path: "shop/models.py", text).findings[0]) == [
+                "5:django.model-field:confirmed", "9:django.model-field:not-a-use",
+            ])
+    }
+
+    @Test func wholeTableTargetFindsModelsBehindMultiWordTables() throws {
+        let scanner = try makeScanner(["order_items.*"])
+        let text = """
+            class OrderItem < ApplicationRecord
+              belongs_to :order
+            end
+
+            items = OrderItem.where(order_id: 1)
+            note = "order_items_archive"
+            """
+        #expect(
+            brief(scanText(scanner, path: "app/models/order_item.rb", text).findings[0]) == [
+                "1:code.model-class-declaration:confirmed", "5:code.table-model-query:confirmed",
+            ])
+    }
+
+    @Test func aModelClassThatIsNotAnORMModelIsOnlyProbable() throws {
+        let scanner = try makeScanner(["customers.*"])
+        let text = "class Customer\n  attr_reader :name\nend\n"
+        #expect(
+            brief(scanText(scanner, path: "lib/customer.rb", text).findings[0]) == [
+                "1:code.model-class-declaration:probable"
+            ])
+    }
+
+    @Test func generatedCodeIsClassifiedButStillReported() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = "// Code generated by sqlc. DO NOT EDIT.\nconst q = `SELECT legacy_status FROM orders`\n"
+        let finding = try #require(scanText(scanner, path: "internal/db/query.sql.go", text).findings[0].first)
+        #expect(finding.classification == "generated")
+        #expect(finding.evidence == .probable)
+    }
+
+    @Test func sqlResolverDecidesSQLFindingsAndIsNotAskedAboutComments() throws {
+        let scanner = try makeScanner(["orders.legacy_status"], resolver: FakeResolver())
+        let sql = """
+            SELECT legacy_status
+            FROM orders;
+
+            SELECT legacy_status FROM customers;
+            -- legacy_status FROM orders
+            """
+        #expect(
+            brief(scanText(scanner, path: "q.sql", sql).findings[0]) == [
+                "1:sql.column-with-table:confirmed", "4:sql.bare-column:not-a-use", "5:sql.column-with-table:not-a-use",
+            ])
+        let python = "cur.execute(\"UPDATE orders SET legacy_status = NULL\")\nx = row['legacy_status']\n"
+        #expect(
+            brief(scanText(scanner, path: "app/c.py", python).findings[0]) == [
+                "1:sql.column-with-table:confirmed", "2:code.string-key:probable",
+            ])
+    }
+
+    @Test func multiLineStringsLendTheirTableToTheColumnButNeighbouringCodeDoesNot() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = """
+            QUERY = \"\"\"
+                SELECT legacy_status
+                FROM orders
+            \"\"\"
+            cursor.execute(QUERY)
+            cursor.execute("SELECT id FROM orders")
+            value = legacy_status
+            """
+        #expect(
+            brief(scanText(scanner, path: "app/q.py", text).findings[0]) == [
+                "2:sql.column-with-table:probable", "7:code.bare-name:probable",
+            ])
+    }
+
+    @Test func notebookThatIsNotJSONIsScannedAsText() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let result = scanText(scanner, path: "broken.ipynb", "{ not json\nSELECT legacy_status FROM orders\n")
+        #expect(result.findings[0].map(\.line) == [2])
+        #expect(result.findings[0].first?.cell == nil)
+    }
+
+    @Test func notebookSourceGivenAsOneStringIsSplitIntoLines() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let notebook = """
+            {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+              "source": "x = 1\\norders = Order.objects.filter(legacy_status='a')"}],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """
+        let finding = try #require(scanText(scanner, path: "n.ipynb", notebook).findings[0].first)
+        #expect(finding.cell == 0)
+        #expect(finding.line == 2)
+        #expect(finding.rule == "django.chain-query")
+        #expect(finding.evidence == .confirmed)
+    }
+
+    @Test func noTargetsIsAnErrorThatSaysWhatToDo() throws {
+        #expect(throws: CodeScanError.noTargets) {
+            try CodeScanner(targets: [], library: try bundledLibrary())
+        }
+        #expect(CodeScanError.noTargets.description.contains("table.column"))
+    }
+
+    @Test func aRuleThatDoesNotCompileNamesItself() throws {
+        let rules = try PatternLibrary.parse(
+            "rule: broken.rule\ndescription: x\nevidence: possible\npattern: ({column}\n", file: "broken.rules")
+        let target = try Target(parsing: "orders.legacy_status")
+        do throws(CodeScanError) {
+            _ = try CodeScanner(targets: [target], library: PatternLibrary(rules: rules))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("broken.rule"))
+            #expect(error.description.contains("dropscan patterns check"))
+        }
+    }
+}
