@@ -205,7 +205,8 @@ public struct CodeScanner: Sendable {
                     info: info, context: context, document: document, scoped: scoped[targetIndex])
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let window =
-                        statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQLFile) ?? lineRange
+                        statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQLFile)
+                        ?? lineRange
                     let sql = String(decoding: document.bytes[window], as: UTF8.self)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
@@ -242,7 +243,10 @@ public struct CodeScanner: Sendable {
                 guard let match = try? rule.pattern.firstMatch(in: lineBuffer, scratch: scratch) else { continue }
                 if let requires = rule.requires {
                     if (try? requires.firstMatch(in: lineBuffer, scratch: scratch)) == nil {
-                        guard let window = statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQL) else {
+                        guard
+                            let window = statementWindow(
+                                around: lineIndex, in: document, context: context, isSQL: isSQL)
+                        else {
                             continue
                         }
                         let found = document.bytes[window].withUnsafeBytes { windowBuffer in

@@ -39,7 +39,8 @@ enum Notebook {
             var ruleName = isMarkdown ? "cell.md" : "cell.\(codeExtension)"
             let trimmed = text.drop(while: { $0 == " " || $0 == "\n" })
             if !isMarkdown && (trimmed.hasPrefix("%%sql") || trimmed.hasPrefix("%sql")) { ruleName = "cell.sql" }
-            result.append(NotebookCell(index: index, bytes: Array(text.utf8), ruleName: ruleName, isMarkdown: isMarkdown))
+            result.append(
+                NotebookCell(index: index, bytes: Array(text.utf8), ruleName: ruleName, isMarkdown: isMarkdown))
         }
         return result
     }

@@ -182,8 +182,7 @@ extension CodeScanner {
             return capped(ceiling)
         case .plain:
             if info.target.isWholeTable || ceiling <= .implicit { return ceiling }
-            if Self.isOnlyLocalVariable(line: line, hits: hits, info: info, context: context, document: document)
-            {
+            if Self.isOnlyLocalVariable(line: line, hits: hits, info: info, context: context, document: document) {
                 return .notAUse
             }
             return capped(ceiling)

@@ -47,7 +47,8 @@ struct SourceContext {
                 let isDjango = trimmed.contains("models.Model")
                 var region = ModelRegion(
                     name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
-                    explicitTable: nil, isModel: Self.hasModelMarker(trimmed) || trimmed.hasPrefix("model ")
+                    explicitTable: nil,
+                    isModel: Self.hasModelMarker(trimmed) || trimmed.hasPrefix("model ")
                         || trimmed.hasPrefix("view:"),
                     isDjangoModel: isDjango)
                 if trimmed.hasPrefix("view:") { region.explicitTable = name.lowercased() }
