@@ -130,6 +130,14 @@ struct TargetInfo: Sendable {
         return false
     }
 
+    /// Whether a class name is this table's model (`Order`, `Orders`, `OrderRecord`, …).
+    func isOwnModelName(_ name: String) -> Bool {
+        defaultNameMatches(
+            ModelRegion(
+                name: name, startLine: 0, endLine: 0, indent: 0, explicitTable: nil, isModel: true,
+                isDjangoModel: false))
+    }
+
     /// Whether `receiver` (lower-cased) stands for another model declared in the file.
     func isOtherModel(_ receiver: String, context: SourceContext) -> Bool {
         context.regions.contains { region in
@@ -165,12 +173,19 @@ extension CodeScanner {
         func capped(_ evidence: Evidence) -> Evidence { max(evidence, fileLevel) }
         switch RuleKind(ruleID: rule.id) {
         case .inModel, .deprecation:
+            if let model = Self.chainModel(in: line, before: match.upperBound) {
+                return info.isOwnModelName(model) ? ceiling : .notAUse
+            }
             if let region = context.region(atLine: lineIndex), let maps = info.mapping(of: region) {
                 return maps ? ceiling : .notAUse
             }
             return capped(ceiling)
         case .member:
             let receiver = Self.receiver(before: match.lowerBound, in: line)
+            if Self.isDjangoRelation(match: match, in: line) {
+                // `customer__legacy_status`, rewritten `customer. legacy_status`: the related model's column.
+                return info.receivers.contains(receiver) ? ceiling : .notAUse
+            }
             if receiver == "self" || receiver == "this" || receiver == "@" {
                 if let region = context.region(atLine: lineIndex), let maps = info.mapping(of: region) {
                     return maps ? ceiling : .notAUse
@@ -187,6 +202,32 @@ extension CodeScanner {
             }
             return capped(ceiling)
         }
+    }
+
+    /// The model class that starts a query chain before `position`: `Customer.objects…`,
+    /// `Customer.where(…`, `Customer.query…`, `Customer.filter(…`.
+    static func chainModel(in line: [UInt8], before position: Int) -> String? {
+        let text = String(decoding: line[..<min(position, line.count)], as: UTF8.self)
+        let starters = [
+            ".objects", ".where(", ".where.", ".find_by(", ".pluck(", ".select(", ".filter(", ".query(", ".update_all(",
+            ".order(", ".exclude(",
+        ]
+        for starter in starters {
+            guard let range = text.range(of: starter) else { continue }
+            let head = text[..<range.lowerBound]
+            let name = head.reversed().prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }).reversed()
+            guard let first = name.first, first.isUppercase else { continue }
+            return String(name)
+        }
+        return nil
+    }
+
+    /// Whether a member match is the rewritten form of a Django relation lookup (`. ` after the receiver).
+    static func isDjangoRelation(match: Range<Int>, in line: [UInt8]) -> Bool {
+        var index = match.lowerBound
+        while index < match.upperBound && line[index] != UInt8(ascii: ".") { index += 1 }
+        return index + 1 < line.count && line[index] == UInt8(ascii: ".") && line[index + 1] == 0x20
+            && index > 0 && line[index - 1] != 0x20
     }
 
     /// The identifier before the `.` that starts a member match (`order.legacy_status` → `order`,

@@ -160,7 +160,7 @@ import Testing
         let grdb = try scan("swift", "Sources/App/Records/OrderRecord.swift")
         #expect(
             brief(grdb.findings[0]) == [
-                "10:grdb.model-column:confirmed", "16:grdb.model-column:not-a-use", "20:grdb.model-column:probable",
+                "10:grdb.model-column:confirmed", "16:grdb.model-column:not-a-use", "20:grdb.model-column:confirmed",
                 "7:code.string-key:probable",
             ])
     }

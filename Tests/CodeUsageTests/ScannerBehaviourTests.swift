@@ -165,6 +165,43 @@ struct FakeResolver: EmbeddedSQLResolver {
             ])
     }
 
+    @Test func djangoLookupsThroughARelationBelongToTheRelatedModel() throws {
+        let scanner = try makeScanner(["orders.legacy_status", "customers.legacy_status"])
+        let text = """
+            from shop.models import Customer, Order
+
+            vip = Order.objects.filter(customer__legacy_status="vip")
+            held = Customer.objects.filter(order__legacy_status__in=["held"])
+            mine = Order.objects.filter(legacy_status__iexact="held")
+            """
+        let result = scanText(scanner, path: "shop/reports.py", text)
+        #expect(
+            brief(result.findings[0]) == [
+                "3:code.member-access:not-a-use", "4:code.member-access:confirmed", "5:django.chain-query:confirmed",
+            ])
+        #expect(
+            brief(result.findings[1]) == [
+                "3:code.member-access:confirmed", "4:code.member-access:not-a-use",
+                "5:django.model-query-keys:not-a-use",
+            ])
+    }
+
+    @Test func aQueryChainOnAnotherModelIsNotAUse() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = """
+            class ReportsController < ApplicationController
+              def index
+                @customers = Customer.where(legacy_status: "vip")
+                @orders = current_user.orders.where(legacy_status: "held")
+              end
+            end
+            """
+        #expect(
+            brief(scanText(scanner, path: "app/controllers/reports_controller.rb", text).findings[0]) == [
+                "3:rails.model-query-keys:not-a-use", "4:rails.model-query-keys:probable",
+            ])
+    }
+
     @Test func wholeTableTargetFindsModelsBehindMultiWordTables() throws {
         let scanner = try makeScanner(["order_items.*"])
         let text = """
