@@ -1,3 +1,4 @@
+import Foundation
 import Matching
 import Report
 
@@ -204,10 +205,9 @@ public struct CodeScanner: Sendable {
                     rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
                     info: info, context: context, document: document, scoped: scoped[targetIndex])
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
-                    let window =
-                        statementWindow(around: lineIndex, in: document, context: context, isSQL: isSQLFile)
-                        ?? lineRange
-                    let sql = String(decoding: document.bytes[window], as: UTF8.self)
+                    let sql = embeddedSQL(
+                        around: lineIndex, position: column - 1, line: lineBytes, document: document, context: context,
+                        isSQL: isSQLFile)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
                 let snippet = String(lineText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
@@ -291,6 +291,45 @@ public struct CodeScanner: Sendable {
             last = next
         }
         return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
+    }
+
+    /// The SQL to hand to the resolver: in SQL files the statement around the line; in other files the
+    /// multi-line string or heredoc that holds the line (without its delimiter lines' code), or else the
+    /// string literal that holds the match (`cur.execute("…")` → `…`), or else the line.
+    func embeddedSQL(
+        around lineIndex: Int, position: Int, line: [UInt8], document: Document, context: SourceContext, isSQL: Bool
+    ) -> String {
+        if isSQL {
+            let window = statementWindow(around: lineIndex, in: document, context: context, isSQL: true)
+            return window.map { String(decoding: document.bytes[$0], as: UTF8.self) } ?? document.lineString(lineIndex)
+        }
+        if let string = context.multilineString(containing: lineIndex), string.lowerBound < string.upperBound {
+            var lines: [String] = []
+            for index in string {
+                let text = document.lineString(index)
+                if index == string.lowerBound {
+                    // Keep what follows the opening delimiter (`sql = """SELECT …` → `SELECT …`).
+                    if let range = Self.delimiterRange(in: text) { lines.append(String(text[range.upperBound...])) }
+                } else if index == string.upperBound {
+                    if let range = Self.delimiterRange(in: text) {
+                        lines.append(String(text[..<range.lowerBound]))
+                    } else if context.heredocTag(closing: text) == nil {
+                        lines.append(text)
+                    }
+                } else {
+                    lines.append(text)
+                }
+            }
+            return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return Document.literal(in: line, containing: position) ?? document.lineString(lineIndex)
+    }
+
+    static func delimiterRange(in text: String) -> Range<String.Index>? {
+        for delimiter in ["\"\"\"", "'''", "`"] {
+            if let range = text.range(of: delimiter) { return range }
+        }
+        return nil
     }
 
     /// Django's lookups and transforms: what may follow a field after `__` without naming a related field.

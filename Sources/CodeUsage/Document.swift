@@ -48,9 +48,8 @@ struct Document {
         comments.commentStart(in: line(index))
     }
 
-    /// For each byte of the line: whether it sits inside a string literal (quotes included).
-    func quotedMask(ofLine index: Int) -> [Bool] {
-        let line = Array(line(index))
+    /// For each byte of `line`: whether it sits inside a string literal (quotes included).
+    static func quotedMask(of line: [UInt8]) -> [Bool] {
         var mask = Array(repeating: false, count: line.count)
         var quote: UInt8?
         var position = 0
@@ -71,6 +70,22 @@ struct Document {
             position += 1
         }
         return mask
+    }
+
+    /// The string literal of `line` that holds byte `position`, without its quotes; `nil` when the position is
+    /// not inside a literal.
+    static func literal(in line: [UInt8], containing position: Int) -> String? {
+        let mask = quotedMask(of: line)
+        guard position < line.count, mask[position] else { return nil }
+        var start = position
+        while start > 0 && mask[start - 1] { start -= 1 }
+        var end = position
+        while end + 1 < line.count && mask[end + 1] { end += 1 }
+        // `start` and `end` are the quotes (a literal left open runs to the end of the line).
+        let quote = line[start]
+        let closed = end > start && line[end] == quote
+        let body = line[(start + 1)..<(closed ? end : end + 1)]
+        return String(decoding: body, as: UTF8.self)
     }
 }
 

@@ -260,25 +260,7 @@ extension CodeScanner {
         line: [UInt8], hits: [Int], info: TargetInfo, context: SourceContext, document: Document
     ) -> Bool {
         guard !hits.isEmpty, !context.localVariables.isDisjoint(with: info.columnSpellings) else { return false }
-        var mask = Array(repeating: false, count: line.count)
-        var quote: UInt8?
-        var index = 0
-        while index < line.count {
-            let byte = line[index]
-            if let open = quote {
-                mask[index] = true
-                if byte == UInt8(ascii: "\\") && index + 1 < line.count {
-                    mask[index + 1] = true
-                    index += 2
-                    continue
-                }
-                if byte == open { quote = nil }
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "`") {
-                quote = byte
-                mask[index] = true
-            }
-            index += 1
-        }
+        let mask = Document.quotedMask(of: line)
         for start in hits where start < line.count {
             if mask[start] { return false }
             var end = start

@@ -133,6 +133,13 @@ struct SourceContext {
         return String(tag)
     }
 
+    /// The tag when `text` is a heredoc's closing line (a line holding only a word), else `nil`.
+    func heredocTag(closing text: String) -> String? {
+        let trimmed = text.trimmingSpaces()
+        guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        return String(trimmed)
+    }
+
     /// The multi-line string that holds `line`, if any.
     func multilineString(containing line: Int) -> ClosedRange<Int>? {
         multilineStrings.first { $0.contains(line) }

@@ -7,10 +7,11 @@ import Testing
 
 /// A resolver that answers like PostgreSQL's parser would for the statements in these tests: a statement
 /// that reads `orders` resolves to `confirmed`, one that only reads `customers` to `not-a-use`, anything else
-/// stays unresolved.
+/// (including code around the SQL, which the parser would reject) stays unresolved.
 struct FakeResolver: EmbeddedSQLResolver {
     func evidence(forSQL sql: String, targetIndex: Int) -> Evidence? {
         let lower = sql.lowercased()
+        for code in ["execute(", "\"", "`", "<<", "psql", "query ="] where lower.contains(code) { return nil }
         if lower.contains("from orders") || lower.contains("update orders") { return .confirmed }
         if lower.contains("from customers") { return .notAUse }
         return nil
@@ -252,6 +253,21 @@ struct FakeResolver: EmbeddedSQLResolver {
         #expect(
             brief(scanText(scanner, path: "app/c.py", python).findings[0]) == [
                 "1:sql.column-with-table:confirmed", "2:code.string-key:probable",
+            ])
+    }
+
+    @Test func sqlResolverReceivesOnlyTheSQLOfStringsAndHeredocs() throws {
+        let scanner = try makeScanner(["orders.legacy_status"], resolver: FakeResolver())
+        let go = "const q = `\nSELECT legacy_status\nFROM orders`\n"
+        #expect(brief(scanText(scanner, path: "store.go", go).findings[0]) == ["2:sql.column-with-table:confirmed"])
+        let python = "query = \"\"\"SELECT legacy_status\n  FROM orders\"\"\"\n"
+        #expect(brief(scanText(scanner, path: "a.py", python).findings[0]) == ["1:sql.column-with-table:confirmed"])
+        let result = try scanFixture(scanner, root: "shell", "scripts/export_orders.sh")
+        #expect(
+            brief(result.findings[0]) == [
+                "10:sql.column-with-table:confirmed", "4:sql.bare-column:not-a-use",
+                "5:sql.column-with-table:confirmed", "6:psql.copy-column:confirmed",
+                "9:sql.column-with-table:confirmed",
             ])
     }
 
