@@ -179,6 +179,7 @@ public struct CodeScanner: Sendable {
         let isPython = unit.ruleName.lowercased().hasSuffix(".py")
         let isSQLFile = unit.ruleName.lowercased().hasSuffix(".sql")
         var applicable: [Int: [CompiledRule]] = [:]
+        var otherReceivers: [Int: Set<String>] = [:]
         for lineIndex in byLine.keys.sorted() {
             let lineRange = document.lineRange(lineIndex)
             var lineBytes = Array(document.bytes[lineRange])
@@ -203,7 +204,13 @@ public struct CodeScanner: Sendable {
                 let column = (relative.first { match.contains($0) } ?? match.lowerBound) + 1
                 var evidence = scopedEvidence(
                     rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
-                    info: info, context: context, document: document, scoped: scoped[targetIndex])
+                    info: info, context: context, document: document, scoped: scoped[targetIndex],
+                    otherReceivers: {
+                        if let known = otherReceivers[targetIndex] { return known }
+                        let value = info.otherModelReceivers(in: context)
+                        otherReceivers[targetIndex] = value
+                        return value
+                    })
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let sql = embeddedSQL(
                         around: lineIndex, position: column - 1, line: lineBytes, document: document, context: context,

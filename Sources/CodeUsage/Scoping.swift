@@ -138,14 +138,16 @@ struct TargetInfo: Sendable {
                 isDjangoModel: false))
     }
 
-    /// Whether `receiver` (lower-cased) stands for another model declared in the file.
-    func isOtherModel(_ receiver: String, context: SourceContext) -> Bool {
-        context.regions.contains { region in
-            guard mapping(of: region) == false else { return false }
+    /// The receivers that stand for the other models declared in a file (`customer`, `customers`), whose
+    /// members are those models' columns.
+    func otherModelReceivers(in context: SourceContext) -> Set<String> {
+        var names: Set<String> = []
+        for region in context.regions where mapping(of: region) == false {
             let lower = region.name.lowercased()
             let snake = Self.snakeCase(region.name)
-            return receiver == lower || receiver == snake || receiver == snake + "s" || receiver == lower + "s"
+            names.formUnion([lower, snake, snake + "s", lower + "s"])
         }
+        return names.subtracting(receivers)
     }
 
     static func snakeCase(_ name: String) -> String {
@@ -163,7 +165,7 @@ extension CodeScanner {
     /// receiver, the file's mention of the table or model, comments and local variables may lower it.
     func scopedEvidence(
         rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, hits: [Int], info: TargetInfo,
-        context: SourceContext, document: Document, scoped: Bool
+        context: SourceContext, document: Document, scoped: Bool, otherReceivers: () -> Set<String>
     ) -> Evidence {
         if let comment = document.commentStart(inLine: lineIndex), comment <= match.lowerBound {
             return .notAUse
@@ -193,7 +195,7 @@ extension CodeScanner {
                 return capped(ceiling)
             }
             if info.receivers.contains(receiver) { return ceiling }
-            if info.isOtherModel(receiver, context: context) { return .notAUse }
+            if otherReceivers().contains(receiver) { return .notAUse }
             return capped(ceiling)
         case .plain:
             if info.target.isWholeTable || ceiling <= .implicit { return ceiling }

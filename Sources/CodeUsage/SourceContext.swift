@@ -44,7 +44,7 @@ struct SourceContext {
                 regions.append(closed)
             }
             if let name = Self.declaredName(trimmed) {
-                let isDjango = trimmed.contains("models.Model")
+                let isDjango = trimmed.containsBytes(Self.djangoModelBytes)
                 var region = ModelRegion(
                     name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
                     explicitTable: nil,
@@ -79,14 +79,15 @@ struct SourceContext {
                 open[open.count - 1].isModel = true
             }
             if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
-            if trimmed.contains("state_operations") { stateOperationLines.append(index) }
-            if trimmed.contains("database_operations") { databaseOperationLines.append(index) }
+            if trimmed.containsBytes(Self.stateOperationsBytes) { stateOperationLines.append(index) }
+            if trimmed.containsBytes(Self.databaseOperationsBytes) { databaseOperationLines.append(index) }
         }
         for var region in open.reversed() {
             region.endLine = document.lineCount - 1
             regions.append(region)
         }
         regions.sort { $0.startLine < $1.startLine }
+        indexRegions(lineCount: document.lineCount)
         multilineStrings = Self.multilineStrings(in: document)
     }
 
@@ -105,15 +106,15 @@ struct SourceContext {
                 let closes =
                     current.isHeredoc
                     ? text.trimmingSpaces() == current.delimiter[...]
-                    : text.components(separatedBy: current.delimiter).count % 2 == 0
+                    : text.occurrences(of: Array(current.delimiter.utf8)) % 2 == 1
                 if closes {
                     ranges.append(current.line...index)
                     open = nil
                 }
                 continue
             }
-            for delimiter in ["\"\"\"", "'''", "`"] where text.components(separatedBy: delimiter).count % 2 == 0 {
-                open = (index, delimiter, false)
+            for delimiter in Self.stringDelimiters where text.occurrences(of: delimiter) % 2 == 1 {
+                open = (index, String(decoding: delimiter, as: UTF8.self), false)
                 break
             }
             if open == nil, let tag = heredocTag(text) { open = (index, tag, true) }
@@ -140,14 +141,36 @@ struct SourceContext {
         return String(trimmed)
     }
 
-    /// The multi-line string that holds `line`, if any.
+    /// The multi-line string that holds `line`, if any (the ranges are sorted and disjoint).
     func multilineString(containing line: Int) -> ClosedRange<Int>? {
-        multilineStrings.first { $0.contains(line) }
+        var low = 0
+        var high = multilineStrings.count
+        while low < high {
+            let middle = (low + high) / 2
+            if multilineStrings[middle].upperBound < line { low = middle + 1 } else { high = middle }
+        }
+        return low < multilineStrings.count && multilineStrings[low].contains(line) ? multilineStrings[low] : nil
     }
+
+    /// For each line, the index in `regions` of the innermost region that holds it, or -1.
+    private var regionIndexByLine: [Int32] = []
 
     /// The innermost declared region that holds `line`.
     func region(atLine line: Int) -> ModelRegion? {
-        regions.filter { $0.startLine <= line && line <= $0.endLine }.max { $0.startLine < $1.startLine }
+        guard line >= 0 && line < regionIndexByLine.count else { return nil }
+        let index = Int(regionIndexByLine[line])
+        return index >= 0 ? regions[index] : nil
+    }
+
+    /// Fills `regionIndexByLine`: regions in order of their start, so that an inner region (starting later)
+    /// overrides its outer one for its own lines only.
+    private mutating func indexRegions(lineCount: Int) {
+        regionIndexByLine = Array(repeating: -1, count: lineCount)
+        for (index, region) in regions.enumerated() where region.startLine < lineCount {
+            let end = min(region.endLine, lineCount - 1)
+            guard end >= region.startLine else { continue }
+            for line in region.startLine...end { regionIndexByLine[line] = Int32(index) }
+        }
     }
 
     /// Whether `line` sits in a Django `state_operations=[…]` list (a state-only removal) rather than in
@@ -168,6 +191,7 @@ struct SourceContext {
     /// The name a line declares: `class Order`, `struct Order`, `type Order struct`, Prisma `model Order {`,
     /// LookML `view: orders {`. `Meta` and `Config` (nested option classes) declare nothing.
     static func declaredName(_ line: Substring) -> String? {
+        guard declarationHints.contains(where: { line.containsBytes($0) }) else { return nil }
         let words = line.split(whereSeparator: { " \t(<:{,".contains($0) }).map(String.init)
         var position = 0
         while position < words.count && (modifiers.contains(words[position]) || words[position].hasPrefix("@")) {
@@ -197,17 +221,29 @@ struct SourceContext {
         "sql_table_name", "@@map", "@map(", "@ID(", "@PrimaryGeneratedColumn", "models.",
     ]
 
+    private static let modelMarkerBytes = modelMarkers.map { Array($0.utf8) }
+    private static let djangoModelBytes = Array("models.Model".utf8)
+    private static let stateOperationsBytes = Array("state_operations".utf8)
+    private static let databaseOperationsBytes = Array("database_operations".utf8)
+    private static let stringDelimiters = ["\"\"\"", "'''", "`"].map { Array($0.utf8) }
+
     static func hasModelMarker(_ line: Substring) -> Bool {
-        modelMarkers.contains { line.contains($0) }
+        modelMarkerBytes.contains { line.containsBytes($0) }
     }
+
+    private static let tableMappingKeys = [
+        "@Table(", "@Entity(", "db_table", "__tablename__", "@@map(", "static let schema", "static var schema",
+        "databaseTableName", "table_name =", "table_name=", "sql_table_name:", "TableName()",
+    ]
+    /// Bytes that every table mapping holds: a quick test before the keys.
+    private static let tableMappingHints: [[UInt8]] = ["@", "table", "Table", "schema"].map { Array($0.utf8) }
+    private static let declarationHints: [[UInt8]] = ["class", "struct", "model", "type", "view:", "record", "object"]
+        .map { Array($0.utf8) }
 
     /// The table a line maps its model to, lower-cased, schema dropped.
     static func tableMapping(_ line: Substring) -> String? {
-        let keys = [
-            "@Table(", "@Entity(", "db_table", "__tablename__", "@@map(", "static let schema", "static var schema",
-            "databaseTableName", "table_name =", "table_name=", "sql_table_name:", "TableName()",
-        ]
-        guard let key = keys.first(where: { line.contains($0) }) else { return nil }
+        guard tableMappingHints.contains(where: { line.containsBytes($0) }) else { return nil }
+        guard let key = tableMappingKeys.first(where: { line.containsBytes(Array($0.utf8)) }) else { return nil }
         let rest = line[line.range(of: key)!.upperBound...]
         if key == "sql_table_name:" {
             let value = rest.split(separator: ";").first.map { $0.trimmingSpaces() } ?? ""
@@ -258,6 +294,37 @@ struct SourceContext {
 }
 
 extension StringProtocol {
+    /// Whether the UTF-8 bytes hold `needle` (a plain byte search, without Foundation's bridging).
+    func containsBytes(_ needle: [UInt8]) -> Bool {
+        occurrences(of: needle, stopAtFirst: true) > 0
+    }
+
+    /// How many non-overlapping times the UTF-8 bytes hold `needle`.
+    func occurrences(of needle: [UInt8], stopAtFirst: Bool = false) -> Int {
+        guard let first = needle.first else { return 0 }
+        func count(_ hay: UnsafeBufferPointer<UInt8>) -> Int {
+            var found = 0
+            var index = 0
+            let last = hay.count - needle.count
+            while index <= last {
+                if hay[index] == first {
+                    var offset = 1
+                    while offset < needle.count && hay[index + offset] == needle[offset] { offset += 1 }
+                    if offset == needle.count {
+                        found += 1
+                        if stopAtFirst { return found }
+                        index += needle.count
+                        continue
+                    }
+                }
+                index += 1
+            }
+            return found
+        }
+        if let result = utf8.withContiguousStorageIfAvailable(count) { return result }
+        return Array(utf8).withUnsafeBufferPointer(count)
+    }
+
     func trimmingSpaces() -> SubSequence {
         let start = drop(while: { $0 == " " || $0 == "\t" })
         var end = start
