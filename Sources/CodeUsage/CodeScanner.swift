@@ -201,7 +201,9 @@ public struct CodeScanner: Sendable {
                 else { continue }
                 let info = infos[targetIndex]
                 let relative = positions.map { $0 - lineRange.lowerBound }
-                let column = (relative.first { match.contains($0) } ?? match.lowerBound) + 1
+                let offset = relative.first { match.contains($0) } ?? match.lowerBound
+                // 1-based, in characters (Unicode scalars), not bytes.
+                let column = lineBytes[..<min(offset, lineBytes.count)].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
                 var evidence = scopedEvidence(
                     rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
                     info: info, context: context, document: document, scoped: scoped[targetIndex],
@@ -213,7 +215,7 @@ public struct CodeScanner: Sendable {
                     })
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let sql = embeddedSQL(
-                        around: lineIndex, position: column - 1, line: lineBytes, document: document, context: context,
+                        around: lineIndex, position: offset, line: lineBytes, document: document, context: context,
                         isSQL: isSQLFile)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }

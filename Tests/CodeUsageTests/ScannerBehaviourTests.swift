@@ -38,6 +38,13 @@ struct FakeResolver: EmbeddedSQLResolver {
                     lineText: "        SELECT orders.legacy_status FROM orders   "))
     }
 
+    @Test func columnCountsCharactersNotBytes() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let finding = try #require(
+            scanText(scanner, path: "q.sql", "SELECT 'état', orders.legacy_status FROM orders").findings[0].first)
+        #expect(finding.column == 23)
+    }
+
     @Test func fingerprintSurvivesTheLineMovingButNotTheFileChanging() throws {
         let scanner = try makeScanner(["orders.legacy_status"])
         let line = "SELECT orders.legacy_status FROM orders;\n"
