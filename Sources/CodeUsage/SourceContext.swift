@@ -62,6 +62,20 @@ struct SourceContext {
                 if let table = Self.tableMapping(trimmed) { open[open.count - 1].explicitTable = table }
                 continue
             }
+            if let block = Self.tableBlock(trimmed) {
+                // Rails `create_table "orders" do |t|`, SQLAlchemy Core `orders = Table("orders", …`.
+                open.append(
+                    ModelRegion(
+                        name: block.name, startLine: index, endLine: document.lineCount - 1, indent: indent,
+                        explicitTable: block.table, isModel: true, isDjangoModel: false))
+                continue
+            }
+            if let last = open.last, last.explicitTable == nil, last.name.hasPrefix("Table:"),
+                let literal = Self.firstStringLiteral(trimmed)
+            {
+                // `Table(` with the table's name on the next line.
+                open[open.count - 1].explicitTable = Self.lastComponent(literal)
+            }
             let isAnnotation = trimmed.hasPrefix("@") && !trimmed.hasPrefix("@@")
             if let table = Self.tableMapping(trimmed) {
                 if isAnnotation || open.isEmpty {
@@ -255,6 +269,31 @@ struct SourceContext {
         return lastComponent(literal)
     }
 
+    private static let tableBlockHints: [[UInt8]] = ["_table", "Table("].map { Array($0.utf8) }
+
+    /// A block that defines a table's columns: Rails `create_table :orders do |t|` / `change_table "orders"`,
+    /// SQLAlchemy Core `orders = Table("orders", metadata, …`. The name starts with `Table:` for the latter.
+    static func tableBlock(_ line: Substring) -> (name: String, table: String?)? {
+        guard tableBlockHints.contains(where: { line.containsBytes($0) }) else { return nil }
+        for keyword in ["create_table", "change_table"] where line.hasPrefix(keyword) {
+            var rest = line.dropFirst(keyword.count).drop(while: { $0 == " " || $0 == "(" })
+            if rest.first == ":" { rest = rest.dropFirst() }
+            if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
+            let name = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+            guard !name.isEmpty, let table = lastComponent(String(name)) else { return nil }
+            return (table, table)
+        }
+        let variable = line.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard !variable.isEmpty else { return nil }
+        var rest = line.dropFirst(variable.count).drop(while: { $0 == " " })
+        guard rest.first == "=" else { return nil }
+        rest = rest.dropFirst().drop(while: { $0 == " " })
+        for prefix in ["sa.", "sqlalchemy.", "db."] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        guard rest.hasPrefix("Table(") else { return nil }
+        let literal = firstStringLiteral(rest.dropFirst("Table(".count))
+        return ("Table:" + variable, literal.flatMap(lastComponent))
+    }
+
     static func firstStringLiteral(_ text: Substring) -> String? {
         guard let open = text.firstIndex(where: { $0 == "\"" || $0 == "'" || $0 == "`" }) else { return nil }
         let quote = text[open]
@@ -263,7 +302,7 @@ struct SourceContext {
         return String(text[afterOpen..<close])
     }
 
-    private static func lastComponent(_ name: String) -> String? {
+    static func lastComponent(_ name: String) -> String? {
         let cleaned = name.filter { $0 != "\"" && $0 != "`" && $0 != "'" }
         guard let last = cleaned.split(separator: ".").last, !last.isEmpty else { return nil }
         return last.lowercased()
