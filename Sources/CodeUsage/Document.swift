@@ -15,6 +15,59 @@ struct Document {
         }
         if starts.count > 1 && starts.last == bytes.count { starts.removeLast() }
         lineStarts = starts
+        linesInBlockComment = comments.slashes || comments.dashes ? Self.blockCommentLines(bytes) : []
+    }
+
+    /// Lines that start inside a `/* … */` comment opened on an earlier line.
+    let linesInBlockComment: Set<Int>
+
+    /// Walks the bytes once, tracking `/* … */` outside string literals (a literal never spans lines here).
+    static func blockCommentLines(_ bytes: [UInt8]) -> Set<Int> {
+        var lines: Set<Int> = []
+        var line = 0
+        var inBlock = false
+        var quote: UInt8?
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                line += 1
+                quote = nil
+                if inBlock { lines.insert(line) }
+                index += 1
+                continue
+            }
+            let next: UInt8 = index + 1 < count ? bytes[index + 1] : 0
+            if inBlock {
+                if byte == UInt8(ascii: "*") && next == UInt8(ascii: "/") {
+                    inBlock = false
+                    index += 2
+                    continue
+                }
+            } else if let open = quote {
+                if byte == UInt8(ascii: "\\") {
+                    index += 2
+                    continue
+                }
+                if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "`") {
+                quote = byte
+            } else if byte == UInt8(ascii: "/") && next == UInt8(ascii: "*") {
+                inBlock = true
+                index += 2
+                continue
+            } else if byte == UInt8(ascii: "/") && next == UInt8(ascii: "/")
+                || byte == UInt8(ascii: "-")
+                    && next == UInt8(ascii: "-")
+            {
+                // A line comment: skip to the end of the line (a `/*` in it opens nothing).
+                while index < count && bytes[index] != 0x0A { index += 1 }
+                continue
+            }
+            index += 1
+        }
+        return lines
     }
 
     var lineCount: Int { lineStarts.count }
@@ -45,7 +98,8 @@ struct Document {
 
     /// The offset within the line where a comment starts (outside string literals), if any.
     func commentStart(inLine index: Int) -> Int? {
-        comments.commentStart(in: line(index))
+        if linesInBlockComment.contains(index) { return 0 }
+        return comments.commentStart(in: line(index))
     }
 
     /// For each byte of `line`: whether it sits inside a string literal (quotes included).

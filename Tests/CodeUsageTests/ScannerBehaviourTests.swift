@@ -118,6 +118,17 @@ struct FakeResolver: EmbeddedSQLResolver {
             class Reader {}
             """
         #expect(brief(scanText(scanner, path: "src/Reader.java", java).findings[0]) == ["2:code.bare-name:not-a-use"])
+        let block = """
+            /*
+               Orders used to carry legacy_status;
+               see the ADR.
+            */
+            SELECT legacy_status FROM orders WHERE note = '/* not a comment */';
+            """
+        #expect(
+            brief(scanText(scanner, path: "q.sql", block).findings[0]) == [
+                "2:sql.bare-column:not-a-use", "5:sql.column-with-table:probable",
+            ])
         let sql = "SELECT id FROM orders; -- legacy_status dropped\n"
         #expect(brief(scanText(scanner, path: "q.sql", sql).findings[0]) == ["1:sql.column-with-table:not-a-use"])
     }
