@@ -15,14 +15,14 @@ struct Document {
         }
         if starts.count > 1 && starts.last == bytes.count { starts.removeLast() }
         lineStarts = starts
-        linesInBlockComment = comments.slashes || comments.dashes ? Self.blockCommentLines(bytes) : []
+        linesInBlockComment = comments.slashes || comments.dashes ? Self.blockCommentLines(bytes, style: comments) : []
     }
 
     /// Lines that start inside a `/* … */` comment opened on an earlier line.
     let linesInBlockComment: Set<Int>
 
     /// Walks the bytes once, tracking `/* … */` outside string literals (a literal never spans lines here).
-    static func blockCommentLines(_ bytes: [UInt8]) -> Set<Int> {
+    static func blockCommentLines(_ bytes: [UInt8], style: CommentStyle) -> Set<Int> {
         var lines: Set<Int> = []
         var line = 0
         var inBlock = false
@@ -57,8 +57,8 @@ struct Document {
                 inBlock = true
                 index += 2
                 continue
-            } else if byte == UInt8(ascii: "/") && next == UInt8(ascii: "/")
-                || byte == UInt8(ascii: "-")
+            } else if style.slashes && byte == UInt8(ascii: "/") && next == UInt8(ascii: "/")
+                || style.dashes && byte == UInt8(ascii: "-")
                     && next == UInt8(ascii: "-")
             {
                 // A line comment: skip to the end of the line (a `/*` in it opens nothing).
