@@ -37,6 +37,7 @@ public struct CodeScanResult: Sendable, Equatable {
     /// Positive evidence that the contract step was prepared (`ignored_columns`, Django state-only removal).
     public var deprecations: [[CodeFinding]]
 
+    /// An empty result for `targetCount` targets.
     public init(targetCount: Int) {
         findings = Array(repeating: [], count: targetCount)
         declarations = Array(repeating: [], count: targetCount)
@@ -58,6 +59,7 @@ public struct CodeScanResult: Sendable, Equatable {
 /// names the table or its model at all, and to `not-a-use` for comments, another model's column of the same
 /// name, or a local variable that merely shares the name. Built once, shared read-only by every worker.
 public struct CodeScanner: Sendable {
+    /// The targets, in the order that indexes every per-target array of a `CodeScanResult`.
     public let targets: [Target]
     private let infos: [TargetInfo]
     private let rules: [[CompiledRule]]
@@ -65,7 +67,10 @@ public struct CodeScanner: Sendable {
     private let nameRoles: [[NameRole]]
     private let sqlResolver: (any EmbeddedSQLResolver)?
 
-    /// Compiles every `source` rule of `library` for every target.
+    /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
+    ///
+    /// - Throws: `CodeScanError.noTargets` for an empty list, `.ruleDoesNotCompile` when a rule's pattern does
+    ///   not compile for a target.
     public init(targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil)
         throws(CodeScanError)
     {

@@ -111,6 +111,16 @@ import Testing
             brief(customer.findings[0]) == ["11:jpa.model-column-annotation:not-a-use", "12:jpa.model-field:not-a-use"])
     }
 
+    @Test func kotlinEntitiesMapByTableAnnotationOrSpringsDefaultNaming() throws {
+        let result = try scan("jvm", "src/main/kotlin/shop/Entities.kt")
+        #expect(
+            brief(result.findings[0]) == [
+                "12:jpa.model-column-annotation:confirmed", "19:jpa.model-field:confirmed",
+                "26:jpa.model-field:not-a-use",
+                "29:code.member-access:confirmed",
+            ])
+    }
+
     @Test func jpaRepositoryQueriesAreProbableAndJooqFieldsAreConfirmed() throws {
         let repository = try scan("jvm", "src/main/java/shop/repository/OrderRepository.java")
         #expect(
