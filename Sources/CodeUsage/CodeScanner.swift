@@ -224,7 +224,7 @@ public struct CodeScanner: Sendable {
                         isSQL: isSQLFile)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
-                let snippet = String(lineText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+                let snippet = Snippet.make(fromLine: lineText)
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,
                     classification: unit.classification.rawValue, snippet: snippet,

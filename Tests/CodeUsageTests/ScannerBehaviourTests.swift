@@ -64,6 +64,35 @@ struct FakeResolver: EmbeddedSQLResolver {
         #expect(finding.snippet.hasPrefix("SELECT orders.legacy_status"))
     }
 
+    @Test(arguments: [
+        (
+            #"psql "postgres://app:s3cr3t@db.internal/shop" -c "SELECT legacy_status FROM orders""#,
+            #"psql "postgres://app:***@db.internal/shop" -c "SELECT legacy_status FROM orders""#
+        ),
+        (
+            #"PGPASSWORD=hunter2 psql -h db -c "SELECT legacy_status FROM orders""#,
+            #"PGPASSWORD=*** psql -h db -c "SELECT legacy_status FROM orders""#
+        ),
+        (
+            #"conn = connect(password="hunter2", sql="SELECT legacy_status FROM orders")"#,
+            #"conn = connect(password="***", sql="SELECT legacy_status FROM orders")"#
+        ),
+        (
+            #"SELECT legacy_status FROM orders -- the key column"#,
+            #"SELECT legacy_status FROM orders -- the key column"#
+        ),
+    ])
+    func snippetsMaskCredentialsOnTheLine(line: String, expected: String) throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let finding = try #require(scanText(scanner, path: "scripts/x.sh", line + "\n").findings[0].first)
+        #expect(finding.snippet == expected)
+        // The fingerprint stays that of the line as written, so masking never merges two findings.
+        #expect(
+            finding.fingerprint
+                == Fingerprint.finding(
+                    rule: finding.rule, target: "orders.legacy_status", path: "scripts/x.sh", lineText: line))
+    }
+
     @Test func crlfLinesKeepTheirNumbersAndLoseTheCarriageReturn() throws {
         let scanner = try makeScanner(["orders.legacy_status"])
         let text = "-- header\r\nSELECT 1;\r\nSELECT legacy_status FROM orders;\r\n"
