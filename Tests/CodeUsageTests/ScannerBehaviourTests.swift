@@ -376,3 +376,36 @@ struct FakeResolver: EmbeddedSQLResolver {
         }
     }
 }
+
+/// Inputs at the edges: nothing may crash, and each gives what it holds.
+@Suite struct EdgeInputTests {
+    @Test(arguments: [
+        ("empty.rb", "", 0),
+        ("newline.rb", "\n", 0),
+        ("bare.rb", "legacy_status", 1),
+        ("trailing.py", "x = 1\nlegacy_status__", 0),
+        ("edges.py", "__legacy_status__in = 1\n", 0),
+        ("unterminated.java", "String s = \"legacy_status\n", 1),
+        ("open-comment.sql", "/* legacy_status", 1),
+        ("empty.ipynb", "{\"cells\": []}", 0),
+        ("array.ipynb", "[1, 2, legacy_status]", 1),
+        (
+            "weird.ipynb",
+            "{\"cells\": [{\"source\": 42}, {\"cell_type\": \"code\", \"source\": [\"legacy_status\"]}]}", 1
+        ),
+        ("utf8.py", "café = 'legacy_status' # é\u{0}\n", 1),
+        ("invalid-utf8.rb", "x = \"\u{FFFD}\" ; legacy_status\n", 1),
+    ])
+    func oddInputsAreScannedWithoutCrashing(path: String, text: String, expected: Int) throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let result = scanText(scanner, path: path, text)
+        #expect(result.findings[0].count == expected)
+    }
+
+    @Test func invalidUTF8BytesAreScanned() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let bytes: [UInt8] = Array("x = '".utf8) + [0xFF, 0xFE] + Array("'\nSELECT legacy_status FROM orders\n".utf8)
+        let result = scanner.scan(relativePath: "q.sql", bytes: bytes, scratch: MatchScratch())
+        #expect(brief(result.findings[0]) == ["2:sql.column-with-table:probable"])
+    }
+}
