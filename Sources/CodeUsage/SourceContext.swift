@@ -27,6 +27,7 @@ struct SourceContext {
 
     init(document: Document) {
         var open: [ModelRegion] = []
+        var receiverTables: [String: String] = [:]
         var pendingTable: String?
         var pendingModel = false
         var pendingLine = -10
@@ -78,7 +79,10 @@ struct SourceContext {
             }
             let isAnnotation = trimmed.hasPrefix("@") && !trimmed.hasPrefix("@@")
             if let table = Self.tableMapping(trimmed) {
-                if isAnnotation || open.isEmpty {
+                if let receiver = Self.methodReceiverType(trimmed) {
+                    // Go: `func (Order) TableName() string { return "orders" }` names its type, wherever it is.
+                    receiverTables[receiver] = table
+                } else if isAnnotation || open.isEmpty {
                     pendingTable = table
                     pendingModel = true
                     pendingLine = index
@@ -99,6 +103,12 @@ struct SourceContext {
         for var region in open.reversed() {
             region.endLine = document.lineCount - 1
             regions.append(region)
+        }
+        for index in regions.indices {
+            if let table = receiverTables[regions[index].name] {
+                regions[index].explicitTable = table
+                regions[index].isModel = true
+            }
         }
         regions.sort { $0.startLine < $1.startLine }
         indexRegions(lineCount: document.lineCount)
@@ -267,6 +277,15 @@ struct SourceContext {
         if key == "@Table(", let name = rest.range(of: "name") { searchFrom = rest[name.upperBound...] }
         guard let literal = firstStringLiteral(searchFrom) else { return nil }
         return lastComponent(literal)
+    }
+
+    /// The receiver type of a Go method: `func (Order) TableName()` and `func (o *Order) TableName()` → `Order`.
+    static func methodReceiverType(_ line: Substring) -> String? {
+        guard line.hasPrefix("func ("), let close = line.firstIndex(of: ")") else { return nil }
+        let inside = line[line.index(line.startIndex, offsetBy: 6)..<close]
+        let type = inside.split(separator: " ").last.map { $0.drop(while: { $0 == "*" }) } ?? ""
+        guard let first = type.first, first.isLetter else { return nil }
+        return String(type)
     }
 
     private static let tableBlockHints: [[UInt8]] = ["_table", "Table("].map { Array($0.utf8) }

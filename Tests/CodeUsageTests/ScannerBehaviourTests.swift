@@ -250,6 +250,32 @@ struct FakeResolver: EmbeddedSQLResolver {
             ])
     }
 
+    @Test func goTableNameMethodsMapTheirReceiverTypeOnly() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let text = """
+            func (Purchase) TableName() string { return "orders" }
+
+            type Customer struct {
+            	LegacyStatus string `gorm:"column:legacy_status"`
+            }
+
+            type Purchase struct {
+            	LegacyStatus string `gorm:"column:legacy_status"`
+            }
+
+            func (p *Archive) TableName() string { return "order_archive" }
+
+            type Archive struct {
+            	LegacyStatus string `db:"legacy_status"`
+            }
+            """
+        #expect(
+            brief(scanText(scanner, path: "internal/store/models.go", text).findings[0]) == [
+                "14:go.model-struct-tag:not-a-use", "4:go.model-struct-tag:not-a-use",
+                "8:go.model-struct-tag:confirmed",
+            ])
+    }
+
     @Test func wholeTableTargetFindsModelsBehindMultiWordTables() throws {
         let scanner = try makeScanner(["order_items.*"])
         let text = """
