@@ -1,0 +1,386 @@
+import Foundation
+import Matching
+import Report
+
+/// Resolves SQL found in source files (in `.sql` files, or in string literals of code) with PostgreSQL's
+/// own parser. The scanner calls it for every finding made by a `sql.*` rule or in a `.sql` file; a `nil`
+/// answer keeps the pattern's evidence.
+public protocol EmbeddedSQLResolver: Sendable {
+    /// The evidence that `sql` uses the target at `targetIndex` (as the scanner's `targets` are indexed),
+    /// or `nil` when the statement could not be resolved (did not parse, or is only a fragment).
+    func evidence(forSQL sql: String, targetIndex: Int) -> Evidence?
+}
+
+/// Why a `CodeScanner` could not be built. Each message says what to change.
+public enum CodeScanError: Error, Equatable, CustomStringConvertible {
+    /// No targets were given.
+    case noTargets
+    /// A pattern rule does not compile for one of the targets (the text names the file, line and rule).
+    case ruleDoesNotCompile(String)
+
+    public var description: String {
+        switch self {
+        case .noTargets:
+            return "no targets to look for: name at least one column (table.column) or table (table.*)"
+        case .ruleDoesNotCompile(let detail):
+            return "\(detail). Fix the rule's pattern (run `dropscan patterns check`) or remove the rule file"
+        }
+    }
+}
+
+/// What one source file holds for each target, indexed like the scanner's `targets`.
+public struct CodeScanResult: Sendable, Equatable {
+    /// Uses, and discarded look-alikes (`not-a-use`), strongest evidence first.
+    public var findings: [[CodeFinding]]
+    /// Migrations (history) and schema dumps: declarations, not uses; they never block.
+    public var declarations: [[CodeFinding]]
+    /// Positive evidence that the contract step was prepared (`ignored_columns`, Django state-only removal).
+    public var deprecations: [[CodeFinding]]
+
+    /// An empty result for `targetCount` targets.
+    public init(targetCount: Int) {
+        findings = Array(repeating: [], count: targetCount)
+        declarations = Array(repeating: [], count: targetCount)
+        deprecations = Array(repeating: [], count: targetCount)
+    }
+
+    /// Whether the file holds nothing for any target.
+    public var isEmpty: Bool {
+        findings.allSatisfy(\.isEmpty) && declarations.allSatisfy(\.isEmpty) && deprecations.allSatisfy(\.isEmpty)
+    }
+}
+
+/// Finds the places in one source file that reference the targets, with an evidence tier for each.
+///
+/// A word prefilter finds every spelling of each target (snake_case, camelCase, PascalCase, UPPER_SNAKE, the
+/// model names behind a table); on each line with a hit, the rules that apply to the file run strongest
+/// first, and the first that matches gives the finding. Its evidence is an upper bound that scoping may
+/// lower: to the model that encloses a declaration, to the receiver of a member access, to whether the file
+/// names the table or its model at all, and to `not-a-use` for comments, another model's column of the same
+/// name, or a local variable that merely shares the name. Built once, shared read-only by every worker.
+public struct CodeScanner: Sendable {
+    /// The targets, in the order that indexes every per-target array of a `CodeScanResult`.
+    public let targets: [Target]
+    private let infos: [TargetInfo]
+    private let rules: [[CompiledRule]]
+    private let prefilter: NamePrefilter
+    private let nameRoles: [[NameRole]]
+    private let sqlResolver: (any EmbeddedSQLResolver)?
+
+    /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
+    ///
+    /// - Throws: `CodeScanError.noTargets` for an empty list, `.ruleDoesNotCompile` when a rule's pattern does
+    ///   not compile for a target.
+    public init(targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil)
+        throws(CodeScanError)
+    {
+        guard !targets.isEmpty else { throw .noTargets }
+        self.targets = targets
+        self.sqlResolver = sqlResolver
+        infos = targets.map(TargetInfo.init)
+        var table = RoleTable()
+        var compiled: [[CompiledRule]] = []
+        for (index, target) in targets.enumerated() {
+            table.addNames(for: target, index: index)
+            var forTarget: [CompiledRule] = []
+            for rule in library.rules where rule.inputs.contains(.source) {
+                do {
+                    if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
+                } catch {
+                    throw .ruleDoesNotCompile(error.description)
+                }
+            }
+            // Strongest first; among equals, ecosystem rules before `sql.*` before the generic `code.*`, then
+            // load order.
+            func generality(_ id: String) -> Int { id.hasPrefix("code.") ? 2 : id.hasPrefix("sql.") ? 1 : 0 }
+            compiled.append(
+                forTarget.enumerated().sorted { lhs, rhs in
+                    let left = (lhs.element.rule.evidence, generality(lhs.element.rule.id), lhs.offset)
+                    let right = (rhs.element.rule.evidence, generality(rhs.element.rule.id), rhs.offset)
+                    if left.0 != right.0 { return left.0 < right.0 }
+                    return (left.1, left.2) < (right.1, right.2)
+                }.map(\.element))
+        }
+        rules = compiled
+        prefilter = NamePrefilter(names: table.names, caseSensitive: table.caseSensitive)
+        nameRoles = table.roles
+    }
+
+    /// Scans the bytes of one text file. `relativePath` (relative to the source root) is reported as given
+    /// and selects the rules (`files:` globs) and the file's classification.
+    public func scan(relativePath: String, bytes: [UInt8], scratch: MatchScratch) -> CodeScanResult {
+        var result = CodeScanResult(targetCount: targets.count)
+        var fileHits: [(name: Int, position: Int)] = []
+        bytes.withUnsafeBytes { buffer in
+            prefilter.scan(buffer) { name, range in fileHits.append((name, range.lowerBound)) }
+        }
+        guard fileHits.contains(where: { hit in nameRoles[hit.name].contains { $0.isPrimary } }) else {
+            return result
+        }
+        var scoped = Array(repeating: false, count: targets.count)
+        for hit in fileHits {
+            for role in nameRoles[hit.name] where !role.isPrimary || targets[role.target].isWholeTable {
+                scoped[role.target] = true
+            }
+        }
+        let classification = FileClassification.classify(relativePath: relativePath, head: bytes.prefix(4096))
+        if relativePath.lowercased().hasSuffix(".ipynb"), let cells = Notebook.cells(bytes) {
+            for cell in cells {
+                var hits: [(name: Int, position: Int)] = []
+                cell.bytes.withUnsafeBytes { buffer in
+                    prefilter.scan(buffer) { name, range in hits.append((name, range.lowerBound)) }
+                }
+                let unit = ScanUnit(
+                    path: relativePath, ruleName: cell.ruleName, cell: cell.index,
+                    classification: cell.isMarkdown ? .docs : classification)
+                scanUnit(unit, bytes: cell.bytes, hits: hits, scoped: scoped, scratch: scratch, into: &result)
+            }
+        } else {
+            let unit = ScanUnit(path: relativePath, ruleName: relativePath, cell: nil, classification: classification)
+            scanUnit(unit, bytes: bytes, hits: fileHits, scoped: scoped, scratch: scratch, into: &result)
+        }
+        for index in targets.indices {
+            result.findings[index].sort(by: CodeScanner.order)
+            result.declarations[index].sort(by: CodeScanner.order)
+            result.deprecations[index].sort(by: CodeScanner.order)
+        }
+        return result
+    }
+
+    /// Strongest evidence first, then by place.
+    static func order(_ lhs: CodeFinding, _ rhs: CodeFinding) -> Bool {
+        if lhs.evidence != rhs.evidence { return lhs.evidence < rhs.evidence }
+        if lhs.path != rhs.path { return lhs.path < rhs.path }
+        if (lhs.cell ?? -1) != (rhs.cell ?? -1) { return (lhs.cell ?? -1) < (rhs.cell ?? -1) }
+        if lhs.line != rhs.line { return lhs.line < rhs.line }
+        return lhs.column < rhs.column
+    }
+
+    // MARK: - One unit (a file or a notebook cell)
+
+    private struct ScanUnit {
+        var path: String
+        /// The name the rules' `files:` globs are matched against.
+        var ruleName: String
+        var cell: Int?
+        var classification: FileClassification
+    }
+
+    private func scanUnit(
+        _ unit: ScanUnit, bytes: [UInt8], hits: [(name: Int, position: Int)], scoped: [Bool], scratch: MatchScratch,
+        into result: inout CodeScanResult
+    ) {
+        // Primary hits, grouped by line, then target.
+        let document = Document(bytes: bytes, comments: CommentStyle.forFile(named: unit.ruleName))
+        var byLine: [Int: [Int: [Int]]] = [:]
+        for hit in hits {
+            for role in nameRoles[hit.name] where role.isPrimary {
+                byLine[document.lineIndex(containing: hit.position), default: [:]][role.target, default: []].append(
+                    hit.position)
+            }
+        }
+        if byLine.isEmpty { return }
+        let context = SourceContext(document: document)
+        let isPython = unit.ruleName.lowercased().hasSuffix(".py")
+        let isSQLFile = unit.ruleName.lowercased().hasSuffix(".sql")
+        var applicable: [Int: [CompiledRule]] = [:]
+        var otherReceivers: [Int: Set<String>] = [:]
+        for lineIndex in byLine.keys.sorted() {
+            let lineRange = document.lineRange(lineIndex)
+            var lineBytes = Array(document.bytes[lineRange])
+            if isPython { Self.splitDjangoLookups(&lineBytes) }
+            let lineText = document.lineString(lineIndex)
+            for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
+                let candidates =
+                    applicable[targetIndex]
+                    ?? {
+                        let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
+                        applicable[targetIndex] = value
+                        return value
+                    }()
+                guard
+                    let (rule, match) = firstMatch(
+                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
+                        isSQL: isSQLFile,
+                        scratch: scratch)
+                else { continue }
+                let info = infos[targetIndex]
+                let relative = positions.map { $0 - lineRange.lowerBound }
+                let offset = relative.first { match.contains($0) } ?? match.lowerBound
+                // 1-based, in characters (Unicode scalars), not bytes.
+                let column = lineBytes[..<min(offset, lineBytes.count)].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+                var evidence = scopedEvidence(
+                    rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
+                    info: info, context: context, document: document, scoped: scoped[targetIndex],
+                    otherReceivers: {
+                        if let known = otherReceivers[targetIndex] { return known }
+                        let value = info.otherModelReceivers(in: context)
+                        otherReceivers[targetIndex] = value
+                        return value
+                    })
+                if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
+                    let sql = embeddedSQL(
+                        around: lineIndex, position: offset, line: lineBytes, document: document, context: context,
+                        isSQL: isSQLFile)
+                    if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
+                }
+                let snippet = Snippet.make(fromLine: lineText)
+                let finding = CodeFinding(
+                    path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,
+                    classification: unit.classification.rawValue, snippet: snippet,
+                    fingerprint: Fingerprint.finding(
+                        rule: rule.rule.id, target: info.normalized, path: unit.path, lineText: lineText),
+                    cell: unit.cell)
+                let kind = RuleKind(ruleID: rule.rule.id)
+                if evidence.isUse && kind == .deprecation {
+                    result.deprecations[targetIndex].append(finding)
+                } else if unit.classification == .migration && evidence.isUse
+                    && context.isStateOnlyOperation(line: lineIndex)
+                {
+                    result.deprecations[targetIndex].append(finding)
+                } else if unit.classification.isDeclaration {
+                    result.declarations[targetIndex].append(finding)
+                } else {
+                    result.findings[targetIndex].append(finding)
+                }
+            }
+        }
+    }
+
+    /// The first rule that matches the line (its `requires:` may match anywhere in the statement around it).
+    private func firstMatch(
+        _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, context: SourceContext,
+        isSQL: Bool, scratch: MatchScratch
+    ) -> (CompiledRule, Range<Int>)? {
+        line.withUnsafeBytes { lineBuffer in
+            for rule in candidates {
+                guard let match = try? rule.pattern.firstMatch(in: lineBuffer, scratch: scratch) else { continue }
+                if let requires = rule.requires {
+                    if (try? requires.firstMatch(in: lineBuffer, scratch: scratch)) == nil {
+                        guard
+                            let window = statementWindow(
+                                around: lineIndex, in: document, context: context, isSQL: isSQL)
+                        else {
+                            continue
+                        }
+                        let found = document.bytes[window].withUnsafeBytes { windowBuffer in
+                            (try? requires.firstMatch(in: windowBuffer, scratch: scratch)) != nil
+                        }
+                        if !found { continue }
+                    }
+                }
+                return (rule, match)
+            }
+            return nil
+        }
+    }
+
+    /// The statement around a line. In SQL files: back to a blank line or a line ending in `;`, forward to a
+    /// `;` or a blank line, at most 15 lines either way. In other files only a multi-line string or heredoc
+    /// holds a statement across lines: its lines (at most 15 either way), or `nil` outside one, so that a line
+    /// of code next to a query does not borrow the query's table.
+    func statementWindow(around lineIndex: Int, in document: Document, context: SourceContext, isSQL: Bool)
+        -> Range<Int>?
+    {
+        if !isSQL {
+            guard let string = context.multilineString(containing: lineIndex) else { return nil }
+            let first = max(string.lowerBound, lineIndex - 15)
+            let last = min(string.upperBound, lineIndex + 15)
+            return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
+        }
+        func isBlank(_ index: Int) -> Bool { document.line(index).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        func endsStatement(_ index: Int) -> Bool {
+            document.line(index).reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";")
+        }
+        var first = lineIndex
+        while first > 0 && lineIndex - first < 15 {
+            let previous = first - 1
+            if isBlank(previous) || endsStatement(previous) { break }
+            first = previous
+        }
+        var last = lineIndex
+        while last + 1 < document.lineCount && last - lineIndex < 15 && !endsStatement(last) {
+            let next = last + 1
+            if isBlank(next) { break }
+            last = next
+        }
+        return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
+    }
+
+    /// The SQL to hand to the resolver: in SQL files the statement around the line; in other files the
+    /// multi-line string or heredoc that holds the line (without its delimiter lines' code), or else the
+    /// string literal that holds the match (`cur.execute("…")` → `…`), or else the line.
+    func embeddedSQL(
+        around lineIndex: Int, position: Int, line: [UInt8], document: Document, context: SourceContext, isSQL: Bool
+    ) -> String {
+        if isSQL {
+            let window = statementWindow(around: lineIndex, in: document, context: context, isSQL: true)
+            return window.map { String(decoding: document.bytes[$0], as: UTF8.self) } ?? document.lineString(lineIndex)
+        }
+        if let string = context.multilineString(containing: lineIndex), string.lowerBound < string.upperBound {
+            var lines: [String] = []
+            for index in string {
+                let text = document.lineString(index)
+                if index == string.lowerBound {
+                    // Keep what follows the opening delimiter (`sql = """SELECT …` → `SELECT …`).
+                    if let range = Self.delimiterRange(in: text) { lines.append(String(text[range.upperBound...])) }
+                } else if index == string.upperBound {
+                    if let range = Self.delimiterRange(in: text) {
+                        lines.append(String(text[..<range.lowerBound]))
+                    } else if context.heredocTag(closing: text) == nil {
+                        lines.append(text)
+                    }
+                } else {
+                    lines.append(text)
+                }
+            }
+            return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return Document.literal(in: line, containing: position) ?? document.lineString(lineIndex)
+    }
+
+    static func delimiterRange(in text: String) -> Range<String.Index>? {
+        for delimiter in ["\"\"\"", "'''", "`"] {
+            if let range = text.range(of: delimiter) { return range }
+        }
+        return nil
+    }
+
+    /// Django's lookups and transforms: what may follow a field after `__` without naming a related field.
+    static let djangoLookups: Set<String> = [
+        "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith", "istartswith",
+        "endswith", "iendswith", "range", "date", "year", "iso_year", "month", "day", "week", "week_day",
+        "iso_week_day", "quarter", "time", "hour", "minute", "second", "isnull", "regex", "iregex", "search",
+        "contained_by", "overlap", "has_key", "has_keys", "has_any_keys", "len", "unaccent", "trigram_similar",
+        "lower", "upper", "keys", "values",
+    ]
+
+    /// Rewrites Django's lookup separators in place so that the column's word boundaries hold; same length,
+    /// so columns stay right. Before a lookup (`legacy_status__in`) the separator becomes `, `; before a
+    /// related field (`customer__legacy_status`) it becomes `. `, so that the related model is the receiver.
+    static func splitDjangoLookups(_ line: inout [UInt8]) {
+        guard line.count > 3 else { return }
+        func isWord(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte >= 0x80
+        }
+        var index = 1
+        while index + 2 < line.count {
+            if line[index] == 0x5F && line[index + 1] == 0x5F && isWord(line[index - 1]) && isWord(line[index + 2]) {
+                var end = index + 2
+                while end < line.count
+                    && (isWord(line[end])
+                        || (line[end] == 0x5F && end + 1 < line.count
+                            && line[end + 1] != 0x5F))
+                {
+                    end += 1
+                }
+                let next = String(decoding: line[(index + 2)..<end], as: UTF8.self).lowercased()
+                line[index] = djangoLookups.contains(next) ? UInt8(ascii: ",") : UInt8(ascii: ".")
+                line[index + 1] = 0x20
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Module CodeUsage: see README.md, "Architecture".
-enum CodeUsageModule {}
