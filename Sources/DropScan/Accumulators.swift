@@ -80,6 +80,8 @@ struct GroupAccumulator: Sendable {
 struct ScanAccumulator: Sendable {
     var runtime: [RuntimeAccumulator]
     var findings: [[CodeFinding]]
+    var declarations: [[CodeFinding]]
+    var deprecations: [[CodeFinding]]
     var logFiles = 0
     var sourceFiles = 0
     var bytesRead: Int64 = 0
@@ -95,12 +97,16 @@ struct ScanAccumulator: Sendable {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
         runtime = Array(repeating: RuntimeAccumulator(), count: targetCount)
         findings = Array(repeating: [], count: targetCount)
+        declarations = Array(repeating: [], count: targetCount)
+        deprecations = Array(repeating: [], count: targetCount)
     }
 
     mutating func merge(_ other: ScanAccumulator) {
         for index in runtime.indices {
             runtime[index].merge(other.runtime[index])
             findings[index] += other.findings[index]
+            declarations[index] += other.declarations[index]
+            deprecations[index] += other.deprecations[index]
         }
         logFiles += other.logFiles
         sourceFiles += other.sourceFiles

@@ -1,3 +1,4 @@
+import CodeUsage
 import Dispatch
 import Foundation
 import Gate
@@ -76,6 +77,13 @@ public struct ScanPipeline: Sendable {
         let gapSeconds = configuration.gapSeconds
         let total = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
         let resolver = SQLResolver(targets: matchers.targets)
+        let codeScanner: CodeScanner
+        do {
+            codeScanner = try CodeScanner(
+                targets: matchers.targets, library: library, sqlResolver: ParserSQLResolver(resolver: resolver))
+        } catch {
+            throw .patterns(error.description)
+        }
         let explicitPrefix = configuration.logLinePrefix
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
@@ -91,7 +99,7 @@ public struct ScanPipeline: Sendable {
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
                 progress: progress)
-            let sourceScanner = SourceFileScanner(matchers: matchers, scratch: scratch)
+            let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < files.count else { break }
@@ -201,20 +209,25 @@ struct ReportBuilder {
                     applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
                     lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
             }
-            var code = CodeUsage()
-            let findings = result.findings[index].sorted {
+            var code = Report.CodeUsage()
+            let order: (CodeFinding, CodeFinding) -> Bool = {
                 ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < (
                     $1.evidence, $1.path, $1.line, $1.column, $1.rule
                 )
             }
+            let findings = result.findings[index].sorted(by: order)
             code.findings = findings
-            code.references = findings.filter { $0.evidence.isUse }.count
-            for finding in findings where finding.evidence == .possible {
+            // Documentation names a column without using it: listed, never counted or blocking.
+            let uses = findings.filter { $0.evidence.isUse && $0.classification != "docs" }
+            code.references = uses.count
+            code.declarations = result.declarations[index].sorted(by: order)
+            code.deprecations = result.deprecations[index].sorted(by: order)
+            for finding in uses where finding.evidence == .possible {
                 code.possibleByFile[finding.path, default: 0] += 1
             }
 
             let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
-            let blockingCode = findings.filter { policy.blocks($0.evidence) }.count
+            let blockingCode = uses.filter { policy.blocks($0.evidence) }.count
             let verdict = policy.verdict(
                 blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
             if verdict == .blocked {

@@ -1,7 +1,7 @@
 import Matching
 
-/// The compiled form of "targets × rules": a word prefilter per input kind and, per target, its rules
-/// strongest first. Built once, shared read-only by every worker.
+/// The compiled form of "targets × log rules": a word prefilter over log text and, per target, its log
+/// rules strongest first (source files have their own in `CodeScanner`). Built once, shared read-only.
 struct TargetMatchers: Sendable {
     let targets: [Target]
     /// Log prefilter: the names as SQL spells them; each name maps to the targets it may stand for.
@@ -9,59 +9,35 @@ struct TargetMatchers: Sendable {
     let logNameTargets: [[Int]]
     /// For each log prefilter name, the column targets whose table it names (for implicit uses).
     let logTableNameTargets: [[Int]]
-    /// Source prefilter: every spelling code uses (camelCase, PascalCase, UPPER, model names).
-    let sourcePrefilter: NamePrefilter
-    let sourceNameTargets: [[Int]]
-    /// Per target, rules that apply to logs / to sources, strongest evidence first.
+    /// Per target, the rules that apply to logs, strongest evidence first.
     let logRules: [[CompiledRule]]
-    let sourceRules: [[CompiledRule]]
 
     init(targets: [Target], library: PatternLibrary) throws(ConfigurationError) {
         self.targets = targets
         var logNames = NameTable()
-        var sourceNames = NameTable()
         var logRules: [[CompiledRule]] = []
-        var sourceRules: [[CompiledRule]] = []
         for (index, target) in targets.enumerated() {
             let primary = target.column ?? target.table
             logNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
             if !target.isWholeTable {
                 logNames.add(target.table.name, caseSensitive: !target.table.isFoldable, target: index, implicit: true)
             }
-            sourceNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
-            if primary.isFoldable {
-                for form in NameSpellings(primary.name).foldedForms {
-                    sourceNames.add(form, caseSensitive: false, target: index)
-                }
-            }
-            if target.isWholeTable && target.table.isFoldable {
-                let model = NameSpellings.modelNames(forTable: target.table.name)
-                sourceNames.add(model.snakeSingular, caseSensitive: false, target: index)
-                sourceNames.add(model.className.lowercased(), caseSensitive: false, target: index)
-            }
             var forLogs: [CompiledRule] = []
-            var forSources: [CompiledRule] = []
-            for rule in library.rules {
+            for rule in library.rules where rule.inputs.contains(.logs) {
                 let compiled: CompiledRule?
                 do {
                     compiled = try rule.compile(for: target, targetIndex: index)
                 } catch {
                     throw .patterns(error.description)
                 }
-                guard let compiled else { continue }
-                if rule.inputs.contains(.logs) { forLogs.append(compiled) }
-                if rule.inputs.contains(.source) { forSources.append(compiled) }
+                if let compiled { forLogs.append(compiled) }
             }
             logRules.append(forLogs.sorted { $0.rule.evidence < $1.rule.evidence })
-            sourceRules.append(forSources.sorted { $0.rule.evidence < $1.rule.evidence })
         }
         logPrefilter = NamePrefilter(names: logNames.names, caseSensitive: logNames.caseSensitive)
         logNameTargets = logNames.targets
         logTableNameTargets = logNames.implicitTargets
-        sourcePrefilter = NamePrefilter(names: sourceNames.names, caseSensitive: sourceNames.caseSensitive)
-        sourceNameTargets = sourceNames.targets
         self.logRules = logRules
-        self.sourceRules = sourceRules
     }
 }
 
