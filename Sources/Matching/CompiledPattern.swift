@@ -83,13 +83,7 @@ public final class CompiledPattern: @unchecked Sendable {
 
     /// Whether the pattern matches anywhere in `text` (a convenience for samples and tests).
     public func matches(_ text: String, scratch: MatchScratch) throws(MatchFailure) -> Bool {
-        let bytes = Array(text.utf8)
-        let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(MatchFailure) -> Bool in
-                try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil
-            }
-        }
-        return try result.get()
+        try anyMatch(in: text) { (buffer) throws(MatchFailure) in try firstMatch(in: buffer, scratch: scratch) }
     }
 
     static func message(for code: Int32) -> String {
@@ -97,6 +91,17 @@ public final class CompiledPattern: @unchecked Sendable {
         let length = pcre2_get_error_message_8(code, &buffer, buffer.count)
         return length > 0 ? String(decoding: buffer[0..<Int(length)], as: UTF8.self) : "PCRE2 error \(code)"
     }
+}
+
+/// Whether `search` finds a match in the UTF-8 bytes of `text`.
+func anyMatch(in text: String, _ search: (UnsafeRawBufferPointer) throws(MatchFailure) -> Range<Int>?)
+    throws(MatchFailure) -> Bool
+{
+    let bytes = Array(text.utf8)
+    let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
+        Result { () throws(MatchFailure) -> Bool in try search(buffer) != nil }
+    }
+    return try result.get()
 }
 
 /// Per-thread PCRE2 state: match data, a match context with limits, and a JIT stack.

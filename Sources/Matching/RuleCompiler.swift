@@ -235,13 +235,7 @@ extension PatternLibrary {
 extension CompiledRule {
     /// Whether the rule (and its `requires:` pattern) matches the whole of `text`.
     public func matches(_ text: String, scratch: MatchScratch) throws(MatchFailure) -> Bool {
-        let bytes = Array(text.utf8)
-        let result: Result<Bool, MatchFailure> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(MatchFailure) -> Bool in
-                try firstMatch(in: UnsafeRawBufferPointer(buffer), scratch: scratch) != nil
-            }
-        }
-        return try result.get()
+        try anyMatch(in: text) { (buffer) throws(MatchFailure) in try firstMatch(in: buffer, scratch: scratch) }
     }
 
     /// The first match of the rule in `unit`, provided its `requires:` pattern also matches somewhere in it.
