@@ -112,7 +112,7 @@ public struct CodeScanner: Sendable {
         var result = CodeScanResult(targetCount: targets.count)
         var fileHits: [(name: Int, position: Int)] = []
         bytes.withUnsafeBytes { buffer in
-            prefilter.scan(buffer) { name, range in fileHits.append((name, range.lowerBound)) }
+            prefilter.scan(buffer, scratch: scratch) { name, range in fileHits.append((name, range.lowerBound)) }
         }
         guard fileHits.contains(where: { hit in nameRoles[hit.name].contains { $0.isPrimary } }) else {
             return result
