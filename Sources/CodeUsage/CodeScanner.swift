@@ -128,7 +128,7 @@ public struct CodeScanner: Sendable {
             for cell in cells {
                 var hits: [(name: Int, position: Int)] = []
                 cell.bytes.withUnsafeBytes { buffer in
-                    prefilter.scan(buffer) { name, range in hits.append((name, range.lowerBound)) }
+                    prefilter.scan(buffer, scratch: scratch) { name, range in hits.append((name, range.lowerBound)) }
                 }
                 let unit = ScanUnit(
                     path: relativePath, ruleName: cell.ruleName, cell: cell.index,
