@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A parsed `log_line_prefix`, able to match the prefix of stderr (and syslog) lines on bytes.
 ///
 /// Every escape PostgreSQL documents is understood: `%a %u %d %r %h %b %p %P %t %m %n %i %e %c %l %s %v %x
@@ -193,36 +199,46 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches the prefix and the label word at `start` of a line ending at `end` (newline excluded).
     func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Match? {
-        var fields = Fields()
-        if let result = matchElements(bytes, 0, elements.count, start, end, &fields) { return result }
+        var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
+        if matchElements(bytes, 0, elements.count, start, end, &result) { return result }
         if let stop = backgroundStop {
-            fields = Fields()
-            return matchElements(bytes, 0, stop, start, end, &fields)
+            result.fields = Fields()
+            if matchElements(bytes, 0, stop, start, end, &result) { return result }
         }
         return nil
     }
 
     /// Whether the line matches the whole prefix (not only the part before `%q`).
     func matchesFully(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
-        var fields = Fields()
-        return matchElements(bytes, 0, elements.count, start, end, &fields) != nil
+        var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
+        return matchElements(bytes, 0, elements.count, start, end, &result)
     }
 
+    /// Matches `elements[elementIndex..<count]` and the label at `position`, filling `result`. Elements
+    /// set their own field each time they match, so a failed branch leaves nothing the successful one
+    /// does not overwrite.
     private func matchElements(
         _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
-        _ fields: inout Fields
-    ) -> Match? {
+        _ result: inout Match
+    ) -> Bool {
         if elementIndex == count {
-            guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return nil }
-            return Match(fields: fields, label: label, severity: severity, labelStart: position, textStart: textStart)
+            guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return false }
+            result.label = label
+            result.severity = severity
+            result.labelStart = position
+            result.textStart = textStart
+            return true
         }
         switch elements[elementIndex] {
         case .literal(let literal):
-            guard end - position >= literal.count else { return nil }
-            for (offset, byte) in literal.enumerated() where bytes[position + offset] != byte { return nil }
-            return matchElements(bytes, elementIndex + 1, count, position + literal.count, end, &fields)
+            let length = literal.count
+            guard end - position >= length else { return false }
+            let equal = literal.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress! + position, length) == 0 }
+            guard equal else { return false }
+            return matchElements(bytes, elementIndex + 1, count, position + length, end, &result)
         case .anythingWithPid:
             // Find the severity word; take the first bracketed number before it as the pid.
+            result.fields.pid = nil
             var index = position
             while index < end {
                 let byte = bytes[index]
@@ -241,33 +257,37 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                                 k += 1
                             }
                             if k < index, bytes[k] == UInt8(ascii: "]") {
-                                fields.pid = value
+                                result.fields.pid = value
                                 break
                             }
                         }
                         pidIndex += 1
                     }
-                    return Match(fields: fields, label: label, severity: severity, labelStart: index, textStart: textStart)
+                    result.label = label
+                    result.severity = severity
+                    result.labelStart = index
+                    result.textStart = textStart
+                    return true
                 }
                 index += 1
             }
-            return nil
+            return false
         case .escape(let escape, let padded):
             var index = position
             if escape.isFreeText {
-                return matchFreeText(bytes, escape, elementIndex, count, position, end, &fields)
+                return matchFreeText(bytes, escape, elementIndex, count, position, end, &result)
             }
             if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
             let valueStart = index
             switch escape {
             case .timestamp, .timestampMillis, .processStart:
-                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end) else { return nil }
-                if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return nil }
-                if escape != .processStart { fields.timestamp = millis }
+                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end) else { return false }
+                if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
+                if escape != .processStart { result.fields.timestamp = millis }
                 index = after
             case .epoch:
-                guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else { return nil }
-                fields.timestamp = millis
+                guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else { return false }
+                result.fields.timestamp = millis
                 index = after
             case .pid, .leaderPid, .lineNumber, .xid, .queryID:
                 if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -277,38 +297,38 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                     value = value &* 10 &+ Int64(bytes[index] - 48)
                     index += 1
                 }
-                if index == digitsStart && escape != .leaderPid { return nil }
-                if escape == .pid { fields.pid = Int32(truncatingIfNeeded: value) }
+                if index == digitsStart && escape != .leaderPid { return false }
+                if escape == .pid { result.fields.pid = Int32(truncatingIfNeeded: value) }
             case .sqlState:
-                guard end - index >= 5 else { return nil }
+                guard end - index >= 5 else { return false }
                 for k in index..<(index + 5) {
                     let byte = bytes[k]
-                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else { return nil }
+                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else { return false }
                 }
-                fields.sqlState = (index, index + 5)
+                result.fields.sqlState = (index, index + 5)
                 index += 5
             case .sessionID:
                 let hexStart = index
                 while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return nil }
+                guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return false }
                 index += 1
                 let second = index
                 while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > second else { return nil }
-                fields.session = (valueStart, index)
+                guard index > second else { return false }
+                result.fields.session = (valueStart, index)
             case .virtualXID:
                 while index < end, bytes[index] &- 48 <= 9 { index += 1 }
                 if index < end, bytes[index] == UInt8(ascii: "/") {
                     index += 1
                     while index < end, bytes[index] &- 48 <= 9 { index += 1 }
                 } else if index != valueStart {
-                    return nil
+                    return false
                 }
             default:
-                return nil
+                return false
             }
             if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            return matchElements(bytes, elementIndex + 1, count, index, end, &fields)
+            return matchElements(bytes, elementIndex + 1, count, index, end, &result)
         }
     }
 
@@ -316,8 +336,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// at the end of the prefix, a label word) starts, leftmost first.
     private func matchFreeText(
         _ bytes: UnsafeRawBufferPointer, _ escape: Escape, _ elementIndex: Int, _ count: Int, _ position: Int,
-        _ end: Int, _ fields: inout Fields
-    ) -> Match? {
+        _ end: Int, _ result: inout Match
+    ) -> Bool {
         var nextByte: UInt8? = nil
         if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
         let limit = min(end, position + 4096)
@@ -325,21 +345,19 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         while candidate <= limit {
             if let nextByte {
                 while candidate < limit, bytes[candidate] != nextByte { candidate += 1 }
-                if candidate >= limit { return nil }
+                if candidate >= limit { return false }
             } else if elementIndex + 1 == count {
                 // Label words are upper case; skip quickly to a plausible start.
                 while candidate < limit, !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z")) {
                     candidate += 1
                 }
-                if candidate >= limit { return nil }
+                if candidate >= limit { return false }
             }
-            let saved = fields
-            setFreeText(escape, bytes, position, candidate, &fields)
-            if let result = matchElements(bytes, elementIndex + 1, count, candidate, end, &fields) { return result }
-            fields = saved
+            setFreeText(escape, bytes, position, candidate, &result.fields)
+            if matchElements(bytes, elementIndex + 1, count, candidate, end, &result) { return true }
             candidate += 1
         }
-        return nil
+        return false
     }
 
     private func setFreeText(
@@ -371,9 +389,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     func explainMismatch(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> (expected: String, column: Int) {
         var position = start
         for (index, element) in elements.enumerated() {
-            var fields = Fields()
             let rest = LinePrefix(inferred: pattern, elements: Array(elements[index...]))
-            if rest.matchElements(bytes, 0, rest.elements.count, position, end, &fields) != nil { break }
+            if rest.match(bytes, start: position, end: end) != nil { break }
             switch element {
             case .literal(let literal):
                 if end - position < literal.count

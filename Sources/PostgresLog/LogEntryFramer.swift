@@ -142,21 +142,25 @@ public struct LogEntryFramer {
     ) rethrows -> Int {
         var position = skipStderr(bytes, 0, atEnd, prefix)
         let end = bytes.count
+        var known: LinePrefix.Match?
         while position < end {
             if case .none = skipping {} else { return position }
             if bytes[position] == 10 {  // blank line
                 line += 1
                 position += 1
+                known = nil
                 continue
             }
-            switch scanStderrEntry(bytes, start: position, end: end, atEnd: atEnd, prefix: prefix) {
+            switch scanStderrEntry(bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, header: known) {
             case .entry(let scanned):
                 let length = scanned.end - position
                 let cut = length > maximumEntryBytes
                 try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
                 line += scanned.newlines
                 position = scanned.end
+                known = scanned.nextHeader
             case .incomplete(let scanned):
+                known = nil
                 guard scanned >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
                 let partial = scanStderrEntry(

@@ -35,6 +35,9 @@ struct ScannedEntry {
     var severity: LogSeverity
     var isParsed: Bool
     var layout: EntryLayout
+    /// The prefix match of the line at `end` when it was matched (it starts the next entry), so that the
+    /// next scan need not match it again.
+    var nextHeader: LinePrefix.Match? = nil
 }
 
 enum StderrScanResult {
@@ -47,12 +50,13 @@ enum StderrScanResult {
 /// Scans one stderr entry starting at `start` (a line start): the header line, its TAB continuation
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
 func scanStderrEntry(
-    _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix
+    _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix,
+    header known: LinePrefix.Match? = nil
 ) -> StderrScanResult {
     var lineEnd = find(10, bytes, from: start, end: end)
     if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
     var layout = EntryLayout(encoding: .stderr)
-    guard let header = prefix.match(bytes, start: start, end: lineEnd) else {
+    guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd) else {
         layout.set(.message, 0, lineEnd - start)
         return .entry(
             ScannedEntry(
@@ -72,6 +76,7 @@ func scanStderrEntry(
     }
     setPrefixFields(header.fields)
     var newlines = 0
+    var nextHeader: LinePrefix.Match?
     var currentField: EntryField? = field(for: header.label)
     var textStart = header.textStart
     if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
@@ -101,7 +106,8 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
-        if let match = prefix.match(bytes, start: next, end: nextEnd), match.label != .severity,
+        let match = prefix.match(bytes, start: next, end: nextEnd)
+        if let match, match.label != .severity,
             match.fields.pid == nil || header.fields.pid == nil || match.fields.pid == header.fields.pid
         {
             close()
@@ -110,6 +116,7 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
+        nextHeader = match
         close()
         break
     }
@@ -117,7 +124,7 @@ func scanStderrEntry(
         ScannedEntry(
             end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
             pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
-            layout: layout))
+            layout: layout, nextHeader: nextHeader))
 }
 
 @inline(__always)

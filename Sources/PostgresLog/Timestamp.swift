@@ -82,20 +82,21 @@ public enum LogTimestamp {
         let first = bytes[start]
         if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             var index = start + 1
-            var digitsSeen: [Int] = []
-            while index < end, digitsSeen.count < 4 {
+            var digits = 0
+            var value = 0
+            while index < end, digits < 4 {
                 let byte = bytes[index]
                 if byte &- 48 <= 9 {
-                    digitsSeen.append(Int(byte - 48))
-                } else if byte == UInt8(ascii: ":") && digitsSeen.count == 2 {
-                } else {
+                    value = value * 10 + Int(byte - 48)
+                    digits += 1
+                } else if !(byte == UInt8(ascii: ":") && digits == 2) {
                     break
                 }
                 index += 1
             }
-            guard digitsSeen.count == 2 || digitsSeen.count == 4 else { return nil }
-            let hours = digitsSeen[0] * 10 + digitsSeen[1]
-            let minutes = digitsSeen.count == 4 ? digitsSeen[2] * 10 + digitsSeen[3] : 0
+            guard digits == 2 || digits == 4 else { return nil }
+            let hours = digits == 4 ? value / 100 : value
+            let minutes = digits == 4 ? value % 100 : 0
             let sign = first == UInt8(ascii: "-") ? -1 : 1
             return (sign * (hours * 3600 + minutes * 60), index)
         }
@@ -107,8 +108,15 @@ public enum LogTimestamp {
             key = key << 8 | UInt64(byte)
             index += 1
         }
-        guard index > start, let offset = zoneTable[key] else { return nil }
-        return (offset, index)
+        guard index > start else { return nil }
+        switch key {  // the most common zones without a dictionary lookup
+        case 0x757463, 0x676d74: return (0, index)  // utc, gmt
+        case 0x636574: return (3600, index)  // cet
+        case 0x63657374: return (7200, index)  // cest
+        default:
+            guard let offset = zoneTable[key] else { return nil }
+            return (offset, index)
+        }
     }
 
     /// The UTC offset, in seconds, of a time zone abbreviation PostgreSQL prints in `%m`/`%t`
