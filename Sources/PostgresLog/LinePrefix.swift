@@ -51,7 +51,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
 
         var expectation: String {
             switch self {
-            case .timestamp, .processStart: "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
+            case .timestamp, .processStart:
+                "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
             case .timestampMillis: "a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ)"
             case .epoch: "an epoch time for %n (1714644942.123)"
             case .pid, .leaderPid, .lineNumber, .xid: "a number for %\(Character(UnicodeScalar(rawValue)))"
@@ -128,7 +129,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 throw .invalidPrefix(
                     prefix: pattern,
                     reason:
-                        "%\(Character(UnicodeScalar(previous.rawValue)))%\(Character(UnicodeScalar(letter))) has no separator between the two values")
+                        "%\(Character(UnicodeScalar(previous.rawValue)))%\(Character(UnicodeScalar(letter))) has no separator between the two values"
+                )
             }
             elements.append(.escape(escape, padded: padded))
         }
@@ -303,7 +305,9 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 guard end - index >= 5 else { return false }
                 for k in index..<(index + 5) {
                     let byte = bytes[k]
-                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else { return false }
+                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else {
+                        return false
+                    }
                 }
                 result.fields.sqlState = (index, index + 5)
                 index += 5
@@ -348,7 +352,9 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 if candidate >= limit { return false }
             } else if elementIndex + 1 == count {
                 // Label words are upper case; skip quickly to a plausible start.
-                while candidate < limit, !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z")) {
+                while candidate < limit,
+                    !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z"))
+                {
                     candidate += 1
                 }
                 if candidate >= limit { return false }

@@ -100,7 +100,8 @@ public struct LogCoverage: Sendable {
             unparsedEntries += 1
             if unparsedSamples.count < 5 {
                 let raw = entry.layout.raw(.message, entry.bytes) ?? entry.bytes
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
+                let text = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
                 unparsedSamples.append(
                     UnparsedSample(path: files[fileIndex].path, line: entry.line, offset: entry.offset, text: text))
             }
@@ -134,7 +135,9 @@ public struct LogCoverage: Sendable {
                 minimumStatementDuration = duration
             }
         case .none:
-            if entry.severity == .log, let raw = entry.layout.raw(.message, entry.bytes), startsWithParameter(raw, entry) {
+            if entry.severity == .log, let raw = entry.layout.raw(.message, entry.bytes),
+                startsWithParameter(raw, entry)
+            {
                 recordSettingChange(entry)
             }
         }
@@ -171,7 +174,8 @@ public struct LogCoverage: Sendable {
         // parameter "log_statement" changed to "all"
         let parts = entry.message.split(separator: "\"", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[2] == " changed to " else { return }
-        settingChanges.append(SettingChange(timestamp: entry.timestamp, name: String(parts[1]), value: String(parts[3])))
+        settingChanges.append(
+            SettingChange(timestamp: entry.timestamp, name: String(parts[1]), value: String(parts[3])))
     }
 
     /// Adds another accumulator (another file or thread). The result does not depend on the order.
@@ -224,7 +228,8 @@ public struct LogCoverage: Sendable {
         guard var covered = segments.first else { return [] }
         for segment in segments.dropFirst() {
             if segment.start - covered.end > gapThresholdMilliseconds {
-                result.append(Gap(from: covered.end, to: segment.start, afterFile: covered.path, beforeFile: segment.path))
+                result.append(
+                    Gap(from: covered.end, to: segment.start, afterFile: covered.path, beforeFile: segment.path))
                 covered = segment
             } else if segment.end > covered.end || (segment.end == covered.end && segment.path < covered.path) {
                 covered = segment
@@ -274,7 +279,8 @@ public struct LogCoverage: Sendable {
         if let range = mode.range(of: "duration>=") {
             reasons.append("only statements slower than \(mode[range.upperBound...]) are logged")
         }
-        return reasons.joined(separator: " and ") + ", so uses of the target may be missing and \"not used\" cannot be concluded."
+        return reasons.joined(separator: " and ")
+            + ", so uses of the target may be missing and \"not used\" cannot be concluded."
     }
 
     /// Formats milliseconds since the epoch as UTC ISO-8601 (`2024-05-02T10:15:42.123Z`).
@@ -294,9 +300,13 @@ func statementClass(_ raw: UnsafeRawBufferPointer, from: Int) -> UInt8 {
             index = find(10, raw, from: index, end: end)
         } else if byte == UInt8(ascii: "/"), index + 1 < end, raw[index + 1] == UInt8(ascii: "*") {
             index += 2
-            while index + 1 < end, !(raw[index] == UInt8(ascii: "*") && raw[index + 1] == UInt8(ascii: "/")) { index += 1 }
+            while index + 1 < end, !(raw[index] == UInt8(ascii: "*") && raw[index + 1] == UInt8(ascii: "/")) {
+                index += 1
+            }
             index += 2
-        } else if byte == UInt8(ascii: "\\"), index + 1 < end, raw[index + 1] == UInt8(ascii: "n") || raw[index + 1] == UInt8(ascii: "t") {
+        } else if byte == UInt8(ascii: "\\"), index + 1 < end,
+            raw[index + 1] == UInt8(ascii: "n") || raw[index + 1] == UInt8(ascii: "t")
+        {
             index += 2  // jsonlog escapes
         } else {
             break

@@ -135,8 +135,12 @@ struct EntryLayout {
 
     @inline(__always)
     mutating func set(_ field: EntryField, _ start: Int, _ end: Int) {
-        withUnsafeMutableBytes(of: &starts) { $0.storeBytes(of: Int32(start), toByteOffset: field.rawValue * 4, as: Int32.self) }
-        withUnsafeMutableBytes(of: &ends) { $0.storeBytes(of: Int32(end), toByteOffset: field.rawValue * 4, as: Int32.self) }
+        withUnsafeMutableBytes(of: &starts) {
+            $0.storeBytes(of: Int32(start), toByteOffset: field.rawValue * 4, as: Int32.self)
+        }
+        withUnsafeMutableBytes(of: &ends) {
+            $0.storeBytes(of: Int32(end), toByteOffset: field.rawValue * 4, as: Int32.self)
+        }
     }
 
     @inline(__always)
@@ -156,7 +160,8 @@ struct EntryLayout {
     /// Decodes a field; empty values and `[unknown]` are `nil` except for the message.
     func string(_ field: EntryField, _ bytes: UnsafeRawBufferPointer) -> String? {
         guard let raw = raw(field, bytes) else { return nil }
-        let decoded = decode(raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
+        let decoded = decode(
+            raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
         if field != .message && (decoded.isEmpty || decoded == Array("[unknown]".utf8)) { return nil }
         return String(decoding: decoded, as: UTF8.self)
     }

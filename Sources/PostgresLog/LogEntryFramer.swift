@@ -236,7 +236,8 @@ public struct LogEntryFramer {
                 if index - position >= maximumEntryBytes { break }
                 let byte = bytes[index]
                 if inQuotes {
-                    let quote = find(UInt8(ascii: "\""), bytes, from: index, end: min(end, position + maximumEntryBytes))
+                    let quote = find(
+                        UInt8(ascii: "\""), bytes, from: index, end: min(end, position + maximumEntryBytes))
                     newlines += countNewlines(bytes, from: index, end: quote)
                     index = quote
                     if index >= end || index - position >= maximumEntryBytes { break scan }
@@ -336,7 +337,9 @@ public struct LogEntryFramer {
                 var cut = b
                 var k = b - 1
                 while k > a, bytes[k] != UInt8(ascii: ":") { k -= 1 }
-                if k > a, (k + 1..<b).allSatisfy({ bytes[$0] &- 48 <= 9 || bytes[$0] == UInt8(ascii: "\"") }) { cut = k }
+                if k > a, (k + 1..<b).allSatisfy({ bytes[$0] &- 48 <= 9 || bytes[$0] == UInt8(ascii: "\"") }) {
+                    cut = k
+                }
                 layout.set(.host, a - start, cut - start)
             }
             if let (a, b) = fieldRange(3) {
@@ -507,7 +510,8 @@ public struct LogEntryFramer {
         }
     }
 
-    private func emitSyslog(_ message: SyslogMessage, _ prefix: LinePrefix, _ body: (LogEntry) throws -> Void) rethrows {
+    private func emitSyslog(_ message: SyslogMessage, _ prefix: LinePrefix, _ body: (LogEntry) throws -> Void) rethrows
+    {
         try message.buffer.withUnsafeBytes { buffer in
             let result = scanStderrEntry(buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix)
             guard case .entry(var scanned) = result else { return }

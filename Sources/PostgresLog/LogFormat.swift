@@ -44,9 +44,11 @@ public enum LogFormatError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidPrefix(let prefix, let reason):
-            return "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
+            return
+                "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
         case .prefixMismatch(let prefix, let line, let expected, let column, let found):
-            return "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
+            return
+                "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
                 + "pass the server's value with --log-line-prefix (SHOW log_line_prefix), or check that this file is a PostgreSQL log"
         case .undetectable(let firstLine):
             return "cannot recognise the log format from the first line \"\(firstLine)\"; "

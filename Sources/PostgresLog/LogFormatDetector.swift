@@ -68,7 +68,8 @@ public enum LogFormatDetector {
             } : lines
         if let explicitPrefix {
             let prefix = try LinePrefix(parsing: explicitPrefix)
-            for (number, line) in bodies.enumerated() where prefix.match(sample, start: line.lowerBound, end: line.upperBound) == nil {
+            for (number, line) in bodies.enumerated()
+            where prefix.match(sample, start: line.lowerBound, end: line.upperBound) == nil {
                 let (expected, column) = prefix.explainMismatch(sample, start: line.lowerBound, end: line.upperBound)
                 let foundStart = min(line.lowerBound + column - 1, line.upperBound)
                 let found = String(decoding: sample[foundStart..<min(foundStart + 20, line.upperBound)], as: UTF8.self)
@@ -79,7 +80,8 @@ public enum LogFormatDetector {
             return isSyslog ? .syslog(prefix) : .stderr(prefix)
         }
         if let prefix = bestPrefix(sample, bodies) { return isSyslog ? .syslog(prefix) : .stderr(prefix) }
-        let firstText = String(decoding: sample[first.lowerBound..<min(first.upperBound, first.lowerBound + 120)], as: UTF8.self)
+        let firstText = String(
+            decoding: sample[first.lowerBound..<min(first.upperBound, first.lowerBound + 120)], as: UTF8.self)
         throw .undetectable(firstLine: firstText)
     }
 
@@ -158,7 +160,9 @@ public enum LogFormatDetector {
             var full = 0
             for line in lines where prefix.match(sample, start: line.lowerBound, end: line.upperBound) != nil {
                 matched += 1
-                if prefix.backgroundStop != nil, prefix.matchesFully(sample, start: line.lowerBound, end: line.upperBound) {
+                if prefix.backgroundStop != nil,
+                    prefix.matchesFully(sample, start: line.lowerBound, end: line.upperBound)
+                {
                     full += 1
                 }
             }
@@ -187,7 +191,8 @@ public enum LogFormatDetector {
         }
         elements.append(.anythingWithPid)
         pattern += "…"
-        let prefix = LinePrefix(inferred: pattern + " (inferred: timestamp, then [pid] before the severity)", elements: elements)
+        let prefix = LinePrefix(
+            inferred: pattern + " (inferred: timestamp, then [pid] before the severity)", elements: elements)
         let matched = lines.filter { prefix.match(sample, start: $0.lowerBound, end: $0.upperBound) != nil }.count
         return matched * 10 >= lines.count * 9 ? prefix : nil
     }

@@ -80,7 +80,8 @@ func scanStderrEntry(
     var currentField: EntryField? = field(for: header.label)
     var textStart = header.textStart
     if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
-        bytes[textStart + 6] == UInt8(ascii: " "), (textStart..<(textStart + 5)).allSatisfy({ isSQLStateByte(bytes[$0]) }),
+        bytes[textStart + 6] == UInt8(ascii: " "),
+        (textStart..<(textStart + 5)).allSatisfy({ isSQLStateByte(bytes[$0]) }),
         (textStart..<(textStart + 5)).contains(where: { bytes[$0] &- 48 <= 9 })
     {
         // log_error_verbosity=verbose: `ERROR:  42703: message` (every SQLSTATE has a digit; `AUDIT:` has none).

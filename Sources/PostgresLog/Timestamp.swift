@@ -16,7 +16,8 @@ public enum LogTimestamp {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(ms, 3))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(ms, 3))Z"
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.fff] TZ` (the form of `%m`, `%t`, `%s` and of csvlog/jsonlog times) at
@@ -24,7 +25,9 @@ public enum LogTimestamp {
     ///
     /// - Returns: the instant and the index just after the zone, or `nil` when the bytes do not have this
     ///   shape or the zone abbreviation is unknown (see ``utcOffsetSeconds(abbreviation:)``).
-    public static func parse(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (milliseconds: Int64, end: Int)? {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (
+        milliseconds: Int64, end: Int
+    )? {
         guard let (local, afterTime) = parseLocal(bytes, at: start, end: end, separator: UInt8(ascii: " ")) else {
             return nil
         }
@@ -185,7 +188,8 @@ public enum LogTimestamp {
     static func parseRFC3164(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, year: Int) -> (Int64, Int)? {
         guard end - start >= 15 else { return nil }
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        let name = String(decoding: [bytes[start] | 0x20, bytes[start + 1] | 0x20, bytes[start + 2] | 0x20], as: UTF8.self)
+        let name = String(
+            decoding: [bytes[start] | 0x20, bytes[start + 1] | 0x20, bytes[start + 2] | 0x20], as: UTF8.self)
         guard let monthIndex = months.firstIndex(of: name), bytes[start + 3] == UInt8(ascii: " ") else { return nil }
         var index = start + 4
         if bytes[index] == UInt8(ascii: " ") { index += 1 }

@@ -5,7 +5,8 @@ import Testing
 @Suite struct CoverageTests {
     /// A log of one process with an entry at each of the given UTC times (hour, minute).
     func log(_ times: [(Int64, Int64)], message: String = "checkpoint starting: time") -> String {
-        times.map { "2024-05-02 \(String(format2: $0.0)):\(String(format2: $0.1)):00.000 UTC [1] LOG:  \(message)\n" }.joined()
+        times.map { "2024-05-02 \(String(format2: $0.0)):\(String(format2: $0.1)):00.000 UTC [1] LOG:  \(message)\n" }
+            .joined()
     }
 
     func coverage(_ path: String, _ text: String, threshold: Int64 = 3_600_000) -> LogCoverage {
@@ -69,7 +70,9 @@ import Testing
         #expect(c.unparsedEntries == 7)
         #expect(c.unparsedSamples.count == 5)
         let offset = Int64(log([(1, 0)]).utf8.count)
-        #expect(c.unparsedSamples[0] == LogCoverage.UnparsedSample(path: "x.log", line: 2, offset: offset, text: "junk line 1"))
+        #expect(
+            c.unparsedSamples[0]
+                == LogCoverage.UnparsedSample(path: "x.log", line: 2, offset: offset, text: "junk line 1"))
     }
 
     @Test(arguments: [
@@ -91,19 +94,25 @@ import Testing
     }
 
     @Test func modAndDdlTogetherAreMod() {
-        let c = coverage("a.log", log([(1, 0)], message: "statement: DROP TABLE t") + log([(1, 1)], message: "statement: INSERT INTO t VALUES (1)"))
+        let c = coverage(
+            "a.log",
+            log([(1, 0)], message: "statement: DROP TABLE t")
+                + log([(1, 1)], message: "statement: INSERT INTO t VALUES (1)"))
         #expect(c.statementLogging == "mod")
         #expect(c.statementLoggingCaveat?.contains("SELECT") == true)
     }
 
     @Test func thresholdAndModCombine() {
         let c = coverage(
-            "a.log", log([(1, 0)], message: "statement: UPDATE t SET a = 1") + log([(1, 1)], message: "duration: 300.1 ms  statement: SELECT 1"))
+            "a.log",
+            log([(1, 0)], message: "statement: UPDATE t SET a = 1")
+                + log([(1, 1)], message: "duration: 300.1 ms  statement: SELECT 1"))
         #expect(c.statementLogging == "mod, duration>=300 ms")
     }
 
     @Test func errorsOnly() {
-        let text = "2024-05-02 10:00:00.000 UTC [1] app@shop ERROR:  column \"x\" does not exist\n"
+        let text =
+            "2024-05-02 10:00:00.000 UTC [1] app@shop ERROR:  column \"x\" does not exist\n"
             + "2024-05-02 10:00:00.000 UTC [1] app@shop STATEMENT:  SELECT x FROM t\n"
         let c = coverage("a.log", text)
         #expect(c.statementLogging == "errors-only")
@@ -113,7 +122,10 @@ import Testing
 
     @Test func settingChangesAreRecorded() {
         let c = coverage("a.log", log([(1, 0)], message: "parameter \"log_statement\" changed to \"all\""))
-        #expect(c.settingChanges == [LogCoverage.SettingChange(timestamp: utc(2024, 5, 2, 1, 0, 0), name: "log_statement", value: "all")])
+        #expect(
+            c.settingChanges == [
+                LogCoverage.SettingChange(timestamp: utc(2024, 5, 2, 1, 0, 0), name: "log_statement", value: "all")
+            ])
     }
 
     @Test func realFixturesReportTheirMode() throws {

@@ -77,13 +77,17 @@ import Testing
     }
 
     @Test func relationErrorWithoutSqlStateIsRecognisedFromTheMessage() {
-        let found = statements(p + "ERROR:  relation \"orders_old\" does not exist at character 15\n" + p + "STATEMENT:  SELECT * FROM orders_old\n")
+        let found = statements(
+            p + "ERROR:  relation \"orders_old\" does not exist at character 15\n" + p
+                + "STATEMENT:  SELECT * FROM orders_old\n")
         #expect(found[0].isUndefinedObjectError)
         #expect(found[0].sqlState == nil)
     }
 
     @Test func statementOfANonErrorMessageIsAttached() {
-        let found = statements(p + "LOG:  temporary file: path \"base/pgsql_tmp/pgsql_tmp731.0\", size 24576\n" + p + "STATEMENT:  SELECT * FROM big ORDER BY 1\n")
+        let found = statements(
+            p + "LOG:  temporary file: path \"base/pgsql_tmp/pgsql_tmp731.0\", size 24576\n" + p
+                + "STATEMENT:  SELECT * FROM big ORDER BY 1\n")
         #expect(found.map(\.kind) == [.attached])
         #expect(!found[0].countsAsExecution)
     }
@@ -125,18 +129,27 @@ import Testing
     }
 
     @Test func autoExplainJsonYamlAndXmlFormats() {
-        let json = statements(p + "LOG:  duration: 0.1 ms  plan:\n\t{\n\t  \"Query Text\": \"SELECT \\\"legacy_col\\\" FROM t\",\n\t  \"Plan\": {}\n\t}\n")
+        let json = statements(
+            p
+                + "LOG:  duration: 0.1 ms  plan:\n\t{\n\t  \"Query Text\": \"SELECT \\\"legacy_col\\\" FROM t\",\n\t  \"Plan\": {}\n\t}\n"
+        )
         #expect(json.first?.text == "SELECT \"legacy_col\" FROM t")
-        let yaml = statements(p + "LOG:  duration: 0.1 ms  plan:\n\tQuery Text: \"SELECT legacy_col FROM t\"\n\tPlan: \n")
+        let yaml = statements(
+            p + "LOG:  duration: 0.1 ms  plan:\n\tQuery Text: \"SELECT legacy_col FROM t\"\n\tPlan: \n")
         #expect(yaml.first?.text == "SELECT legacy_col FROM t")
-        let xml = statements(p + "LOG:  duration: 0.1 ms  plan:\n\t<explain xmlns=\"http://www.postgresql.org/2009/explain\">\n\t  <Query-Text>SELECT a FROM t WHERE b &lt; 3</Query-Text>\n")
+        let xml = statements(
+            p
+                + "LOG:  duration: 0.1 ms  plan:\n\t<explain xmlns=\"http://www.postgresql.org/2009/explain\">\n\t  <Query-Text>SELECT a FROM t WHERE b &lt; 3</Query-Text>\n"
+        )
         #expect(xml.first?.text == "SELECT a FROM t WHERE b < 3")
     }
 
     @Test func pgauditSessionAndObjectLines() {
         let found = statements(
-            p + "LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,\"SELECT legacy_col, \"\"Quoted\"\" FROM orders\",<not logged>\n"
-                + p + "LOG:  AUDIT: OBJECT,1,1,READ,SELECT,TABLE,public.orders,\"SELECT legacy_col FROM orders\",<not logged>\n"
+            p
+                + "LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,\"SELECT legacy_col, \"\"Quoted\"\" FROM orders\",<not logged>\n"
+                + p
+                + "LOG:  AUDIT: OBJECT,1,1,READ,SELECT,TABLE,public.orders,\"SELECT legacy_col FROM orders\",<not logged>\n"
                 + p + "LOG:  AUDIT: SESSION,2,1,READ,SELECT,,,<previously logged>,<previously logged>\n")
         #expect(found.map(\.kind) == [.audit, .audit])
         #expect(found[0].text == "SELECT legacy_col, \"Quoted\" FROM orders")
@@ -162,7 +175,8 @@ import Testing
 }
 
 @Suite struct ExecutionDeduplicatorTests {
-    func statement(_ kind: LoggedStatement.Kind, _ text: String, pid: Int32 = 1, counts: Bool? = nil) -> LoggedStatement {
+    func statement(_ kind: LoggedStatement.Kind, _ text: String, pid: Int32 = 1, counts: Bool? = nil) -> LoggedStatement
+    {
         LoggedStatement(
             kind: kind, text: text, durationMilliseconds: nil,
             countsAsExecution: counts ?? (kind == .statement || kind == .execute), preparedName: nil,
@@ -180,12 +194,16 @@ import Testing
     }
 
     @Test func failedStatementIsTheOnlyTraceWithoutLogStatement() {
-        let sequence = [statement(.statement, "SELECT y"), statement(.failed, "SELECT x"), statement(.failed, "SELECT x", pid: 2)]
+        let sequence = [
+            statement(.statement, "SELECT y"), statement(.failed, "SELECT x"), statement(.failed, "SELECT x", pid: 2),
+        ]
         #expect(run(sequence) == [true, true, true])
     }
 
     @Test func autoExplainBeforeItsDurationLineCountsOnce() {
-        let sequence = [statement(.autoExplain, "SELECT z"), statement(.statement, "SELECT z"), statement(.statement, "SELECT z")]
+        let sequence = [
+            statement(.autoExplain, "SELECT z"), statement(.statement, "SELECT z"), statement(.statement, "SELECT z"),
+        ]
         #expect(run(sequence) == [true, false, true])
     }
 

@@ -50,5 +50,6 @@ func prefix(_ pattern: String) -> LinePrefix { try! LinePrefix(parsing: pattern)
 func utc(_ year: Int64, _ month: Int64, _ day: Int64, _ hour: Int64, _ minute: Int64, _ second: Int64, _ ms: Int64 = 0)
     -> Int64
 {
-    ((LogTimestamp.daysFromCivil(year: year, month: month, day: day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+    ((LogTimestamp.daysFromCivil(year: year, month: month, day: day) * 24 + hour) * 60 + minute) * 60_000 + second
+        * 1000 + ms
 }

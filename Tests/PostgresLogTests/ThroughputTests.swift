@@ -23,7 +23,8 @@ import Testing
                 while start < all.count {
                     let end = min(all.count, start + chunk)
                     let used = framer.frame(
-                        UnsafeRawBufferPointer(rebasing: all[start..<end]), baseOffset: Int64(start), atEnd: end == all.count
+                        UnsafeRawBufferPointer(rebasing: all[start..<end]), baseOffset: Int64(start),
+                        atEnd: end == all.count
                     ) { entry in
                         entries += 1
                         coverage.observe(entry)
