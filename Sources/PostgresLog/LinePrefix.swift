@@ -201,11 +201,18 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches the prefix and the label word at `start` of a line ending at `end` (newline excluded).
     func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Match? {
+        var cache = TimestampCache()
+        return match(bytes, start: start, end: end, cache: &cache)
+    }
+
+    /// Matches like ``match(_:start:end:)``, reusing the conversion of the previous line's timestamp when
+    /// its date, time and zone are the same (consecutive lines usually share their second).
+    func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int, cache: inout TimestampCache) -> Match? {
         var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
-        if matchElements(bytes, 0, elements.count, start, end, &result) { return result }
+        if matchElements(bytes, 0, elements.count, start, end, &result, &cache) { return result }
         if let stop = backgroundStop {
             result.fields = Fields()
-            if matchElements(bytes, 0, stop, start, end, &result) { return result }
+            if matchElements(bytes, 0, stop, start, end, &result, &cache) { return result }
         }
         return nil
     }
@@ -213,7 +220,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// Whether the line matches the whole prefix (not only the part before `%q`).
     func matchesFully(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
         var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
-        return matchElements(bytes, 0, elements.count, start, end, &result)
+        var cache = TimestampCache()
+        return matchElements(bytes, 0, elements.count, start, end, &result, &cache)
     }
 
     /// Matches `elements[elementIndex..<count]` and the label at `position`, filling `result`. Elements
@@ -221,7 +229,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// does not overwrite.
     private func matchElements(
         _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
-        _ result: inout Match
+        _ result: inout Match, _ cache: inout TimestampCache
     ) -> Bool {
         if elementIndex == count {
             guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return false }
@@ -237,7 +245,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             guard end - position >= length else { return false }
             let equal = literal.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress! + position, length) == 0 }
             guard equal else { return false }
-            return matchElements(bytes, elementIndex + 1, count, position + length, end, &result)
+            return matchElements(bytes, elementIndex + 1, count, position + length, end, &result, &cache)
         case .anythingWithPid:
             // Find the severity word; take the first bracketed number before it as the pid.
             result.fields.pid = nil
@@ -277,13 +285,13 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         case .escape(let escape, let padded):
             var index = position
             if escape.isFreeText {
-                return matchFreeText(bytes, escape, elementIndex, count, position, end, &result)
+                return matchFreeText(bytes, escape, elementIndex, count, position, end, &result, &cache)
             }
             if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
             let valueStart = index
             switch escape {
             case .timestamp, .timestampMillis, .processStart:
-                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end) else { return false }
+                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else { return false }
                 if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
                 if escape != .processStart { result.fields.timestamp = millis }
                 index = after
@@ -332,7 +340,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 return false
             }
             if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            return matchElements(bytes, elementIndex + 1, count, index, end, &result)
+            return matchElements(bytes, elementIndex + 1, count, index, end, &result, &cache)
         }
     }
 
@@ -340,7 +348,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// at the end of the prefix, a label word) starts, leftmost first.
     private func matchFreeText(
         _ bytes: UnsafeRawBufferPointer, _ escape: Escape, _ elementIndex: Int, _ count: Int, _ position: Int,
-        _ end: Int, _ result: inout Match
+        _ end: Int, _ result: inout Match, _ cache: inout TimestampCache
     ) -> Bool {
         var nextByte: UInt8? = nil
         if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
@@ -360,7 +368,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 if candidate >= limit { return false }
             }
             setFreeText(escape, bytes, position, candidate, &result.fields)
-            if matchElements(bytes, elementIndex + 1, count, candidate, end, &result) { return true }
+            if matchElements(bytes, elementIndex + 1, count, candidate, end, &result, &cache) { return true }
             candidate += 1
         }
         return false

@@ -35,6 +35,8 @@ public struct LogEntryFramer {
     var skipping = SkipState.none
     /// csvlog: field boundaries of the current record (reused to avoid allocations).
     var csvFields: [Int] = []
+    /// The conversion of the last timestamp, reused by the next lines of the same second.
+    var timestampCache = TimestampCache()
     /// syslog: messages being reassembled, by pid.
     var syslogPending: [Int32: SyslogMessage] = [:]
 
@@ -143,6 +145,7 @@ public struct LogEntryFramer {
         var position = skipStderr(bytes, 0, atEnd, prefix)
         let end = bytes.count
         var known: LinePrefix.Match?
+        var scanned = ScannedEntry.empty
         while position < end {
             if case .none = skipping {} else { return position }
             if bytes[position] == 10 {  // blank line
@@ -151,24 +154,28 @@ public struct LogEntryFramer {
                 known = nil
                 continue
             }
-            switch scanStderrEntry(bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, header: known) {
-            case .entry(let scanned):
+            let result = scanStderrEntry(
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, header: known, cache: &timestampCache,
+                into: &scanned)
+            switch result {
+            case .entry:
                 let length = scanned.end - position
                 let cut = length > maximumEntryBytes
                 try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
                 line += scanned.newlines
                 position = scanned.end
                 known = scanned.nextHeader
-            case .incomplete(let scanned):
+            case .incomplete(let scannedBytes):
                 known = nil
-                guard scanned >= maximumEntryBytes else { return position }
+                guard scannedBytes >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
+                var cache = TimestampCache()
                 let partial = scanStderrEntry(
                     UnsafeRawBufferPointer(rebasing: bytes[position..<(position + maximumEntryBytes)]), start: 0,
-                    end: maximumEntryBytes, atEnd: true, prefix: prefix)
-                guard case .entry(let head) = partial else { return position }
-                try deliver(bytes, position, maximumEntryBytes, head, baseOffset, true, body)
-                let consumed = position + scanned
+                    end: maximumEntryBytes, atEnd: true, prefix: prefix, header: nil, cache: &cache, into: &scanned)
+                guard case .entry = partial else { return position }
+                try deliver(bytes, position, maximumEntryBytes, scanned, baseOffset, true, body)
+                let consumed = position + scannedBytes
                 line += countNewlines(bytes, from: position, end: consumed)
                 skipping = consumed > 0 && bytes[consumed - 1] == 10 ? .continuation : .restOfLine
                 position = skipStderr(bytes, consumed, atEnd, prefix)
@@ -513,8 +520,12 @@ public struct LogEntryFramer {
     private func emitSyslog(_ message: SyslogMessage, _ prefix: LinePrefix, _ body: (LogEntry) throws -> Void) rethrows
     {
         try message.buffer.withUnsafeBytes { buffer in
-            let result = scanStderrEntry(buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix)
-            guard case .entry(var scanned) = result else { return }
+            var cache = TimestampCache()
+            var scanned = ScannedEntry.empty
+            let result = scanStderrEntry(
+                buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, header: nil, cache: &cache,
+                into: &scanned)
+            guard case .entry = result else { return }
             var length = buffer.count
             if scanned.isParsed {
                 // A message is one entry: whatever follows belongs to it (fields stay as scanned).

@@ -26,6 +26,10 @@ func countNewlines(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int 
 
 /// One stderr-style entry found by ``scanStderrEntry``.
 struct ScannedEntry {
+    static let empty = ScannedEntry(
+        end: 0, newlines: 0, timestamp: nil, pid: nil, severity: .unknown, isParsed: false,
+        layout: EntryLayout(encoding: .stderr))
+
     /// Index just after the entry (after its last newline, or the end of the data).
     var end: Int
     /// Number of newlines inside `start..<end`.
@@ -41,7 +45,8 @@ struct ScannedEntry {
 }
 
 enum StderrScanResult {
-    case entry(ScannedEntry)
+    /// The entry was written to the `into` argument.
+    case entry
     /// More bytes are needed to know where the entry ends; `scanned` bytes from the start are known to
     /// belong to it.
     case incomplete(scanned: Int)
@@ -51,17 +56,17 @@ enum StderrScanResult {
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
 func scanStderrEntry(
     _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix,
-    header known: LinePrefix.Match? = nil
+    header known: LinePrefix.Match?, cache: inout TimestampCache, into entry: inout ScannedEntry
 ) -> StderrScanResult {
     var lineEnd = find(10, bytes, from: start, end: end)
     if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
     var layout = EntryLayout(encoding: .stderr)
-    guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd) else {
+    guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd, cache: &cache) else {
         layout.set(.message, 0, lineEnd - start)
-        return .entry(
-            ScannedEntry(
-                end: min(lineEnd + 1, end), newlines: lineEnd < end ? 1 : 0, timestamp: nil, pid: nil,
-                severity: .unknown, isParsed: false, layout: layout))
+        entry = ScannedEntry(
+            end: min(lineEnd + 1, end), newlines: lineEnd < end ? 1 : 0, timestamp: nil, pid: nil,
+            severity: .unknown, isParsed: false, layout: layout)
+        return .entry
     }
     func setPrefixFields(_ fields: LinePrefix.Fields) {
         func put(_ field: EntryField, _ range: (Int, Int)) {
@@ -107,7 +112,7 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
-        let match = prefix.match(bytes, start: next, end: nextEnd)
+        let match = prefix.match(bytes, start: next, end: nextEnd, cache: &cache)
         if let match, match.label != .severity,
             match.fields.pid == nil || header.fields.pid == nil || match.fields.pid == header.fields.pid
         {
@@ -121,11 +126,11 @@ func scanStderrEntry(
         close()
         break
     }
-    return .entry(
-        ScannedEntry(
-            end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
-            pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
-            layout: layout, nextHeader: nextHeader))
+    entry = ScannedEntry(
+        end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
+        pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
+        layout: layout, nextHeader: nextHeader)
+    return .entry
 }
 
 @inline(__always)

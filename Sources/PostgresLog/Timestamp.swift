@@ -1,3 +1,30 @@
+/// The conversion of the last timestamp seen, reused while lines share their second and zone.
+struct TimestampCache {
+    var valid = false
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    var c: UInt16 = 0
+    var d: UInt8 = 0
+    /// The instant of the cached second, in milliseconds since the epoch (UTC).
+    var milliseconds: Int64 = 0
+    /// The zone's bytes, packed big-endian (at most 8).
+    var zone: UInt64 = 0
+    var zoneLength = 0
+}
+
+/// Packs up to 8 bytes big-endian.
+@inline(__always)
+func pack(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
+    var value: UInt64 = 0
+    for index in start..<(start + count) { value = value << 8 | UInt64(bytes[index]) }
+    return value
+}
+
+@inline(__always)
+func isZoneByte(_ byte: UInt8) -> Bool {
+    byte &- 48 <= 9 || (byte | 0x20) &- 97 <= 25
+}
+
 /// Parsing and formatting of the timestamps PostgreSQL writes (`%m`, `%t`, `%n`, csvlog, jsonlog, syslog).
 ///
 /// All functions work on bytes and return milliseconds since the Unix epoch, in UTC.
@@ -36,6 +63,66 @@ public enum LogTimestamp {
         index += 1
         guard let (offset, afterZone) = parseZone(bytes, at: index, end: end) else { return nil }
         return (local - Int64(offset) * 1000, afterZone)
+    }
+
+    /// Like ``parse(_:at:end:)``, but reuses `cache` when the date, time (to the second) and zone are
+    /// those of the previous call, and updates it otherwise.
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, cache: inout TimestampCache
+    ) -> (milliseconds: Int64, end: Int)? {
+        guard end - start >= 21, let base = bytes.baseAddress else { return nil }
+        let head = base + start
+        let a = head.loadUnaligned(as: UInt64.self)
+        let b = head.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let c = head.loadUnaligned(fromByteOffset: 16, as: UInt16.self)
+        let d = head.load(fromByteOffset: 18, as: UInt8.self)
+        if cache.valid, a == cache.a, b == cache.b, c == cache.c, d == cache.d {
+            var index = start + 19
+            var millis: Int64 = 0
+            if bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                var scale: Int64 = 100
+                let fractionStart = index
+                while index < end, bytes[index] &- 48 <= 9 {
+                    millis += Int64(bytes[index] - 48) * scale
+                    scale /= 10
+                    index += 1
+                }
+                if index == fractionStart { return nil }
+            }
+            let zoneEnd = index + 1 + cache.zoneLength
+            if index < end, bytes[index] == UInt8(ascii: " "), zoneEnd <= end,
+                pack(bytes, index + 1, cache.zoneLength) == cache.zone,
+                zoneEnd == end || !isZoneByte(bytes[zoneEnd])
+            {
+                return (cache.milliseconds + millis, zoneEnd)
+            }
+        }
+        guard let (value, after) = parse(bytes, at: start, end: end) else { return nil }
+        // Cache the second and the zone.
+        var index = start + 19
+        var millis: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale: Int64 = 100
+            while index < end, bytes[index] &- 48 <= 9 {
+                millis += Int64(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        let zoneLength = after - index - 1
+        if zoneLength > 0 && zoneLength <= 8 {
+            cache.valid = true
+            cache.a = a
+            cache.b = b
+            cache.c = c
+            cache.d = d
+            cache.milliseconds = value - millis
+            cache.zoneLength = zoneLength
+            cache.zone = pack(bytes, index + 1, zoneLength)
+        }
+        return (value, after)
     }
 
     /// Parses the date and time part `YYYY-MM-DD?HH:MM:SS[.fff…]` (fraction truncated to milliseconds),
