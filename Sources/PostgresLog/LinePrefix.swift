@@ -352,11 +352,12 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     ) -> Bool {
         var nextByte: UInt8? = nil
         if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
-        let limit = min(end, position + 4096)
+        // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
+        let limit = min(end, position + 512)
         var candidate = position
         while candidate <= limit {
             if let nextByte {
-                while candidate < limit, bytes[candidate] != nextByte { candidate += 1 }
+                candidate = find(nextByte, bytes, from: candidate, end: limit)
                 if candidate >= limit { return false }
             } else if elementIndex + 1 == count {
                 // Label words are upper case; skip quickly to a plausible start.

@@ -39,6 +39,21 @@ public struct LogCoverage: Sendable {
         /// Gaps longer than the threshold between consecutive entries of this file.
         public var internalGaps: [Gap]
         var lastSeen: Int64?
+
+        mutating func observe(_ time: Int64, gapThreshold: Int64) {
+            if first.map({ time < $0 }) ?? true { first = time }
+            if last.map({ time > $0 }) ?? true { last = time }
+            guard let lastSeen else {
+                self.lastSeen = time
+                return
+            }
+            if time > lastSeen {
+                if time - lastSeen > gapThreshold {
+                    internalGaps.append(Gap(from: lastSeen, to: time, afterFile: path, beforeFile: path))
+                }
+                self.lastSeen = time
+            }
+        }
     }
 
     /// A `parameter "log_…" changed to "…"` line.
@@ -145,20 +160,7 @@ public struct LogCoverage: Sendable {
     }
 
     private mutating func observeTime(_ time: Int64, _ fileIndex: Int) {
-        var span = files[fileIndex]
-        if span.first.map({ time < $0 }) ?? true { span.first = time }
-        if span.last.map({ time > $0 }) ?? true { span.last = time }
-        if let lastSeen = span.lastSeen {
-            if time > lastSeen {
-                if time - lastSeen > gapThresholdMilliseconds {
-                    span.internalGaps.append(Gap(from: lastSeen, to: time, afterFile: span.path, beforeFile: span.path))
-                }
-                span.lastSeen = time
-            }
-        } else {
-            span.lastSeen = time
-        }
-        files[fileIndex] = span
+        files[fileIndex].observe(time, gapThreshold: gapThresholdMilliseconds)  // in place, no copy
     }
 
     private func startsWithParameter(_ raw: UnsafeRawBufferPointer, _ entry: LogEntry) -> Bool {

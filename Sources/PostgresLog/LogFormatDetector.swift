@@ -100,15 +100,10 @@ public enum LogFormatDetector {
     private static func headerLines(_ sample: UnsafeRawBufferPointer) -> [Range<Int>] {
         var lines: [Range<Int>] = []
         var position = 0
-        var inQuotes = false
         while position < sample.count, lines.count < 200 {
             let end = find(10, sample, from: position, end: sample.count)
             if end == sample.count && lines.count > 0 { break }
-            if end > position, sample[position] != 9, !inQuotes { lines.append(position..<end) }
-            // Lines inside a quoted csv field are not header lines either.
-            var quotes = 0
-            for index in position..<end where sample[index] == UInt8(ascii: "\"") { quotes += 1 }
-            if quotes % 2 == 1 { inQuotes.toggle() }
+            if end > position, sample[position] != 9 { lines.append(position..<end) }
             position = end + 1
         }
         return lines
