@@ -65,8 +65,53 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Up to 16 literal bytes stored inline (longer literals are split), so that matching touches no
+    /// reference-counted storage.
+    struct Literal: Sendable, Hashable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count: Int
+
+        init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+            count = bytes.count
+            for (index, byte) in bytes.enumerated() {
+                if index < 8 {
+                    low |= UInt64(byte) << (8 * UInt64(index))
+                } else {
+                    high |= UInt64(byte) << (8 * UInt64(index - 8))
+                }
+            }
+        }
+
+        var first: UInt8 { UInt8(truncatingIfNeeded: low) }
+
+        var bytes: [UInt8] { (0..<count).map(byte(at:)) }
+
+        @inline(__always)
+        func byte(at index: Int) -> UInt8 {
+            let word = index < 8 ? low : high
+            let shift = UInt64(8 * (index & 7))
+            return UInt8(truncatingIfNeeded: word >> shift)
+        }
+
+        @inline(__always)
+        func matches(_ buffer: UnsafeRawBufferPointer, at position: Int, end: Int) -> Bool {
+            guard end - position >= count else { return false }
+            if end - position >= 16 {
+                let base = buffer.baseAddress! + position
+                let lowMask: UInt64 = count >= 8 ? ~0 : (1 << (8 * UInt64(count))) - 1
+                let highMask: UInt64 = count >= 16 ? ~0 : count <= 8 ? 0 : (1 << (8 * UInt64(count - 8))) - 1
+                let a = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+                let b = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                return a & lowMask == low && b & highMask == high
+            }
+            for index in 0..<count where buffer[position + index] != byte(at: index) { return false }
+            return true
+        }
+    }
+
     enum Element: Sendable, Hashable {
-        case literal([UInt8])
+        case literal(Literal)
         case escape(Escape, padded: Bool)
         /// Inferred prefixes only: anything up to the severity word, with the pid taken from the first
         /// bracketed number.
@@ -86,7 +131,11 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         var index = 0
         func flush() {
             if !literal.isEmpty {
-                elements.append(.literal(literal))
+                var rest = literal[...]
+                while !rest.isEmpty {
+                    elements.append(.literal(Literal(rest.prefix(16))))
+                    rest = rest.dropFirst(16)
+                }
                 literal = []
             }
         }
@@ -159,7 +208,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     var specificity: Int {
         elements.reduce(0) { total, element in
             switch element {
-            case .literal(let bytes): total + bytes.count
+            case .literal(let literal): total + literal.count
             case .escape(let escape, _): total + (escape.isFreeText ? 1 : 2)
             case .anythingWithPid: total
             }
@@ -241,11 +290,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         }
         switch elements[elementIndex] {
         case .literal(let literal):
-            let length = literal.count
-            guard end - position >= length else { return false }
-            let equal = literal.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress! + position, length) == 0 }
-            guard equal else { return false }
-            return matchElements(bytes, elementIndex + 1, count, position + length, end, &result, &cache)
+            guard literal.matches(bytes, at: position, end: end) else { return false }
+            return matchElements(bytes, elementIndex + 1, count, position + literal.count, end, &result, &cache)
         case .anythingWithPid:
             // Find the severity word; take the first bracketed number before it as the pid.
             result.fields.pid = nil
@@ -351,7 +397,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         _ end: Int, _ result: inout Match, _ cache: inout TimestampCache
     ) -> Bool {
         var nextByte: UInt8? = nil
-        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
+        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal.first }
         // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
         let limit = min(end, position + 512)
         var candidate = position
@@ -408,17 +454,15 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             if rest.match(bytes, start: position, end: end) != nil { break }
             switch element {
             case .literal(let literal):
-                if end - position < literal.count
-                    || !literal.enumerated().allSatisfy({ bytes[position + $0.offset] == $0.element })
-                {
-                    return ("\"\(String(decoding: literal, as: UTF8.self))\"", position - start + 1)
+                if !literal.matches(bytes, at: position, end: end) {
+                    return ("\"\(String(decoding: literal.bytes, as: UTF8.self))\"", position - start + 1)
                 }
                 position += literal.count
             case .escape(let escape, _):
                 if escape.isFreeText {
                     // Skip to the next literal, if any.
                     if index + 1 < elements.count, case .literal(let literal) = elements[index + 1] {
-                        while position < end, bytes[position] != literal[0] { position += 1 }
+                        while position < end, bytes[position] != literal.first { position += 1 }
                     }
                     continue
                 }

@@ -113,6 +113,14 @@ import Testing
         #expect(record.database == "shop")
     }
 
+    @Test func literalsLongerThanSixteenBytes() throws {
+        let pattern = "%m <<this-is-a-rather-long-literal-text>> [%p] "
+        let line = "2024-05-02 10:15:42.123 UTC <<this-is-a-rather-long-literal-text>> [42] LOG:  x"
+        #expect(try parse(pattern, line).pid == 42)
+        let wrong = "2024-05-02 10:15:42.123 UTC <<this-is-a-rather-long-literal-texT>> [42] LOG:  x"
+        #expect(!(try parse(pattern, wrong).isParsed))
+    }
+
     @Test func unknownEscapesAreIgnoredLikePostgreSQLDoes() throws {
         let record = try parse("%m %Z[%p] ", "2024-05-02 10:15:42.123 UTC [42] LOG:  x")
         #expect(record.pid == 42)
