@@ -230,13 +230,16 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     struct Fields {
         var timestamp: Int64? = nil
         var pid: Int32? = nil
-        var user = (-1, -1)
-        var database = (-1, -1)
-        var application = (-1, -1)
-        var host = (-1, -1)
-        var session = (-1, -1)
-        var sqlState = (-1, -1)
+        var user: Span = (-1, -1)
+        var database: Span = (-1, -1)
+        var application: Span = (-1, -1)
+        var host: Span = (-1, -1)
+        var session: Span = (-1, -1)
+        var sqlState: Span = (-1, -1)
     }
+
+    /// A range of the matched buffer, kept small so that matches are cheap to copy.
+    typealias Span = (Int32, Int32)
 
     /// The result of matching a line: the fields, the label after the prefix, and where the text after
     /// `LABEL:  ` begins.
@@ -363,7 +366,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                         return false
                     }
                 }
-                result.fields.sqlState = (index, index + 5)
+                result.fields.sqlState = (Int32(index), Int32(index + 5))
                 index += 5
             case .sessionID:
                 let hexStart = index
@@ -373,7 +376,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 let second = index
                 while index < end, isHex(bytes[index]) { index += 1 }
                 guard index > second else { return false }
-                result.fields.session = (valueStart, index)
+                result.fields.session = (Int32(valueStart), Int32(index))
             case .virtualXID:
                 while index < end, bytes[index] &- 48 <= 9 { index += 1 }
                 if index < end, bytes[index] == UInt8(ascii: "/") {
@@ -429,10 +432,10 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         while start < end, bytes[start] == UInt8(ascii: " ") { start += 1 }
         while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
         switch escape {
-        case .user: fields.user = (start, end)
-        case .database: fields.database = (start, end)
-        case .application: fields.application = (start, end)
-        case .remoteHost: fields.host = (start, end)
+        case .user: fields.user = (Int32(start), Int32(end))
+        case .database: fields.database = (Int32(start), Int32(end))
+        case .application: fields.application = (Int32(start), Int32(end))
+        case .remoteHost: fields.host = (Int32(start), Int32(end))
         case .remoteHostPort:
             // `host(port)`: keep the host.
             var cut = end
@@ -441,7 +444,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 while k > start, bytes[k] != UInt8(ascii: "(") { k -= 1 }
                 if k > start { cut = k }
             }
-            fields.host = (start, cut)
+            fields.host = (Int32(start), Int32(cut))
         default: break
         }
     }

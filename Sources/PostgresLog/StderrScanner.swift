@@ -69,8 +69,8 @@ func scanStderrEntry(
         return .entry
     }
     func setPrefixFields(_ fields: LinePrefix.Fields) {
-        func put(_ field: EntryField, _ range: (Int, Int)) {
-            if range.0 >= 0 { layout.set(field, range.0 - start, range.1 - start) }
+        func put(_ field: EntryField, _ range: LinePrefix.Span) {
+            if range.0 >= 0 { layout.set(field, Int(range.0) - start, Int(range.1) - start) }
         }
         put(.user, fields.user)
         put(.database, fields.database)
