@@ -144,18 +144,18 @@ public struct LogEntryFramer {
     ) rethrows -> Int {
         var position = skipStderr(bytes, 0, atEnd, prefix)
         let end = bytes.count
-        var known: LinePrefix.Match?
+        var known = false
         var scanned = ScannedEntry.empty
         while position < end {
             if case .none = skipping {} else { return position }
             if bytes[position] == 10 {  // blank line
                 line += 1
                 position += 1
-                known = nil
+                known = false
                 continue
             }
             let result = scanStderrEntry(
-                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, header: known, cache: &timestampCache,
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known, cache: &timestampCache,
                 into: &scanned)
             switch result {
             case .entry:
@@ -164,15 +164,16 @@ public struct LogEntryFramer {
                 try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
                 line += scanned.newlines
                 position = scanned.end
-                known = scanned.nextHeader
+                known = scanned.nextHeader != nil
             case .incomplete(let scannedBytes):
-                known = nil
+                known = false
                 guard scannedBytes >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
                 var cache = TimestampCache()
                 let partial = scanStderrEntry(
                     UnsafeRawBufferPointer(rebasing: bytes[position..<(position + maximumEntryBytes)]), start: 0,
-                    end: maximumEntryBytes, atEnd: true, prefix: prefix, header: nil, cache: &cache, into: &scanned)
+                    end: maximumEntryBytes, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
+                    into: &scanned)
                 guard case .entry = partial else { return position }
                 try deliver(bytes, position, maximumEntryBytes, scanned, baseOffset, true, body)
                 let consumed = position + scannedBytes
@@ -523,8 +524,8 @@ public struct LogEntryFramer {
             var cache = TimestampCache()
             var scanned = ScannedEntry.empty
             let result = scanStderrEntry(
-                buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, header: nil, cache: &cache,
-                into: &scanned)
+                buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, useKnownHeader: false,
+                cache: &cache, into: &scanned)
             guard case .entry = result else { return }
             var length = buffer.count
             if scanned.isParsed {

@@ -56,21 +56,28 @@ enum StderrScanResult {
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
 func scanStderrEntry(
     _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix,
-    header known: LinePrefix.Match?, cache: inout TimestampCache, into entry: inout ScannedEntry
+    useKnownHeader: Bool, cache: inout TimestampCache, into entry: inout ScannedEntry
 ) -> StderrScanResult {
+    // `entry` is filled in place (it is large: building a new value and copying it costs more than the
+    // scan). With `useKnownHeader`, `entry.nextHeader` is the match of the line at `start`.
     var lineEnd = find(10, bytes, from: start, end: end)
     if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
-    var layout = EntryLayout(encoding: .stderr)
+    let known = useKnownHeader ? entry.nextHeader : nil
+    entry.nextHeader = nil
+    entry.layout = EntryLayout(encoding: .stderr)
     guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd, cache: &cache) else {
-        layout.set(.message, 0, lineEnd - start)
-        entry = ScannedEntry(
-            end: min(lineEnd + 1, end), newlines: lineEnd < end ? 1 : 0, timestamp: nil, pid: nil,
-            severity: .unknown, isParsed: false, layout: layout)
+        entry.layout.set(.message, 0, lineEnd - start)
+        entry.end = min(lineEnd + 1, end)
+        entry.newlines = lineEnd < end ? 1 : 0
+        entry.timestamp = nil
+        entry.pid = nil
+        entry.severity = .unknown
+        entry.isParsed = false
         return .entry
     }
     func setPrefixFields(_ fields: LinePrefix.Fields) {
         func put(_ field: EntryField, _ range: LinePrefix.Span) {
-            if range.0 >= 0 { layout.set(field, Int(range.0) - start, Int(range.1) - start) }
+            if range.0 >= 0 { entry.layout.set(field, Int(range.0) - start, Int(range.1) - start) }
         }
         put(.user, fields.user)
         put(.database, fields.database)
@@ -81,7 +88,6 @@ func scanStderrEntry(
     }
     setPrefixFields(header.fields)
     var newlines = 0
-    var nextHeader: LinePrefix.Match?
     var currentField: EntryField? = field(for: header.label)
     var textStart = header.textStart
     if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
@@ -90,12 +96,12 @@ func scanStderrEntry(
         (textStart..<(textStart + 5)).contains(where: { bytes[$0] &- 48 <= 9 })
     {
         // log_error_verbosity=verbose: `ERROR:  42703: message` (every SQLSTATE has a digit; `AUDIT:` has none).
-        layout.set(.sqlState, textStart - start, textStart + 5 - start)
+        entry.layout.set(.sqlState, textStart - start, textStart + 5 - start)
         textStart += 7
     }
     var fieldStart = textStart
     func close() {
-        if let currentField { layout.set(currentField, fieldStart - start, lineEnd - start) }
+        if let currentField { entry.layout.set(currentField, fieldStart - start, lineEnd - start) }
     }
     while true {
         // The line ..<lineEnd is complete (or the data ends there). Look at the next line.
@@ -122,14 +128,16 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
-        nextHeader = match
+        entry.nextHeader = match
         close()
         break
     }
-    entry = ScannedEntry(
-        end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
-        pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
-        layout: layout, nextHeader: nextHeader)
+    entry.end = min(lineEnd + 1, end)
+    entry.newlines = newlines
+    entry.timestamp = header.fields.timestamp
+    entry.pid = header.fields.pid
+    entry.severity = header.label == .severity ? header.severity : .unknown
+    entry.isParsed = true
     return .entry
 }
 

@@ -48,5 +48,17 @@ import Testing
             "\(format.name): \(bytes.count) bytes, \(entries) entries in \(seconds) s wall = \(seconds / gib) s/GiB, "
                 + "\(cpu) s CPU = \(cpu / gib) s/GiB")
         if observe { #expect(coverage.parsedEntries == entries) }
+        // Reference on the same machine: only splitting lines with memchr.
+        var lines = 0
+        let baselineStart = cpuSeconds()
+        bytes.withUnsafeBytes { all in
+            var index = 0
+            while index < all.count {
+                index = find(10, all, from: index, end: all.count) + 1
+                lines += 1
+            }
+        }
+        let baseline = cpuSeconds() - baselineStart
+        print("baseline: \(lines) lines split with memchr in \(baseline) s CPU = \(baseline / gib) s/GiB")
     }
 }
