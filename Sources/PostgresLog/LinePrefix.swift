@@ -340,7 +340,9 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             let valueStart = index
             switch escape {
             case .timestamp, .timestampMillis, .processStart:
-                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else { return false }
+                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else {
+                    return false
+                }
                 if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
                 if escape != .processStart { result.fields.timestamp = millis }
                 index = after
@@ -400,7 +402,9 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         _ end: Int, _ result: inout Match, _ cache: inout TimestampCache
     ) -> Bool {
         var nextByte: UInt8? = nil
-        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal.first }
+        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] {
+            nextByte = literal.first
+        }
         // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
         let limit = min(end, position + 512)
         var candidate = position

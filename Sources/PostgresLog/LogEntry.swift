@@ -84,24 +84,43 @@ public struct LogEntry {
 
 /// An owned, `Sendable` copy of a ``LogEntry`` with all its fields decoded.
 public struct LogRecord: Sendable, Hashable {
+    /// See ``LogEntry/offset``.
     public var offset: Int64
+    /// See ``LogEntry/line``.
     public var line: Int
+    /// See ``LogEntry/timestamp``.
     public var timestamp: Int64?
+    /// See ``LogEntry/pid``.
     public var pid: Int32?
+    /// See ``LogEntry/severity``.
     public var severity: LogSeverity
+    /// See ``LogEntry/isParsed``.
     public var isParsed: Bool
+    /// See ``LogEntry/truncated``.
     public var truncated: Bool
+    /// See ``LogEntry/application``.
     public var application: String?
+    /// See ``LogEntry/user``.
     public var user: String?
+    /// See ``LogEntry/database``.
     public var database: String?
+    /// See ``LogEntry/clientHost``.
     public var clientHost: String?
+    /// See ``LogEntry/sessionID``.
     public var sessionID: String?
+    /// See ``LogEntry/sqlState``.
     public var sqlState: String?
+    /// See ``LogEntry/message``.
     public var message: String
+    /// See ``LogEntry/detail``.
     public var detail: String?
+    /// See ``LogEntry/hint``.
     public var hint: String?
+    /// See ``LogEntry/internalQuery``.
     public var internalQuery: String?
+    /// See ``LogEntry/context``.
     public var context: String?
+    /// See ``LogEntry/statement``.
     public var statement: String?
 }
 

@@ -65,8 +65,8 @@ public struct LogEntryFramer {
     /// - Parameters:
     ///   - format: the file's format, usually from ``LogFormatDetector/detect(sample:explicitPrefix:)``.
     ///   - maximumEntryBytes: entries longer than this are cut and flagged ``LogEntry/truncated``.
-    ///   - syslogYear: the year of RFC 3164 syslog times (`Feb 10 23:15:40` has none); default 1970 + 0
-    ///     means "unknown", which still orders entries within a year.
+    ///   - syslogYear: the year of RFC 3164 syslog times, which have none (`Feb 10 23:15:40`); pass the
+    ///     year the file was written (for example from its modification time). Default 1970.
     public init(format: LogFormat, maximumEntryBytes: Int = 16 << 20, syslogYear: Int = 1970) {
         self.format = format
         self.maximumEntryBytes = max(maximumEntryBytes, 64)
@@ -155,7 +155,8 @@ public struct LogEntryFramer {
                 continue
             }
             let result = scanStderrEntry(
-                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known, cache: &timestampCache,
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known,
+                cache: &timestampCache,
                 into: &scanned)
             switch result {
             case .entry:
