@@ -87,13 +87,12 @@ public enum LogFormatDetector {
 
     /// Detects the format of a log from its first bytes.
     public static func detect(sample: [UInt8], explicitPrefix: String? = nil) throws(LogFormatError) -> LogFormat {
-        do {
-            return try sample.withUnsafeBytes { buffer in try detect(sample: buffer, explicitPrefix: explicitPrefix) }
-        } catch let error as LogFormatError {
-            throw error
-        } catch {
-            fatalError("unreachable: \(error)")
+        let result = sample.withUnsafeBytes { buffer in
+            Result { () throws(LogFormatError) -> LogFormat in
+                try detect(sample: buffer, explicitPrefix: explicitPrefix)
+            }
         }
+        return try result.get()
     }
 
     /// Complete lines of the sample that are not continuation lines (no leading TAB), at most 200.
