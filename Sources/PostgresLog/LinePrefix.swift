@@ -280,118 +280,134 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// set their own field each time they match, so a failed branch leaves nothing the successful one
     /// does not overwrite.
     private func matchElements(
-        _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
+        _ bytes: UnsafeRawBufferPointer, _ firstElement: Int, _ count: Int, _ firstPosition: Int, _ end: Int,
         _ result: inout Match, _ cache: inout TimestampCache
     ) -> Bool {
-        if elementIndex == count {
-            guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return false }
-            result.label = label
-            result.severity = severity
-            result.labelStart = position
-            result.textStart = textStart
-            return true
-        }
-        switch elements[elementIndex] {
-        case .literal(let literal):
-            guard literal.matches(bytes, at: position, end: end) else { return false }
-            return matchElements(bytes, elementIndex + 1, count, position + literal.count, end, &result, &cache)
-        case .anythingWithPid:
-            // Find the severity word; take the first bracketed number before it as the pid.
-            result.fields.pid = nil
-            var index = position
-            while index < end {
-                let byte = bytes[index]
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"),
-                    index == position || bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == UInt8(ascii: ":")
-                        || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "]"),
-                    let (label, severity, textStart) = recogniseLabel(bytes, at: index, end: end)
-                {
-                    var pidIndex = position
-                    while pidIndex < index {
-                        if bytes[pidIndex] == UInt8(ascii: "["), pidIndex + 1 < index, bytes[pidIndex + 1] &- 48 <= 9 {
-                            var value: Int32 = 0
-                            var k = pidIndex + 1
-                            while k < index, bytes[k] &- 48 <= 9, value < 100_000_000 {
-                                value = value * 10 + Int32(bytes[k] - 48)
-                                k += 1
-                            }
-                            if k < index, bytes[k] == UInt8(ascii: "]") {
-                                result.fields.pid = value
-                                break
-                            }
-                        }
-                        pidIndex += 1
-                    }
-                    result.label = label
-                    result.severity = severity
-                    result.labelStart = index
-                    result.textStart = textStart
-                    return true
-                }
-                index += 1
-            }
-            return false
-        case .escape(let escape, let padded):
-            var index = position
-            if escape.isFreeText {
-                return matchFreeText(bytes, escape, elementIndex, count, position, end, &result, &cache)
-            }
-            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            let valueStart = index
-            switch escape {
-            case .timestamp, .timestampMillis, .processStart:
-                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else {
+        // Literals and typed escapes advance in a loop; only free text recurses (to backtrack).
+        var elementIndex = firstElement
+        var position = firstPosition
+        while true {
+            if elementIndex == count {
+                guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else {
                     return false
                 }
-                if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
-                if escape != .processStart { result.fields.timestamp = millis }
-                index = after
-            case .epoch:
-                guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else { return false }
-                result.fields.timestamp = millis
-                index = after
-            case .pid, .leaderPid, .lineNumber, .xid, .queryID:
-                if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
-                var value: Int64 = 0
-                let digitsStart = index
-                while index < end, bytes[index] &- 48 <= 9 {
-                    value = value &* 10 &+ Int64(bytes[index] - 48)
+                result.label = label
+                result.severity = severity
+                result.labelStart = position
+                result.textStart = textStart
+                return true
+            }
+            switch elements[elementIndex] {
+            case .literal(let literal):
+                guard literal.matches(bytes, at: position, end: end) else { return false }
+                position += literal.count
+                elementIndex += 1
+                continue
+            case .anythingWithPid:
+                // Find the severity word; take the first bracketed number before it as the pid.
+                result.fields.pid = nil
+                var index = position
+                while index < end {
+                    let byte = bytes[index]
+                    if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"),
+                        index == position || bytes[index - 1] == UInt8(ascii: " ")
+                            || bytes[index - 1] == UInt8(ascii: ":")
+                            || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "]"),
+                        let (label, severity, textStart) = recogniseLabel(bytes, at: index, end: end)
+                    {
+                        var pidIndex = position
+                        while pidIndex < index {
+                            if bytes[pidIndex] == UInt8(ascii: "["), pidIndex + 1 < index,
+                                bytes[pidIndex + 1] &- 48 <= 9
+                            {
+                                var value: Int32 = 0
+                                var k = pidIndex + 1
+                                while k < index, bytes[k] &- 48 <= 9, value < 100_000_000 {
+                                    value = value * 10 + Int32(bytes[k] - 48)
+                                    k += 1
+                                }
+                                if k < index, bytes[k] == UInt8(ascii: "]") {
+                                    result.fields.pid = value
+                                    break
+                                }
+                            }
+                            pidIndex += 1
+                        }
+                        result.label = label
+                        result.severity = severity
+                        result.labelStart = index
+                        result.textStart = textStart
+                        return true
+                    }
                     index += 1
                 }
-                if index == digitsStart && escape != .leaderPid { return false }
-                if escape == .pid { result.fields.pid = Int32(truncatingIfNeeded: value) }
-            case .sqlState:
-                guard end - index >= 5 else { return false }
-                for k in index..<(index + 5) {
-                    let byte = bytes[k]
-                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else {
+                return false
+            case .escape(let escape, let padded):
+                var index = position
+                if escape.isFreeText {
+                    return matchFreeText(bytes, escape, elementIndex, count, position, end, &result, &cache)
+                }
+                if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+                let valueStart = index
+                switch escape {
+                case .timestamp, .timestampMillis, .processStart:
+                    guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else {
                         return false
                     }
-                }
-                result.fields.sqlState = (Int32(index), Int32(index + 5))
-                index += 5
-            case .sessionID:
-                let hexStart = index
-                while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return false }
-                index += 1
-                let second = index
-                while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > second else { return false }
-                result.fields.session = (Int32(valueStart), Int32(index))
-            case .virtualXID:
-                while index < end, bytes[index] &- 48 <= 9 { index += 1 }
-                if index < end, bytes[index] == UInt8(ascii: "/") {
+                    if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
+                    if escape != .processStart { result.fields.timestamp = millis }
+                    index = after
+                case .epoch:
+                    guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else {
+                        return false
+                    }
+                    result.fields.timestamp = millis
+                    index = after
+                case .pid, .leaderPid, .lineNumber, .xid, .queryID:
+                    if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
+                    var value: Int64 = 0
+                    let digitsStart = index
+                    while index < end, bytes[index] &- 48 <= 9 {
+                        value = value &* 10 &+ Int64(bytes[index] - 48)
+                        index += 1
+                    }
+                    if index == digitsStart && escape != .leaderPid { return false }
+                    if escape == .pid { result.fields.pid = Int32(truncatingIfNeeded: value) }
+                case .sqlState:
+                    guard end - index >= 5 else { return false }
+                    for k in index..<(index + 5) {
+                        let byte = bytes[k]
+                        guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else {
+                            return false
+                        }
+                    }
+                    result.fields.sqlState = (Int32(index), Int32(index + 5))
+                    index += 5
+                case .sessionID:
+                    let hexStart = index
+                    while index < end, isHex(bytes[index]) { index += 1 }
+                    guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return false }
                     index += 1
+                    let second = index
+                    while index < end, isHex(bytes[index]) { index += 1 }
+                    guard index > second else { return false }
+                    result.fields.session = (Int32(valueStart), Int32(index))
+                case .virtualXID:
                     while index < end, bytes[index] &- 48 <= 9 { index += 1 }
-                } else if index != valueStart {
+                    if index < end, bytes[index] == UInt8(ascii: "/") {
+                        index += 1
+                        while index < end, bytes[index] &- 48 <= 9 { index += 1 }
+                    } else if index != valueStart {
+                        return false
+                    }
+                default:
                     return false
                 }
-            default:
-                return false
+                if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+                position = index
+                elementIndex += 1
+                continue
             }
-            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            return matchElements(bytes, elementIndex + 1, count, index, end, &result, &cache)
         }
     }
 

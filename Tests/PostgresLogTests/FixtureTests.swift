@@ -79,7 +79,7 @@ import Testing
                 var framer = LogEntryFramer(format: try LogFormatDetector.detect(sample: bytes))
                 var kinds: [LoggedStatement.Kind: Int] = [:]
                 var counted = 0
-                bytes.withUnsafeBytes { buffer in
+                _ = bytes.withUnsafeBytes { buffer in
                     framer.frame(buffer, baseOffset: 0, atEnd: true) { entry in
                         for statement in StatementExtractor.statements(in: entry) {
                             kinds[statement.kind, default: 0] += 1
