@@ -285,6 +285,23 @@ public struct LogCoverage: Sendable {
             + ", so uses of the target may be missing and \"not used\" cannot be concluded."
     }
 
+    /// One sentence when statement-logging settings changed inside the window (`parameter "log_statement"
+    /// changed to "all"`), since the mode then holds only for part of it; `nil` otherwise.
+    public var settingChangeNote: String? {
+        let relevant = settingChanges.filter {
+            [
+                "log_statement", "log_min_duration_statement", "log_duration", "log_min_duration_sample",
+                "log_statement_sample_rate", "log_transaction_sample_rate", "log_min_error_statement",
+            ].contains($0.name)
+        }
+        guard !relevant.isEmpty else { return nil }
+        let list = relevant.map { change in
+            "\(change.name)=\(change.value)" + (change.timestamp.map { " at \(LogCoverage.format($0))" } ?? "")
+        }
+        return "Statement logging changed during the window (\(list.joined(separator: ", "))), "
+            + "so the logging mode above does not hold for all of it."
+    }
+
     /// Formats milliseconds since the epoch as UTC ISO-8601 (`2024-05-02T10:15:42.123Z`).
     public static func format(_ milliseconds: Int64) -> String { LogTimestamp.iso8601(milliseconds: milliseconds) }
 }

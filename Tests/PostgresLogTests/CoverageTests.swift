@@ -126,6 +126,8 @@ import Testing
             c.settingChanges == [
                 LogCoverage.SettingChange(timestamp: utc(2024, 5, 2, 1, 0, 0), name: "log_statement", value: "all")
             ])
+        #expect(c.settingChangeNote?.contains("log_statement=all at 2024-05-02T01:00:00.000Z") == true)
+        #expect(coverage("b.log", log([(1, 0)])).settingChangeNote == nil)
     }
 
     @Test func realFixturesReportTheirMode() throws {
