@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A parsed `log_line_prefix`, able to match the prefix of stderr (and syslog) lines on bytes.
 ///
 /// Every escape PostgreSQL documents is understood: `%a %u %d %r %h %b %p %P %t %m %n %i %e %c %l %s %v %x
@@ -45,7 +51,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
 
         var expectation: String {
             switch self {
-            case .timestamp, .processStart: "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
+            case .timestamp, .processStart:
+                "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
             case .timestampMillis: "a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ)"
             case .epoch: "an epoch time for %n (1714644942.123)"
             case .pid, .leaderPid, .lineNumber, .xid: "a number for %\(Character(UnicodeScalar(rawValue)))"
@@ -58,8 +65,53 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Up to 16 literal bytes stored inline (longer literals are split), so that matching touches no
+    /// reference-counted storage.
+    struct Literal: Sendable, Hashable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count: Int
+
+        init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+            count = bytes.count
+            for (index, byte) in bytes.enumerated() {
+                if index < 8 {
+                    low |= UInt64(byte) << (8 * UInt64(index))
+                } else {
+                    high |= UInt64(byte) << (8 * UInt64(index - 8))
+                }
+            }
+        }
+
+        var first: UInt8 { UInt8(truncatingIfNeeded: low) }
+
+        var bytes: [UInt8] { (0..<count).map(byte(at:)) }
+
+        @inline(__always)
+        func byte(at index: Int) -> UInt8 {
+            let word = index < 8 ? low : high
+            let shift = UInt64(8 * (index & 7))
+            return UInt8(truncatingIfNeeded: word >> shift)
+        }
+
+        @inline(__always)
+        func matches(_ buffer: UnsafeRawBufferPointer, at position: Int, end: Int) -> Bool {
+            guard end - position >= count else { return false }
+            if end - position >= 16 {
+                let base = buffer.baseAddress! + position
+                let lowMask: UInt64 = count >= 8 ? ~0 : (1 << (8 * UInt64(count))) - 1
+                let highMask: UInt64 = count >= 16 ? ~0 : count <= 8 ? 0 : (1 << (8 * UInt64(count - 8))) - 1
+                let a = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+                let b = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                return a & lowMask == low && b & highMask == high
+            }
+            for index in 0..<count where buffer[position + index] != byte(at: index) { return false }
+            return true
+        }
+    }
+
     enum Element: Sendable, Hashable {
-        case literal([UInt8])
+        case literal(Literal)
         case escape(Escape, padded: Bool)
         /// Inferred prefixes only: anything up to the severity word, with the pid taken from the first
         /// bracketed number.
@@ -79,7 +131,11 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         var index = 0
         func flush() {
             if !literal.isEmpty {
-                elements.append(.literal(literal))
+                var rest = literal[...]
+                while !rest.isEmpty {
+                    elements.append(.literal(Literal(rest.prefix(16))))
+                    rest = rest.dropFirst(16)
+                }
                 literal = []
             }
         }
@@ -122,7 +178,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 throw .invalidPrefix(
                     prefix: pattern,
                     reason:
-                        "%\(Character(UnicodeScalar(previous.rawValue)))%\(Character(UnicodeScalar(letter))) has no separator between the two values")
+                        "%\(Character(UnicodeScalar(previous.rawValue)))%\(Character(UnicodeScalar(letter))) has no separator between the two values"
+                )
             }
             elements.append(.escape(escape, padded: padded))
         }
@@ -151,7 +208,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     var specificity: Int {
         elements.reduce(0) { total, element in
             switch element {
-            case .literal(let bytes): total + bytes.count
+            case .literal(let literal): total + literal.count
             case .escape(let escape, _): total + (escape.isFreeText ? 1 : 2)
             case .anythingWithPid: total
             }
@@ -173,13 +230,16 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     struct Fields {
         var timestamp: Int64? = nil
         var pid: Int32? = nil
-        var user = (-1, -1)
-        var database = (-1, -1)
-        var application = (-1, -1)
-        var host = (-1, -1)
-        var session = (-1, -1)
-        var sqlState = (-1, -1)
+        var user: Span = (-1, -1)
+        var database: Span = (-1, -1)
+        var application: Span = (-1, -1)
+        var host: Span = (-1, -1)
+        var session: Span = (-1, -1)
+        var sqlState: Span = (-1, -1)
     }
+
+    /// A range of the matched buffer, kept small so that matches are cheap to copy.
+    typealias Span = (Int32, Int32)
 
     /// The result of matching a line: the fields, the label after the prefix, and where the text after
     /// `LABEL:  ` begins.
@@ -193,122 +253,161 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches the prefix and the label word at `start` of a line ending at `end` (newline excluded).
     func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Match? {
-        var fields = Fields()
-        if let result = matchElements(bytes, 0, elements.count, start, end, &fields) { return result }
+        var cache = TimestampCache()
+        return match(bytes, start: start, end: end, cache: &cache)
+    }
+
+    /// Matches like ``match(_:start:end:)``, reusing the conversion of the previous line's timestamp when
+    /// its date, time and zone are the same (consecutive lines usually share their second).
+    func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int, cache: inout TimestampCache) -> Match? {
+        var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
+        if matchElements(bytes, 0, elements.count, start, end, &result, &cache) { return result }
         if let stop = backgroundStop {
-            fields = Fields()
-            return matchElements(bytes, 0, stop, start, end, &fields)
+            result.fields = Fields()
+            if matchElements(bytes, 0, stop, start, end, &result, &cache) { return result }
         }
         return nil
     }
 
     /// Whether the line matches the whole prefix (not only the part before `%q`).
     func matchesFully(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
-        var fields = Fields()
-        return matchElements(bytes, 0, elements.count, start, end, &fields) != nil
+        var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
+        var cache = TimestampCache()
+        return matchElements(bytes, 0, elements.count, start, end, &result, &cache)
     }
 
+    /// Matches `elements[elementIndex..<count]` and the label at `position`, filling `result`. Elements
+    /// set their own field each time they match, so a failed branch leaves nothing the successful one
+    /// does not overwrite.
     private func matchElements(
-        _ bytes: UnsafeRawBufferPointer, _ elementIndex: Int, _ count: Int, _ position: Int, _ end: Int,
-        _ fields: inout Fields
-    ) -> Match? {
-        if elementIndex == count {
-            guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else { return nil }
-            return Match(fields: fields, label: label, severity: severity, labelStart: position, textStart: textStart)
-        }
-        switch elements[elementIndex] {
-        case .literal(let literal):
-            guard end - position >= literal.count else { return nil }
-            for (offset, byte) in literal.enumerated() where bytes[position + offset] != byte { return nil }
-            return matchElements(bytes, elementIndex + 1, count, position + literal.count, end, &fields)
-        case .anythingWithPid:
-            // Find the severity word; take the first bracketed number before it as the pid.
-            var index = position
-            while index < end {
-                let byte = bytes[index]
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"),
-                    index == position || bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == UInt8(ascii: ":")
-                        || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "]"),
-                    let (label, severity, textStart) = recogniseLabel(bytes, at: index, end: end)
-                {
-                    var pidIndex = position
-                    while pidIndex < index {
-                        if bytes[pidIndex] == UInt8(ascii: "["), pidIndex + 1 < index, bytes[pidIndex + 1] &- 48 <= 9 {
-                            var value: Int32 = 0
-                            var k = pidIndex + 1
-                            while k < index, bytes[k] &- 48 <= 9, value < 100_000_000 {
-                                value = value * 10 + Int32(bytes[k] - 48)
-                                k += 1
+        _ bytes: UnsafeRawBufferPointer, _ firstElement: Int, _ count: Int, _ firstPosition: Int, _ end: Int,
+        _ result: inout Match, _ cache: inout TimestampCache
+    ) -> Bool {
+        // Literals and typed escapes advance in a loop; only free text recurses (to backtrack).
+        var elementIndex = firstElement
+        var position = firstPosition
+        while true {
+            if elementIndex == count {
+                guard let (label, severity, textStart) = recogniseLabel(bytes, at: position, end: end) else {
+                    return false
+                }
+                result.label = label
+                result.severity = severity
+                result.labelStart = position
+                result.textStart = textStart
+                return true
+            }
+            switch elements[elementIndex] {
+            case .literal(let literal):
+                guard literal.matches(bytes, at: position, end: end) else { return false }
+                position += literal.count
+                elementIndex += 1
+                continue
+            case .anythingWithPid:
+                // Find the severity word; take the first bracketed number before it as the pid.
+                result.fields.pid = nil
+                var index = position
+                while index < end {
+                    let byte = bytes[index]
+                    if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"),
+                        index == position || bytes[index - 1] == UInt8(ascii: " ")
+                            || bytes[index - 1] == UInt8(ascii: ":")
+                            || bytes[index - 1] == UInt8(ascii: "-") || bytes[index - 1] == UInt8(ascii: "]"),
+                        let (label, severity, textStart) = recogniseLabel(bytes, at: index, end: end)
+                    {
+                        var pidIndex = position
+                        while pidIndex < index {
+                            if bytes[pidIndex] == UInt8(ascii: "["), pidIndex + 1 < index,
+                                bytes[pidIndex + 1] &- 48 <= 9
+                            {
+                                var value: Int32 = 0
+                                var k = pidIndex + 1
+                                while k < index, bytes[k] &- 48 <= 9, value < 100_000_000 {
+                                    value = value * 10 + Int32(bytes[k] - 48)
+                                    k += 1
+                                }
+                                if k < index, bytes[k] == UInt8(ascii: "]") {
+                                    result.fields.pid = value
+                                    break
+                                }
                             }
-                            if k < index, bytes[k] == UInt8(ascii: "]") {
-                                fields.pid = value
-                                break
-                            }
+                            pidIndex += 1
                         }
-                        pidIndex += 1
+                        result.label = label
+                        result.severity = severity
+                        result.labelStart = index
+                        result.textStart = textStart
+                        return true
                     }
-                    return Match(fields: fields, label: label, severity: severity, labelStart: index, textStart: textStart)
-                }
-                index += 1
-            }
-            return nil
-        case .escape(let escape, let padded):
-            var index = position
-            if escape.isFreeText {
-                return matchFreeText(bytes, escape, elementIndex, count, position, end, &fields)
-            }
-            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            let valueStart = index
-            switch escape {
-            case .timestamp, .timestampMillis, .processStart:
-                guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end) else { return nil }
-                if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return nil }
-                if escape != .processStart { fields.timestamp = millis }
-                index = after
-            case .epoch:
-                guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else { return nil }
-                fields.timestamp = millis
-                index = after
-            case .pid, .leaderPid, .lineNumber, .xid, .queryID:
-                if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
-                var value: Int64 = 0
-                let digitsStart = index
-                while index < end, bytes[index] &- 48 <= 9 {
-                    value = value &* 10 &+ Int64(bytes[index] - 48)
                     index += 1
                 }
-                if index == digitsStart && escape != .leaderPid { return nil }
-                if escape == .pid { fields.pid = Int32(truncatingIfNeeded: value) }
-            case .sqlState:
-                guard end - index >= 5 else { return nil }
-                for k in index..<(index + 5) {
-                    let byte = bytes[k]
-                    guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else { return nil }
+                return false
+            case .escape(let escape, let padded):
+                var index = position
+                if escape.isFreeText {
+                    return matchFreeText(bytes, escape, elementIndex, count, position, end, &result, &cache)
                 }
-                fields.sqlState = (index, index + 5)
-                index += 5
-            case .sessionID:
-                let hexStart = index
-                while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return nil }
-                index += 1
-                let second = index
-                while index < end, isHex(bytes[index]) { index += 1 }
-                guard index > second else { return nil }
-                fields.session = (valueStart, index)
-            case .virtualXID:
-                while index < end, bytes[index] &- 48 <= 9 { index += 1 }
-                if index < end, bytes[index] == UInt8(ascii: "/") {
+                if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+                let valueStart = index
+                switch escape {
+                case .timestamp, .timestampMillis, .processStart:
+                    guard let (millis, after) = LogTimestamp.parse(bytes, at: index, end: end, cache: &cache) else {
+                        return false
+                    }
+                    if escape == .timestampMillis && bytes[index + 19] != UInt8(ascii: ".") { return false }
+                    if escape != .processStart { result.fields.timestamp = millis }
+                    index = after
+                case .epoch:
+                    guard let (millis, after) = LogTimestamp.parseEpoch(bytes, at: index, end: end) else {
+                        return false
+                    }
+                    result.fields.timestamp = millis
+                    index = after
+                case .pid, .leaderPid, .lineNumber, .xid, .queryID:
+                    if escape == .queryID, index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
+                    var value: Int64 = 0
+                    let digitsStart = index
+                    while index < end, bytes[index] &- 48 <= 9 {
+                        value = value &* 10 &+ Int64(bytes[index] - 48)
+                        index += 1
+                    }
+                    if index == digitsStart && escape != .leaderPid { return false }
+                    if escape == .pid { result.fields.pid = Int32(truncatingIfNeeded: value) }
+                case .sqlState:
+                    guard end - index >= 5 else { return false }
+                    for k in index..<(index + 5) {
+                        let byte = bytes[k]
+                        guard byte &- 48 <= 9 || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) else {
+                            return false
+                        }
+                    }
+                    result.fields.sqlState = (Int32(index), Int32(index + 5))
+                    index += 5
+                case .sessionID:
+                    let hexStart = index
+                    while index < end, isHex(bytes[index]) { index += 1 }
+                    guard index > hexStart, index < end, bytes[index] == UInt8(ascii: ".") else { return false }
                     index += 1
+                    let second = index
+                    while index < end, isHex(bytes[index]) { index += 1 }
+                    guard index > second else { return false }
+                    result.fields.session = (Int32(valueStart), Int32(index))
+                case .virtualXID:
                     while index < end, bytes[index] &- 48 <= 9 { index += 1 }
-                } else if index != valueStart {
-                    return nil
+                    if index < end, bytes[index] == UInt8(ascii: "/") {
+                        index += 1
+                        while index < end, bytes[index] &- 48 <= 9 { index += 1 }
+                    } else if index != valueStart {
+                        return false
+                    }
+                default:
+                    return false
                 }
-            default:
-                return nil
+                if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+                position = index
+                elementIndex += 1
+                continue
             }
-            if padded { while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-            return matchElements(bytes, elementIndex + 1, count, index, end, &fields)
         }
     }
 
@@ -316,30 +415,33 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// at the end of the prefix, a label word) starts, leftmost first.
     private func matchFreeText(
         _ bytes: UnsafeRawBufferPointer, _ escape: Escape, _ elementIndex: Int, _ count: Int, _ position: Int,
-        _ end: Int, _ fields: inout Fields
-    ) -> Match? {
+        _ end: Int, _ result: inout Match, _ cache: inout TimestampCache
+    ) -> Bool {
         var nextByte: UInt8? = nil
-        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] { nextByte = literal[0] }
-        let limit = min(end, position + 4096)
+        if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] {
+            nextByte = literal.first
+        }
+        // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
+        let limit = min(end, position + 512)
         var candidate = position
         while candidate <= limit {
             if let nextByte {
-                while candidate < limit, bytes[candidate] != nextByte { candidate += 1 }
-                if candidate >= limit { return nil }
+                candidate = find(nextByte, bytes, from: candidate, end: limit)
+                if candidate >= limit { return false }
             } else if elementIndex + 1 == count {
                 // Label words are upper case; skip quickly to a plausible start.
-                while candidate < limit, !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z")) {
+                while candidate < limit,
+                    !(bytes[candidate] >= UInt8(ascii: "A") && bytes[candidate] <= UInt8(ascii: "Z"))
+                {
                     candidate += 1
                 }
-                if candidate >= limit { return nil }
+                if candidate >= limit { return false }
             }
-            let saved = fields
-            setFreeText(escape, bytes, position, candidate, &fields)
-            if let result = matchElements(bytes, elementIndex + 1, count, candidate, end, &fields) { return result }
-            fields = saved
+            setFreeText(escape, bytes, position, candidate, &result.fields)
+            if matchElements(bytes, elementIndex + 1, count, candidate, end, &result, &cache) { return true }
             candidate += 1
         }
-        return nil
+        return false
     }
 
     private func setFreeText(
@@ -350,10 +452,10 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         while start < end, bytes[start] == UInt8(ascii: " ") { start += 1 }
         while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
         switch escape {
-        case .user: fields.user = (start, end)
-        case .database: fields.database = (start, end)
-        case .application: fields.application = (start, end)
-        case .remoteHost: fields.host = (start, end)
+        case .user: fields.user = (Int32(start), Int32(end))
+        case .database: fields.database = (Int32(start), Int32(end))
+        case .application: fields.application = (Int32(start), Int32(end))
+        case .remoteHost: fields.host = (Int32(start), Int32(end))
         case .remoteHostPort:
             // `host(port)`: keep the host.
             var cut = end
@@ -362,7 +464,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
                 while k > start, bytes[k] != UInt8(ascii: "(") { k -= 1 }
                 if k > start { cut = k }
             }
-            fields.host = (start, cut)
+            fields.host = (Int32(start), Int32(cut))
         default: break
         }
     }
@@ -371,22 +473,19 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     func explainMismatch(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> (expected: String, column: Int) {
         var position = start
         for (index, element) in elements.enumerated() {
-            var fields = Fields()
             let rest = LinePrefix(inferred: pattern, elements: Array(elements[index...]))
-            if rest.matchElements(bytes, 0, rest.elements.count, position, end, &fields) != nil { break }
+            if rest.match(bytes, start: position, end: end) != nil { break }
             switch element {
             case .literal(let literal):
-                if end - position < literal.count
-                    || !literal.enumerated().allSatisfy({ bytes[position + $0.offset] == $0.element })
-                {
-                    return ("\"\(String(decoding: literal, as: UTF8.self))\"", position - start + 1)
+                if !literal.matches(bytes, at: position, end: end) {
+                    return ("\"\(String(decoding: literal.bytes, as: UTF8.self))\"", position - start + 1)
                 }
                 position += literal.count
             case .escape(let escape, _):
                 if escape.isFreeText {
                     // Skip to the next literal, if any.
                     if index + 1 < elements.count, case .literal(let literal) = elements[index + 1] {
-                        while position < end, bytes[position] != literal[0] { position += 1 }
+                        while position < end, bytes[position] != literal.first { position += 1 }
                     }
                     continue
                 }

@@ -39,6 +39,21 @@ public struct LogCoverage: Sendable {
         /// Gaps longer than the threshold between consecutive entries of this file.
         public var internalGaps: [Gap]
         var lastSeen: Int64?
+
+        mutating func observe(_ time: Int64, gapThreshold: Int64) {
+            if first.map({ time < $0 }) ?? true { first = time }
+            if last.map({ time > $0 }) ?? true { last = time }
+            guard let lastSeen else {
+                self.lastSeen = time
+                return
+            }
+            if time > lastSeen {
+                if time - lastSeen > gapThreshold {
+                    internalGaps.append(Gap(from: lastSeen, to: time, afterFile: path, beforeFile: path))
+                }
+                self.lastSeen = time
+            }
+        }
     }
 
     /// A `parameter "log_…" changed to "…"` line.
@@ -100,7 +115,8 @@ public struct LogCoverage: Sendable {
             unparsedEntries += 1
             if unparsedSamples.count < 5 {
                 let raw = entry.layout.raw(.message, entry.bytes) ?? entry.bytes
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
+                let text = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
                 unparsedSamples.append(
                     UnparsedSample(path: files[fileIndex].path, line: entry.line, offset: entry.offset, text: text))
             }
@@ -134,7 +150,9 @@ public struct LogCoverage: Sendable {
                 minimumStatementDuration = duration
             }
         case .none:
-            if entry.severity == .log, let raw = entry.layout.raw(.message, entry.bytes), startsWithParameter(raw, entry) {
+            if entry.severity == .log, let raw = entry.layout.raw(.message, entry.bytes),
+                startsWithParameter(raw, entry)
+            {
                 recordSettingChange(entry)
             }
         }
@@ -142,20 +160,7 @@ public struct LogCoverage: Sendable {
     }
 
     private mutating func observeTime(_ time: Int64, _ fileIndex: Int) {
-        var span = files[fileIndex]
-        if span.first.map({ time < $0 }) ?? true { span.first = time }
-        if span.last.map({ time > $0 }) ?? true { span.last = time }
-        if let lastSeen = span.lastSeen {
-            if time > lastSeen {
-                if time - lastSeen > gapThresholdMilliseconds {
-                    span.internalGaps.append(Gap(from: lastSeen, to: time, afterFile: span.path, beforeFile: span.path))
-                }
-                span.lastSeen = time
-            }
-        } else {
-            span.lastSeen = time
-        }
-        files[fileIndex] = span
+        files[fileIndex].observe(time, gapThreshold: gapThresholdMilliseconds)  // in place, no copy
     }
 
     private func startsWithParameter(_ raw: UnsafeRawBufferPointer, _ entry: LogEntry) -> Bool {
@@ -171,7 +176,8 @@ public struct LogCoverage: Sendable {
         // parameter "log_statement" changed to "all"
         let parts = entry.message.split(separator: "\"", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[2] == " changed to " else { return }
-        settingChanges.append(SettingChange(timestamp: entry.timestamp, name: String(parts[1]), value: String(parts[3])))
+        settingChanges.append(
+            SettingChange(timestamp: entry.timestamp, name: String(parts[1]), value: String(parts[3])))
     }
 
     /// Adds another accumulator (another file or thread). The result does not depend on the order.
@@ -224,7 +230,8 @@ public struct LogCoverage: Sendable {
         guard var covered = segments.first else { return [] }
         for segment in segments.dropFirst() {
             if segment.start - covered.end > gapThresholdMilliseconds {
-                result.append(Gap(from: covered.end, to: segment.start, afterFile: covered.path, beforeFile: segment.path))
+                result.append(
+                    Gap(from: covered.end, to: segment.start, afterFile: covered.path, beforeFile: segment.path))
                 covered = segment
             } else if segment.end > covered.end || (segment.end == covered.end && segment.path < covered.path) {
                 covered = segment
@@ -274,7 +281,25 @@ public struct LogCoverage: Sendable {
         if let range = mode.range(of: "duration>=") {
             reasons.append("only statements slower than \(mode[range.upperBound...]) are logged")
         }
-        return reasons.joined(separator: " and ") + ", so uses of the target may be missing and \"not used\" cannot be concluded."
+        return reasons.joined(separator: " and ")
+            + ", so uses of the target may be missing and \"not used\" cannot be concluded."
+    }
+
+    /// One sentence when statement-logging settings changed inside the window (`parameter "log_statement"
+    /// changed to "all"`), since the mode then holds only for part of it; `nil` otherwise.
+    public var settingChangeNote: String? {
+        let relevant = settingChanges.filter {
+            [
+                "log_statement", "log_min_duration_statement", "log_duration", "log_min_duration_sample",
+                "log_statement_sample_rate", "log_transaction_sample_rate", "log_min_error_statement",
+            ].contains($0.name)
+        }
+        guard !relevant.isEmpty else { return nil }
+        let list = relevant.map { change in
+            "\(change.name)=\(change.value)" + (change.timestamp.map { " at \(LogCoverage.format($0))" } ?? "")
+        }
+        return "Statement logging changed during the window (\(list.joined(separator: ", "))), "
+            + "so the logging mode above does not hold for all of it."
     }
 
     /// Formats milliseconds since the epoch as UTC ISO-8601 (`2024-05-02T10:15:42.123Z`).
@@ -294,9 +319,13 @@ func statementClass(_ raw: UnsafeRawBufferPointer, from: Int) -> UInt8 {
             index = find(10, raw, from: index, end: end)
         } else if byte == UInt8(ascii: "/"), index + 1 < end, raw[index + 1] == UInt8(ascii: "*") {
             index += 2
-            while index + 1 < end, !(raw[index] == UInt8(ascii: "*") && raw[index + 1] == UInt8(ascii: "/")) { index += 1 }
+            while index + 1 < end, !(raw[index] == UInt8(ascii: "*") && raw[index + 1] == UInt8(ascii: "/")) {
+                index += 1
+            }
             index += 2
-        } else if byte == UInt8(ascii: "\\"), index + 1 < end, raw[index + 1] == UInt8(ascii: "n") || raw[index + 1] == UInt8(ascii: "t") {
+        } else if byte == UInt8(ascii: "\\"), index + 1 < end,
+            raw[index + 1] == UInt8(ascii: "n") || raw[index + 1] == UInt8(ascii: "t")
+        {
             index += 2  // jsonlog escapes
         } else {
             break

@@ -84,24 +84,43 @@ public struct LogEntry {
 
 /// An owned, `Sendable` copy of a ``LogEntry`` with all its fields decoded.
 public struct LogRecord: Sendable, Hashable {
+    /// See ``LogEntry/offset``.
     public var offset: Int64
+    /// See ``LogEntry/line``.
     public var line: Int
+    /// See ``LogEntry/timestamp``.
     public var timestamp: Int64?
+    /// See ``LogEntry/pid``.
     public var pid: Int32?
+    /// See ``LogEntry/severity``.
     public var severity: LogSeverity
+    /// See ``LogEntry/isParsed``.
     public var isParsed: Bool
+    /// See ``LogEntry/truncated``.
     public var truncated: Bool
+    /// See ``LogEntry/application``.
     public var application: String?
+    /// See ``LogEntry/user``.
     public var user: String?
+    /// See ``LogEntry/database``.
     public var database: String?
+    /// See ``LogEntry/clientHost``.
     public var clientHost: String?
+    /// See ``LogEntry/sessionID``.
     public var sessionID: String?
+    /// See ``LogEntry/sqlState``.
     public var sqlState: String?
+    /// See ``LogEntry/message``.
     public var message: String
+    /// See ``LogEntry/detail``.
     public var detail: String?
+    /// See ``LogEntry/hint``.
     public var hint: String?
+    /// See ``LogEntry/internalQuery``.
     public var internalQuery: String?
+    /// See ``LogEntry/context``.
     public var context: String?
+    /// See ``LogEntry/statement``.
     public var statement: String?
 }
 
@@ -135,8 +154,12 @@ struct EntryLayout {
 
     @inline(__always)
     mutating func set(_ field: EntryField, _ start: Int, _ end: Int) {
-        withUnsafeMutableBytes(of: &starts) { $0.storeBytes(of: Int32(start), toByteOffset: field.rawValue * 4, as: Int32.self) }
-        withUnsafeMutableBytes(of: &ends) { $0.storeBytes(of: Int32(end), toByteOffset: field.rawValue * 4, as: Int32.self) }
+        withUnsafeMutableBytes(of: &starts) {
+            $0.storeBytes(of: Int32(start), toByteOffset: field.rawValue * 4, as: Int32.self)
+        }
+        withUnsafeMutableBytes(of: &ends) {
+            $0.storeBytes(of: Int32(end), toByteOffset: field.rawValue * 4, as: Int32.self)
+        }
     }
 
     @inline(__always)
@@ -156,7 +179,8 @@ struct EntryLayout {
     /// Decodes a field; empty values and `[unknown]` are `nil` except for the message.
     func string(_ field: EntryField, _ bytes: UnsafeRawBufferPointer) -> String? {
         guard let raw = raw(field, bytes) else { return nil }
-        let decoded = decode(raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
+        let decoded = decode(
+            raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
         if field != .message && (decoded.isEmpty || decoded == Array("[unknown]".utf8)) { return nil }
         return String(decoding: decoded, as: UTF8.self)
     }

@@ -35,6 +35,8 @@ public struct LogEntryFramer {
     var skipping = SkipState.none
     /// csvlog: field boundaries of the current record (reused to avoid allocations).
     var csvFields: [Int] = []
+    /// The conversion of the last timestamp, reused by the next lines of the same second.
+    var timestampCache = TimestampCache()
     /// syslog: messages being reassembled, by pid.
     var syslogPending: [Int32: SyslogMessage] = [:]
 
@@ -63,8 +65,8 @@ public struct LogEntryFramer {
     /// - Parameters:
     ///   - format: the file's format, usually from ``LogFormatDetector/detect(sample:explicitPrefix:)``.
     ///   - maximumEntryBytes: entries longer than this are cut and flagged ``LogEntry/truncated``.
-    ///   - syslogYear: the year of RFC 3164 syslog times (`Feb 10 23:15:40` has none); default 1970 + 0
-    ///     means "unknown", which still orders entries within a year.
+    ///   - syslogYear: the year of RFC 3164 syslog times, which have none (`Feb 10 23:15:40`); pass the
+    ///     year the file was written (for example from its modification time). Default 1970.
     public init(format: LogFormat, maximumEntryBytes: Int = 16 << 20, syslogYear: Int = 1970) {
         self.format = format
         self.maximumEntryBytes = max(maximumEntryBytes, 64)
@@ -142,29 +144,40 @@ public struct LogEntryFramer {
     ) rethrows -> Int {
         var position = skipStderr(bytes, 0, atEnd, prefix)
         let end = bytes.count
+        var known = false
+        var scanned = ScannedEntry.empty
         while position < end {
             if case .none = skipping {} else { return position }
             if bytes[position] == 10 {  // blank line
                 line += 1
                 position += 1
+                known = false
                 continue
             }
-            switch scanStderrEntry(bytes, start: position, end: end, atEnd: atEnd, prefix: prefix) {
-            case .entry(let scanned):
+            let result = scanStderrEntry(
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known,
+                cache: &timestampCache,
+                into: &scanned)
+            switch result {
+            case .entry:
                 let length = scanned.end - position
                 let cut = length > maximumEntryBytes
                 try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
                 line += scanned.newlines
                 position = scanned.end
-            case .incomplete(let scanned):
-                guard scanned >= maximumEntryBytes else { return position }
+                known = scanned.nextHeader != nil
+            case .incomplete(let scannedBytes):
+                known = false
+                guard scannedBytes >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
+                var cache = TimestampCache()
                 let partial = scanStderrEntry(
                     UnsafeRawBufferPointer(rebasing: bytes[position..<(position + maximumEntryBytes)]), start: 0,
-                    end: maximumEntryBytes, atEnd: true, prefix: prefix)
-                guard case .entry(let head) = partial else { return position }
-                try deliver(bytes, position, maximumEntryBytes, head, baseOffset, true, body)
-                let consumed = position + scanned
+                    end: maximumEntryBytes, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
+                    into: &scanned)
+                guard case .entry = partial else { return position }
+                try deliver(bytes, position, maximumEntryBytes, scanned, baseOffset, true, body)
+                let consumed = position + scannedBytes
                 line += countNewlines(bytes, from: position, end: consumed)
                 skipping = consumed > 0 && bytes[consumed - 1] == 10 ? .continuation : .restOfLine
                 position = skipStderr(bytes, consumed, atEnd, prefix)
@@ -232,7 +245,8 @@ public struct LogEntryFramer {
                 if index - position >= maximumEntryBytes { break }
                 let byte = bytes[index]
                 if inQuotes {
-                    let quote = find(UInt8(ascii: "\""), bytes, from: index, end: min(end, position + maximumEntryBytes))
+                    let quote = find(
+                        UInt8(ascii: "\""), bytes, from: index, end: min(end, position + maximumEntryBytes))
                     newlines += countNewlines(bytes, from: index, end: quote)
                     index = quote
                     if index >= end || index - position >= maximumEntryBytes { break scan }
@@ -332,7 +346,9 @@ public struct LogEntryFramer {
                 var cut = b
                 var k = b - 1
                 while k > a, bytes[k] != UInt8(ascii: ":") { k -= 1 }
-                if k > a, (k + 1..<b).allSatisfy({ bytes[$0] &- 48 <= 9 || bytes[$0] == UInt8(ascii: "\"") }) { cut = k }
+                if k > a, (k + 1..<b).allSatisfy({ bytes[$0] &- 48 <= 9 || bytes[$0] == UInt8(ascii: "\"") }) {
+                    cut = k
+                }
                 layout.set(.host, a - start, cut - start)
             }
             if let (a, b) = fieldRange(3) {
@@ -503,10 +519,15 @@ public struct LogEntryFramer {
         }
     }
 
-    private func emitSyslog(_ message: SyslogMessage, _ prefix: LinePrefix, _ body: (LogEntry) throws -> Void) rethrows {
+    private func emitSyslog(_ message: SyslogMessage, _ prefix: LinePrefix, _ body: (LogEntry) throws -> Void) rethrows
+    {
         try message.buffer.withUnsafeBytes { buffer in
-            let result = scanStderrEntry(buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix)
-            guard case .entry(var scanned) = result else { return }
+            var cache = TimestampCache()
+            var scanned = ScannedEntry.empty
+            let result = scanStderrEntry(
+                buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, useKnownHeader: false,
+                cache: &cache, into: &scanned)
+            guard case .entry = result else { return }
             var length = buffer.count
             if scanned.isParsed {
                 // A message is one entry: whatever follows belongs to it (fields stay as scanned).

@@ -44,9 +44,11 @@ public enum LogFormatError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidPrefix(let prefix, let reason):
-            return "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
+            return
+                "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
         case .prefixMismatch(let prefix, let line, let expected, let column, let found):
-            return "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
+            return
+                "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
                 + "pass the server's value with --log-line-prefix (SHOW log_line_prefix), or check that this file is a PostgreSQL log"
         case .undetectable(let firstLine):
             return "cannot recognise the log format from the first line \"\(firstLine)\"; "
@@ -101,31 +103,30 @@ func recogniseLabel(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) ->
         index += 1
     }
     guard index < end, bytes[index] == UInt8(ascii: ":"), index > start else { return nil }
-    let colon = index
     index += 1
     guard index == end || bytes[index] == UInt8(ascii: " ") || bytes[index] == 10 else { return nil }
     while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
     let label: (LineLabel, LogSeverity)
+    // Keys are the big-endian bytes of the word (truncated to 64 bits for the 9-letter words).
     switch key {
-    case word("LOG"): label = (.severity, .log)
-    case word("ERROR"): label = (.severity, .error)
-    case word("STATEMENT"): label = (.statement, .unknown)
-    case word("DETAIL"): label = (.detail, .unknown)
-    case word("HINT"): label = (.hint, .unknown)
-    case word("CONTEXT"): label = (.context, .unknown)
-    case word("QUERY"): label = (.query, .unknown)
-    case word("WARNING"): label = (.severity, .warning)
-    case word("NOTICE"): label = (.severity, .notice)
-    case word("INFO"): label = (.severity, .info)
-    case word("FATAL"): label = (.severity, .fatal)
-    case word("PANIC"): label = (.severity, .panic)
-    case word("LOCATION"): label = (.location, .unknown)
-    case word("BACKTRACE"): label = (.backtrace, .unknown)
-    case word("DEBUG"), word("DEBUG1"), word("DEBUG2"), word("DEBUG3"), word("DEBUG4"), word("DEBUG5"):
+    case 0x4c4f47: label = (.severity, .log)
+    case 0x4552524f52: label = (.severity, .error)
+    case 0x544154454d454e54: label = (.statement, .unknown)  // STATEMENT
+    case 0x44455441494c: label = (.detail, .unknown)
+    case 0x48494e54: label = (.hint, .unknown)
+    case 0x434f4e54455854: label = (.context, .unknown)
+    case 0x5155455259: label = (.query, .unknown)
+    case 0x5741524e494e47: label = (.severity, .warning)
+    case 0x4e4f54494345: label = (.severity, .notice)
+    case 0x494e464f: label = (.severity, .info)
+    case 0x464154414c: label = (.severity, .fatal)
+    case 0x50414e4943: label = (.severity, .panic)
+    case 0x4c4f434154494f4e: label = (.location, .unknown)
+    case 0x41434b5452414345: label = (.backtrace, .unknown)  // BACKTRACE
+    case 0x4445425547, 0x444542554731, 0x444542554732, 0x444542554733, 0x444542554734, 0x444542554735:
         label = (.severity, .debug)
     default: return nil
     }
-    _ = colon
     return (label.0, label.1, index)
 }
 

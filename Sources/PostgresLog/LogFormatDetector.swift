@@ -68,7 +68,8 @@ public enum LogFormatDetector {
             } : lines
         if let explicitPrefix {
             let prefix = try LinePrefix(parsing: explicitPrefix)
-            for (number, line) in bodies.enumerated() where prefix.match(sample, start: line.lowerBound, end: line.upperBound) == nil {
+            for (number, line) in bodies.enumerated()
+            where prefix.match(sample, start: line.lowerBound, end: line.upperBound) == nil {
                 let (expected, column) = prefix.explainMismatch(sample, start: line.lowerBound, end: line.upperBound)
                 let foundStart = min(line.lowerBound + column - 1, line.upperBound)
                 let found = String(decoding: sample[foundStart..<min(foundStart + 20, line.upperBound)], as: UTF8.self)
@@ -79,34 +80,29 @@ public enum LogFormatDetector {
             return isSyslog ? .syslog(prefix) : .stderr(prefix)
         }
         if let prefix = bestPrefix(sample, bodies) { return isSyslog ? .syslog(prefix) : .stderr(prefix) }
-        let firstText = String(decoding: sample[first.lowerBound..<min(first.upperBound, first.lowerBound + 120)], as: UTF8.self)
+        let firstText = String(
+            decoding: sample[first.lowerBound..<min(first.upperBound, first.lowerBound + 120)], as: UTF8.self)
         throw .undetectable(firstLine: firstText)
     }
 
     /// Detects the format of a log from its first bytes.
     public static func detect(sample: [UInt8], explicitPrefix: String? = nil) throws(LogFormatError) -> LogFormat {
-        do {
-            return try sample.withUnsafeBytes { buffer in try detect(sample: buffer, explicitPrefix: explicitPrefix) }
-        } catch let error as LogFormatError {
-            throw error
-        } catch {
-            fatalError("unreachable: \(error)")
+        let result = sample.withUnsafeBytes { buffer in
+            Result { () throws(LogFormatError) -> LogFormat in
+                try detect(sample: buffer, explicitPrefix: explicitPrefix)
+            }
         }
+        return try result.get()
     }
 
     /// Complete lines of the sample that are not continuation lines (no leading TAB), at most 200.
     private static func headerLines(_ sample: UnsafeRawBufferPointer) -> [Range<Int>] {
         var lines: [Range<Int>] = []
         var position = 0
-        var inQuotes = false
         while position < sample.count, lines.count < 200 {
             let end = find(10, sample, from: position, end: sample.count)
             if end == sample.count && lines.count > 0 { break }
-            if end > position, sample[position] != 9, !inQuotes { lines.append(position..<end) }
-            // Lines inside a quoted csv field are not header lines either.
-            var quotes = 0
-            for index in position..<end where sample[index] == UInt8(ascii: "\"") { quotes += 1 }
-            if quotes % 2 == 1 { inQuotes.toggle() }
+            if end > position, sample[position] != 9 { lines.append(position..<end) }
             position = end + 1
         }
         return lines
@@ -158,7 +154,9 @@ public enum LogFormatDetector {
             var full = 0
             for line in lines where prefix.match(sample, start: line.lowerBound, end: line.upperBound) != nil {
                 matched += 1
-                if prefix.backgroundStop != nil, prefix.matchesFully(sample, start: line.lowerBound, end: line.upperBound) {
+                if prefix.backgroundStop != nil,
+                    prefix.matchesFully(sample, start: line.lowerBound, end: line.upperBound)
+                {
                     full += 1
                 }
             }
@@ -187,7 +185,8 @@ public enum LogFormatDetector {
         }
         elements.append(.anythingWithPid)
         pattern += "…"
-        let prefix = LinePrefix(inferred: pattern + " (inferred: timestamp, then [pid] before the severity)", elements: elements)
+        let prefix = LinePrefix(
+            inferred: pattern + " (inferred: timestamp, then [pid] before the severity)", elements: elements)
         let matched = lines.filter { prefix.match(sample, start: $0.lowerBound, end: $0.upperBound) != nil }.count
         return matched * 10 >= lines.count * 9 ? prefix : nil
     }

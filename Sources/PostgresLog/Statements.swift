@@ -193,9 +193,11 @@ public enum StatementExtractor {
             _ kind: LoggedStatement.Kind, _ text: String, counts: Bool, name: String? = nil, withError: Bool = false
         ) -> LoggedStatement {
             LoggedStatement(
-                kind: kind, text: text, durationMilliseconds: withError ? nil : line.duration, countsAsExecution: counts,
+                kind: kind, text: text, durationMilliseconds: withError ? nil : line.duration,
+                countsAsExecution: counts,
                 preparedName: name, hasParameters: withError ? false : hasParameters,
-                parameters: includeParameters && hasParameters && !withError ? detail.map { String($0.dropFirst(12)) } : nil,
+                parameters: includeParameters && hasParameters && !withError
+                    ? detail.map { String($0.dropFirst(12)) } : nil,
                 sqlState: withError ? sqlState : nil, errorMessage: withError ? errorMessage : nil, pid: entry.pid,
                 timestamp: entry.timestamp)
         }

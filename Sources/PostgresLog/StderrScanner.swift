@@ -26,6 +26,10 @@ func countNewlines(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int 
 
 /// One stderr-style entry found by ``scanStderrEntry``.
 struct ScannedEntry {
+    static let empty = ScannedEntry(
+        end: 0, newlines: 0, timestamp: nil, pid: nil, severity: .unknown, isParsed: false,
+        layout: EntryLayout(encoding: .stderr))
+
     /// Index just after the entry (after its last newline, or the end of the data).
     var end: Int
     /// Number of newlines inside `start..<end`.
@@ -35,10 +39,14 @@ struct ScannedEntry {
     var severity: LogSeverity
     var isParsed: Bool
     var layout: EntryLayout
+    /// The prefix match of the line at `end` when it was matched (it starts the next entry), so that the
+    /// next scan need not match it again.
+    var nextHeader: LinePrefix.Match? = nil
 }
 
 enum StderrScanResult {
-    case entry(ScannedEntry)
+    /// The entry was written to the `into` argument.
+    case entry
     /// More bytes are needed to know where the entry ends; `scanned` bytes from the start are known to
     /// belong to it.
     case incomplete(scanned: Int)
@@ -47,21 +55,29 @@ enum StderrScanResult {
 /// Scans one stderr entry starting at `start` (a line start): the header line, its TAB continuation
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
 func scanStderrEntry(
-    _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix
+    _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix,
+    useKnownHeader: Bool, cache: inout TimestampCache, into entry: inout ScannedEntry
 ) -> StderrScanResult {
+    // `entry` is filled in place (it is large: building a new value and copying it costs more than the
+    // scan). With `useKnownHeader`, `entry.nextHeader` is the match of the line at `start`.
     var lineEnd = find(10, bytes, from: start, end: end)
     if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
-    var layout = EntryLayout(encoding: .stderr)
-    guard let header = prefix.match(bytes, start: start, end: lineEnd) else {
-        layout.set(.message, 0, lineEnd - start)
-        return .entry(
-            ScannedEntry(
-                end: min(lineEnd + 1, end), newlines: lineEnd < end ? 1 : 0, timestamp: nil, pid: nil,
-                severity: .unknown, isParsed: false, layout: layout))
+    let known = useKnownHeader ? entry.nextHeader : nil
+    entry.nextHeader = nil
+    entry.layout = EntryLayout(encoding: .stderr)
+    guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd, cache: &cache) else {
+        entry.layout.set(.message, 0, lineEnd - start)
+        entry.end = min(lineEnd + 1, end)
+        entry.newlines = lineEnd < end ? 1 : 0
+        entry.timestamp = nil
+        entry.pid = nil
+        entry.severity = .unknown
+        entry.isParsed = false
+        return .entry
     }
     func setPrefixFields(_ fields: LinePrefix.Fields) {
-        func put(_ field: EntryField, _ range: (Int, Int)) {
-            if range.0 >= 0 { layout.set(field, range.0 - start, range.1 - start) }
+        func put(_ field: EntryField, _ range: LinePrefix.Span) {
+            if range.0 >= 0 { entry.layout.set(field, Int(range.0) - start, Int(range.1) - start) }
         }
         put(.user, fields.user)
         put(.database, fields.database)
@@ -75,15 +91,17 @@ func scanStderrEntry(
     var currentField: EntryField? = field(for: header.label)
     var textStart = header.textStart
     if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
-        bytes[textStart + 6] == UInt8(ascii: " "), (textStart..<(textStart + 5)).allSatisfy({ isSQLStateByte(bytes[$0]) })
+        bytes[textStart + 6] == UInt8(ascii: " "),
+        (textStart..<(textStart + 5)).allSatisfy({ isSQLStateByte(bytes[$0]) }),
+        (textStart..<(textStart + 5)).contains(where: { bytes[$0] &- 48 <= 9 })
     {
-        // log_error_verbosity=verbose: `ERROR:  42703: message`.
-        layout.set(.sqlState, textStart - start, textStart + 5 - start)
+        // log_error_verbosity=verbose: `ERROR:  42703: message` (every SQLSTATE has a digit; `AUDIT:` has none).
+        entry.layout.set(.sqlState, textStart - start, textStart + 5 - start)
         textStart += 7
     }
     var fieldStart = textStart
     func close() {
-        if let currentField { layout.set(currentField, fieldStart - start, lineEnd - start) }
+        if let currentField { entry.layout.set(currentField, fieldStart - start, lineEnd - start) }
     }
     while true {
         // The line ..<lineEnd is complete (or the data ends there). Look at the next line.
@@ -100,7 +118,8 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
-        if let match = prefix.match(bytes, start: next, end: nextEnd), match.label != .severity,
+        let match = prefix.match(bytes, start: next, end: nextEnd, cache: &cache)
+        if let match, match.label != .severity,
             match.fields.pid == nil || header.fields.pid == nil || match.fields.pid == header.fields.pid
         {
             close()
@@ -109,14 +128,17 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
+        entry.nextHeader = match
         close()
         break
     }
-    return .entry(
-        ScannedEntry(
-            end: min(lineEnd + 1, end), newlines: newlines, timestamp: header.fields.timestamp,
-            pid: header.fields.pid, severity: header.label == .severity ? header.severity : .unknown, isParsed: true,
-            layout: layout))
+    entry.end = min(lineEnd + 1, end)
+    entry.newlines = newlines
+    entry.timestamp = header.fields.timestamp
+    entry.pid = header.fields.pid
+    entry.severity = header.label == .severity ? header.severity : .unknown
+    entry.isParsed = true
+    return .entry
 }
 
 @inline(__always)

@@ -1,3 +1,30 @@
+/// The conversion of the last timestamp seen, reused while lines share their second and zone.
+struct TimestampCache {
+    var valid = false
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    var c: UInt16 = 0
+    var d: UInt8 = 0
+    /// The instant of the cached second, in milliseconds since the epoch (UTC).
+    var milliseconds: Int64 = 0
+    /// The zone's bytes, packed big-endian (at most 8).
+    var zone: UInt64 = 0
+    var zoneLength = 0
+}
+
+/// Packs up to 8 bytes big-endian.
+@inline(__always)
+func pack(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
+    var value: UInt64 = 0
+    for index in start..<(start + count) { value = value << 8 | UInt64(bytes[index]) }
+    return value
+}
+
+@inline(__always)
+func isZoneByte(_ byte: UInt8) -> Bool {
+    byte &- 48 <= 9 || (byte | 0x20) &- 97 <= 25
+}
+
 /// Parsing and formatting of the timestamps PostgreSQL writes (`%m`, `%t`, `%n`, csvlog, jsonlog, syslog).
 ///
 /// All functions work on bytes and return milliseconds since the Unix epoch, in UTC.
@@ -16,7 +43,8 @@ public enum LogTimestamp {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(ms, 3))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(ms, 3))Z"
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.fff] TZ` (the form of `%m`, `%t`, `%s` and of csvlog/jsonlog times) at
@@ -24,7 +52,9 @@ public enum LogTimestamp {
     ///
     /// - Returns: the instant and the index just after the zone, or `nil` when the bytes do not have this
     ///   shape or the zone abbreviation is unknown (see ``utcOffsetSeconds(abbreviation:)``).
-    public static func parse(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (milliseconds: Int64, end: Int)? {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (
+        milliseconds: Int64, end: Int
+    )? {
         guard let (local, afterTime) = parseLocal(bytes, at: start, end: end, separator: UInt8(ascii: " ")) else {
             return nil
         }
@@ -33,6 +63,66 @@ public enum LogTimestamp {
         index += 1
         guard let (offset, afterZone) = parseZone(bytes, at: index, end: end) else { return nil }
         return (local - Int64(offset) * 1000, afterZone)
+    }
+
+    /// Like ``parse(_:at:end:)``, but reuses `cache` when the date, time (to the second) and zone are
+    /// those of the previous call, and updates it otherwise.
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, cache: inout TimestampCache
+    ) -> (milliseconds: Int64, end: Int)? {
+        guard end - start >= 21, let base = bytes.baseAddress else { return nil }
+        let head = base + start
+        let a = head.loadUnaligned(as: UInt64.self)
+        let b = head.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let c = head.loadUnaligned(fromByteOffset: 16, as: UInt16.self)
+        let d = head.load(fromByteOffset: 18, as: UInt8.self)
+        if cache.valid, a == cache.a, b == cache.b, c == cache.c, d == cache.d {
+            var index = start + 19
+            var millis: Int64 = 0
+            if bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                var scale: Int64 = 100
+                let fractionStart = index
+                while index < end, bytes[index] &- 48 <= 9 {
+                    millis += Int64(bytes[index] - 48) * scale
+                    scale /= 10
+                    index += 1
+                }
+                if index == fractionStart { return nil }
+            }
+            let zoneEnd = index + 1 + cache.zoneLength
+            if index < end, bytes[index] == UInt8(ascii: " "), zoneEnd <= end,
+                pack(bytes, index + 1, cache.zoneLength) == cache.zone,
+                zoneEnd == end || !isZoneByte(bytes[zoneEnd])
+            {
+                return (cache.milliseconds + millis, zoneEnd)
+            }
+        }
+        guard let (value, after) = parse(bytes, at: start, end: end) else { return nil }
+        // Cache the second and the zone.
+        var index = start + 19
+        var millis: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale: Int64 = 100
+            while index < end, bytes[index] &- 48 <= 9 {
+                millis += Int64(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        let zoneLength = after - index - 1
+        if zoneLength > 0 && zoneLength <= 8 {
+            cache.valid = true
+            cache.a = a
+            cache.b = b
+            cache.c = c
+            cache.d = d
+            cache.milliseconds = value - millis
+            cache.zoneLength = zoneLength
+            cache.zone = pack(bytes, index + 1, zoneLength)
+        }
+        return (value, after)
     }
 
     /// Parses the date and time part `YYYY-MM-DD?HH:MM:SS[.fff…]` (fraction truncated to milliseconds),
@@ -82,20 +172,21 @@ public enum LogTimestamp {
         let first = bytes[start]
         if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             var index = start + 1
-            var digitsSeen: [Int] = []
-            while index < end, digitsSeen.count < 4 {
+            var digits = 0
+            var value = 0
+            while index < end, digits < 4 {
                 let byte = bytes[index]
                 if byte &- 48 <= 9 {
-                    digitsSeen.append(Int(byte - 48))
-                } else if byte == UInt8(ascii: ":") && digitsSeen.count == 2 {
-                } else {
+                    value = value * 10 + Int(byte - 48)
+                    digits += 1
+                } else if !(byte == UInt8(ascii: ":") && digits == 2) {
                     break
                 }
                 index += 1
             }
-            guard digitsSeen.count == 2 || digitsSeen.count == 4 else { return nil }
-            let hours = digitsSeen[0] * 10 + digitsSeen[1]
-            let minutes = digitsSeen.count == 4 ? digitsSeen[2] * 10 + digitsSeen[3] : 0
+            guard digits == 2 || digits == 4 else { return nil }
+            let hours = digits == 4 ? value / 100 : value
+            let minutes = digits == 4 ? value % 100 : 0
             let sign = first == UInt8(ascii: "-") ? -1 : 1
             return (sign * (hours * 3600 + minutes * 60), index)
         }
@@ -107,8 +198,15 @@ public enum LogTimestamp {
             key = key << 8 | UInt64(byte)
             index += 1
         }
-        guard index > start, let offset = zoneTable[key] else { return nil }
-        return (offset, index)
+        guard index > start else { return nil }
+        switch key {  // the most common zones without a dictionary lookup
+        case 0x757463, 0x676d74: return (0, index)  // utc, gmt
+        case 0x636574: return (3600, index)  // cet
+        case 0x63657374: return (7200, index)  // cest
+        default:
+            guard let offset = zoneTable[key] else { return nil }
+            return (offset, index)
+        }
     }
 
     /// The UTC offset, in seconds, of a time zone abbreviation PostgreSQL prints in `%m`/`%t`
@@ -177,7 +275,8 @@ public enum LogTimestamp {
     static func parseRFC3164(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, year: Int) -> (Int64, Int)? {
         guard end - start >= 15 else { return nil }
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        let name = String(decoding: [bytes[start] | 0x20, bytes[start + 1] | 0x20, bytes[start + 2] | 0x20], as: UTF8.self)
+        let name = String(
+            decoding: [bytes[start] | 0x20, bytes[start + 1] | 0x20, bytes[start + 2] | 0x20], as: UTF8.self)
         guard let monthIndex = months.firstIndex(of: name), bytes[start + 3] == UInt8(ascii: " ") else { return nil }
         var index = start + 4
         if bytes[index] == UInt8(ascii: " ") { index += 1 }

@@ -27,7 +27,8 @@ import Testing
             database: record.database, application: record.application)
     }
 
-    func load(_ name: String) throws -> (stderr: [LogRecord], csv: [LogRecord], json: [LogRecord], formats: [LogFormat]) {
+    func load(_ name: String) throws -> (stderr: [LogRecord], csv: [LogRecord], json: [LogRecord], formats: [LogFormat])
+    {
         var results: [[LogRecord]] = []
         var formats: [LogFormat] = []
         for ext in ["log", "csv", "json"] {
@@ -78,7 +79,7 @@ import Testing
                 var framer = LogEntryFramer(format: try LogFormatDetector.detect(sample: bytes))
                 var kinds: [LoggedStatement.Kind: Int] = [:]
                 var counted = 0
-                bytes.withUnsafeBytes { buffer in
+                _ = bytes.withUnsafeBytes { buffer in
                     framer.frame(buffer, baseOffset: 0, atEnd: true) { entry in
                         for statement in StatementExtractor.statements(in: entry) {
                             kinds[statement.kind, default: 0] += 1
@@ -103,12 +104,15 @@ import Testing
         #expect(multiLine?.text == "SELECT id,\n       legacy_col\n  FROM orders\n WHERE customer_id = 10;")
         let failed = statements.filter { $0.kind == .failed }
         #expect(failed.map(\.text).contains("SELECT no_such_col FROM orders;"))
-        #expect(failed.first { $0.text == "SELECT no_such_col FROM orders;" }?.errorMessage == "column \"no_such_col\" does not exist")
+        #expect(
+            failed.first { $0.text == "SELECT no_such_col FROM orders;" }?.errorMessage
+                == "column \"no_such_col\" does not exist")
         #expect(failed.first { $0.text == "SELECT * FROM no_such_table;" }?.isUndefinedObjectError == true)
         let query = statements.first { $0.kind == .internalQuery }
         #expect(query?.text == "SELECT missing_col        FROM orders WHERE id = 1")
         #expect(query?.errorMessage == "column \"missing_col\" does not exist")
-        #expect(statements.contains { $0.kind == .preparedDefinition && $0.text.hasPrefix("PREPARE get_order (int) AS") })
+        #expect(
+            statements.contains { $0.kind == .preparedDefinition && $0.text.hasPrefix("PREPARE get_order (int) AS") })
         #expect(statements.contains { $0.kind == .statement && $0.text == "SELECT 'tab\tinside', E'line1\\nline2';" })
         // pgbench -M extended / prepared under log_statement=all: execute lines with parameters.
         let executes = statements.filter { $0.kind == .execute }

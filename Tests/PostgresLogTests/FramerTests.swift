@@ -86,17 +86,21 @@ let syslogSample = """
             #expect(start == 0 || bytes[start - 1] == 10)
             #expect(bytes[start] != 9)
         }
-        #expect(records[2].offset == Int64(String(stderrSample.split(separator: "\n")[0..<7].joined(separator: "\n")).utf8.count + 1))
+        #expect(
+            records[2].offset
+                == Int64(String(stderrSample.split(separator: "\n")[0..<7].joined(separator: "\n")).utf8.count + 1))
     }
 
     @Test func lastEntryWithoutNewlineIsCompleteAtEnd() {
-        let records = frameRecords("2024-05-02 10:15:42.123 UTC [1] LOG:  statement: SELECT 1", format: .stderr(debianPrefix))
+        let records = frameRecords(
+            "2024-05-02 10:15:42.123 UTC [1] LOG:  statement: SELECT 1", format: .stderr(debianPrefix))
         #expect(records.map(\.message) == ["statement: SELECT 1"])
     }
 
     @Test func incompleteEntryIsNotConsumedBeforeTheEnd() {
         var framer = LogEntryFramer(format: .stderr(debianPrefix))
-        let text = Array("2024-05-02 10:15:42.123 UTC [1] LOG:  statement: SELECT 1\n2024-05-02 10:15:42.124 UTC [1] LOG:  x\n".utf8)
+        let text = Array(
+            "2024-05-02 10:15:42.123 UTC [1] LOG:  statement: SELECT 1\n2024-05-02 10:15:42.124 UTC [1] LOG:  x\n".utf8)
         var seen = 0
         let used = text.withUnsafeBytes { framer.frame($0, baseOffset: 0, atEnd: false) { _ in seen += 1 } }
         // The second entry could still get continuation lines.
@@ -150,7 +154,10 @@ let syslogSample = """
         #expect(records[0].sqlState == "00000")
         #expect(records[0].timestamp == utc(2024, 6, 26, 22, 0, 7, 369))
         #expect(records[0].message == "automatic analyze of table \"testdb.sales.tab\"\nI/O timings: read: 0.000 ms")
-        #expect(records[1].message == "duration: 12.345 ms  execute <unnamed>: SELECT id, \"legacy_col\"\n\tFROM orders WHERE note = 'é\\'")
+        #expect(
+            records[1].message
+                == "duration: 12.345 ms  execute <unnamed>: SELECT id, \"legacy_col\"\n\tFROM orders WHERE note = 'é\\'"
+        )
         #expect(records[1].clientHost == "10.0.0.5")
         #expect(records[1].application == "myapp")
         #expect(records[1].pid == 12345)
@@ -218,7 +225,9 @@ let syslogSample = """
         for name in ["all.log", "all.csv"] {
             let bytes = try fixture(name)
             let format = try LogFormatDetector.detect(sample: bytes)
-            #expect(frameRecords(bytes, format: format, chunkSize: 1).records == frameRecords(bytes, format: format).records)
+            #expect(
+                frameRecords(bytes, format: format, chunkSize: 1).records == frameRecords(bytes, format: format).records
+            )
         }
     }
 }
@@ -244,14 +253,16 @@ let syslogSample = """
     @Test(arguments: [1, 7, 100, 100_000])
     func longCsvAndJsonEntriesAreCut(chunk: Int) throws {
         let long = String(repeating: "a\"\"\n", count: 100)
-        let csv = "2024-05-02 10:15:42.123 UTC,\"u\",\"d\",1,,1.1,1,,2024-05-02 10:15:42 UTC,,0,LOG,00000,\"statement: \(long)\",,,,,,,,,\"\",\"client backend\",,0\n"
+        let csv =
+            "2024-05-02 10:15:42.123 UTC,\"u\",\"d\",1,,1.1,1,,2024-05-02 10:15:42 UTC,,0,LOG,00000,\"statement: \(long)\",,,,,,,,,\"\",\"client backend\",,0\n"
             + "2024-05-02 10:15:43.000 UTC,\"u\",\"d\",2,,1.1,1,,2024-05-02 10:15:42 UTC,,0,LOG,00000,\"next\",,,,,,,,,\"\",\"client backend\",,0\n"
         let csvResult = frameRecords(Array(csv.utf8), format: .csv, chunkSize: chunk, maximumEntryBytes: 200).records
         #expect(csvResult.count == 2)
         #expect(csvResult[0].truncated)
         #expect(csvResult[1].message == "next")
         #expect(csvResult[1].line == 102)
-        let json = "{\"timestamp\":\"2024-05-02 10:15:42.123 UTC\",\"pid\":1,\"error_severity\":\"LOG\",\"message\":\"\(String(repeating: "b", count: 500))\"}\n"
+        let json =
+            "{\"timestamp\":\"2024-05-02 10:15:42.123 UTC\",\"pid\":1,\"error_severity\":\"LOG\",\"message\":\"\(String(repeating: "b", count: 500))\"}\n"
             + "{\"timestamp\":\"2024-05-02 10:15:43.000 UTC\",\"pid\":2,\"error_severity\":\"LOG\",\"message\":\"next\"}\n"
         let jsonResult = frameRecords(Array(json.utf8), format: .json, chunkSize: chunk, maximumEntryBytes: 200).records
         #expect(jsonResult.count == 2)

@@ -44,18 +44,22 @@ import Testing
     }
 
     @Test func remoteHostAndPortKeepsTheHost() throws {
-        let record = try parse("%t:%r:%u@%d:[%p]:", "2020-03-11 20:40:50 CET:192.168.1.201(50906):gilles@pgbench:[12795]:FATAL:  no")
+        let record = try parse(
+            "%t:%r:%u@%d:[%p]:", "2020-03-11 20:40:50 CET:192.168.1.201(50906):gilles@pgbench:[12795]:FATAL:  no")
         #expect(record.clientHost == "192.168.1.201")
         #expect(record.severity == .fatal)
         #expect(record.timestamp == utc(2020, 3, 11, 19, 40, 50))
     }
 
     @Test func rdsPrefixWithoutSpaceBeforeSeverityAndBackgroundProcess() throws {
-        let local = try parse("%t:%r:%u@%d:[%p]:", "2020-03-11 20:41:42 CET:[local]:postgres@postgres:[12835]:LOG:  duration: 0.860 ms  statement: SELECT 1")
+        let local = try parse(
+            "%t:%r:%u@%d:[%p]:",
+            "2020-03-11 20:41:42 CET:[local]:postgres@postgres:[12835]:LOG:  duration: 0.860 ms  statement: SELECT 1")
         #expect(local.clientHost == "[local]")
         #expect(local.user == "postgres")
         #expect(local.pid == 12835)
-        let background = try parse("%t:%r:%u@%d:[%p]:", "2020-03-11 20:40:43 CET::@:[12760]:LOG:  database system is ready")
+        let background = try parse(
+            "%t:%r:%u@%d:[%p]:", "2020-03-11 20:40:43 CET::@:[12760]:LOG:  database system is ready")
         #expect(background.isParsed)
         #expect(background.user == nil)
         #expect(background.database == nil)
@@ -74,7 +78,9 @@ import Testing
     }
 
     @Test func unknownValuesMeanAbsent() throws {
-        let record = try parse("%m [%p] %u@%d %a ", "2024-05-02 10:15:42.123 UTC [1] [unknown]@[unknown] [unknown] LOG:  connection received")
+        let record = try parse(
+            "%m [%p] %u@%d %a ",
+            "2024-05-02 10:15:42.123 UTC [1] [unknown]@[unknown] [unknown] LOG:  connection received")
         #expect(record.isParsed)
         #expect(record.user == nil)
         #expect(record.database == nil)
@@ -107,6 +113,14 @@ import Testing
         #expect(record.database == "shop")
     }
 
+    @Test func literalsLongerThanSixteenBytes() throws {
+        let pattern = "%m <<this-is-a-rather-long-literal-text>> [%p] "
+        let line = "2024-05-02 10:15:42.123 UTC <<this-is-a-rather-long-literal-text>> [42] LOG:  x"
+        #expect(try parse(pattern, line).pid == 42)
+        let wrong = "2024-05-02 10:15:42.123 UTC <<this-is-a-rather-long-literal-texT>> [42] LOG:  x"
+        #expect(!(try parse(pattern, wrong).isParsed))
+    }
+
     @Test func unknownEscapesAreIgnoredLikePostgreSQLDoes() throws {
         let record = try parse("%m %Z[%p] ", "2024-05-02 10:15:42.123 UTC [42] LOG:  x")
         #expect(record.pid == 42)
@@ -123,7 +137,8 @@ import Testing
     }
 
     @Test func verboseSqlStateIsTakenOutOfTheMessage() throws {
-        let record = try parse("%m [%p] ", "2024-12-04 00:00:01.371 GMT [2099221] ERROR:  42703: column \"legacy_col\" does not exist")
+        let record = try parse(
+            "%m [%p] ", "2024-12-04 00:00:01.371 GMT [2099221] ERROR:  42703: column \"legacy_col\" does not exist")
         #expect(record.sqlState == "42703")
         #expect(record.message == "column \"legacy_col\" does not exist")
     }
@@ -132,12 +147,20 @@ import Testing
 @Suite struct FormatDetectionTests {
     @Test(arguments: [
         ("2024-05-02 10:15:42.123 UTC [12345] LOG:  x\n", "%m [%p] "),
-        ("2024-05-02 10:15:42.123 UTC [12345] app@shop LOG:  x\n2024-05-02 10:15:44.500 UTC [4242] LOG:  y\n", "%m [%p] %q%u@%d "),
-        ("2017-09-06 08:41:43 UTC [44]: [371-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  x\n",
-            "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "),
+        (
+            "2024-05-02 10:15:42.123 UTC [12345] app@shop LOG:  x\n2024-05-02 10:15:44.500 UTC [4242] LOG:  y\n",
+            "%m [%p] %q%u@%d "
+        ),
+        (
+            "2017-09-06 08:41:43 UTC [44]: [371-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  x\n",
+            "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "
+        ),
         ("2020-03-11 20:41:42 CET:[local]:postgres@postgres:[12835]:LOG:  x\n", "%t:%r:%u@%d:[%p]:"),
         ("2026-09-16 19:02:12 UTC-6aaae7b4.1dc3-LOG:  x\n", "%t-%c-"),
-        ("2022-02-17 14:45:44.989 UTC [691] [queryid=7831118945884805370] postgres@so ERROR:  x\n", "%m [%p] [queryid=%Q] %u@%d "),
+        (
+            "2022-02-17 14:45:44.989 UTC [691] [queryid=7831118945884805370] postgres@so ERROR:  x\n",
+            "%m [%p] [queryid=%Q] %u@%d "
+        ),
     ])
     func infersCommonPrefixes(sample: String, expected: String) throws {
         let format = try LogFormatDetector.detect(sample: Array(sample.utf8))
@@ -145,7 +168,8 @@ import Testing
     }
 
     @Test func infersAnUnlistedPrefixStructurally() throws {
-        let sample = "2024-05-02 10:15:42.123 UTC <node-a> {12345} (42) LOG:  statement: SELECT 1\n"
+        let sample =
+            "2024-05-02 10:15:42.123 UTC <node-a> {12345} (42) LOG:  statement: SELECT 1\n"
             + "2024-05-02 10:15:43.000 UTC <node-a> {12345} (42) ERROR:  boom\n"
         let format = try LogFormatDetector.detect(sample: Array(sample.utf8))
         guard case .stderr(let prefix) = format else {
@@ -168,11 +192,14 @@ import Testing
     }
 
     @Test func detectsCsvJsonAndSyslog() throws {
-        let csv = "2024-05-02 10:15:42.123 UTC,\"app\",\"shop\",12345,\"10.0.0.5:53210\",66336a1e.3039,7,\"SELECT\",2024-05-02 10:10:06 UTC,3/1822,0,LOG,00000,\"statement: SELECT 1\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+        let csv =
+            "2024-05-02 10:15:42.123 UTC,\"app\",\"shop\",12345,\"10.0.0.5:53210\",66336a1e.3039,7,\"SELECT\",2024-05-02 10:10:06 UTC,3/1822,0,LOG,00000,\"statement: SELECT 1\",,,,,,,,,\"psql\",\"client backend\",,0\n"
         #expect(try LogFormatDetector.detect(sample: Array(csv.utf8)) == .csv)
-        let json = "{\"timestamp\":\"2024-05-02 10:15:42.123 UTC\",\"pid\":1,\"error_severity\":\"LOG\",\"message\":\"x\"}\n"
+        let json =
+            "{\"timestamp\":\"2024-05-02 10:15:42.123 UTC\",\"pid\":1,\"error_severity\":\"LOG\",\"message\":\"x\"}\n"
         #expect(try LogFormatDetector.detect(sample: Array(json.utf8)) == .json)
-        let syslog = "Feb 10 23:15:40 test-pc postgres[10819]: [7-1] db=postgres,user=postgres,app=psql,client=[local] LOG:  x\n"
+        let syslog =
+            "Feb 10 23:15:40 test-pc postgres[10819]: [7-1] db=postgres,user=postgres,app=psql,client=[local] LOG:  x\n"
         let format = try LogFormatDetector.detect(sample: Array(syslog.utf8))
         guard case .syslog = format else {
             Issue.record("expected syslog, got \(format)")
@@ -186,11 +213,15 @@ import Testing
             _ = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.hasPrefix("line 3: expected a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ) at column 1, found \"hello world\""))
+            #expect(
+                error.description.hasPrefix(
+                    "line 3: expected a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ) at column 1, found \"hello world\""
+                ))
             #expect(error.description.contains("--log-line-prefix"))
         }
         do {
-            _ = try LogFormatDetector.detect(sample: Array("2024-05-02 10:15:42.123 UTC {1} LOG:  a\n".utf8), explicitPrefix: "%m [%p] ")
+            _ = try LogFormatDetector.detect(
+                sample: Array("2024-05-02 10:15:42.123 UTC {1} LOG:  a\n".utf8), explicitPrefix: "%m [%p] ")
             Issue.record("expected an error")
         } catch {
             #expect(error.description.hasPrefix("line 1: expected \" [\" at column 28, found \" {1} LOG:"))

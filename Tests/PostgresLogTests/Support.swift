@@ -39,9 +39,10 @@ func frameRecords(_ text: String, format: LogFormat, chunkSize: Int = .max) -> [
     frameRecords(Array(text.utf8), format: format, chunkSize: chunkSize).records
 }
 
+/// The decompressed bytes of a fixture made by Fixtures/make-fixtures.sh (stored as `<name>.gz`).
 func fixture(_ name: String) throws -> [UInt8] {
-    let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
-    return Array(try Data(contentsOf: url))
+    let url = try #require(Bundle.module.url(forResource: name + ".gz", withExtension: nil, subdirectory: "Fixtures"))
+    return try gunzip(Array(try Data(contentsOf: url)))
 }
 
 func prefix(_ pattern: String) -> LinePrefix { try! LinePrefix(parsing: pattern) }
@@ -50,5 +51,6 @@ func prefix(_ pattern: String) -> LinePrefix { try! LinePrefix(parsing: pattern)
 func utc(_ year: Int64, _ month: Int64, _ day: Int64, _ hour: Int64, _ minute: Int64, _ second: Int64, _ ms: Int64 = 0)
     -> Int64
 {
-    ((LogTimestamp.daysFromCivil(year: year, month: month, day: day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+    ((LogTimestamp.daysFromCivil(year: year, month: month, day: day) * 24 + hour) * 60 + minute) * 60_000 + second
+        * 1000 + ms
 }

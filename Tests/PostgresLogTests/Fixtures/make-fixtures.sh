@@ -3,7 +3,7 @@
 #
 # Starts a throw-away PostgreSQL 15 cluster (as the `postgres` system user, in a temp dir, on a free port,
 # with logging_collector=on and log_destination='stderr,csvlog,jsonlog'), runs a small psql workload and
-# pgbench in extended and prepared mode, stops the server and copies the three log files here.
+# pgbench in extended and prepared mode, stops the server and copies the three log files here, gzipped.
 #
 #   run 1 "all":      log_statement='all', prefix '%m [%p] %q%u@%d/%a ', log_timezone='Europe/Paris'
 #   run 2 "duration": log_statement='none', log_min_duration_statement=0,
@@ -118,5 +118,9 @@ stop_server
 cp "$WORK/log/postgresql.log" "$HERE/duration.log"
 cp "$WORK/log/postgresql.csv" "$HERE/duration.csv"
 cp "$WORK/log/postgresql.json" "$HERE/duration.json"
-chmod 644 "$HERE"/all.* "$HERE"/duration.*
+# Committed compressed (the tests inflate them with zlib): gzip -9n keeps them small and reproducible.
+for f in all.log all.csv all.json duration.log duration.csv duration.json; do
+    gzip -9nf "$HERE/$f"
+done
+chmod 644 "$HERE"/*.gz
 ls -l "$HERE"
