@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ScanIOTests", dependencies: ["ScanIO", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
-        .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
         .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
