@@ -152,9 +152,8 @@ extension SQLNormalizer {
             for index in 0..<outCount {
                 hash = (hash ^ UInt64(out[index])) &* SQLNormalizer.fnvPrime
             }
+            // `defer` frees the output buffer: a lexer runs once.
             let text = String(decoding: UnsafeBufferPointer(start: out, count: outCount), as: UTF8.self)
-            // Hand back an allocation for `defer` to free.
-            out = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
             return NormalizedSQL(text: text, fingerprint: hash, placeholderCount: placeholders)
         }
 
