@@ -137,7 +137,9 @@ struct SourceContext {
                 }
                 continue
             }
-            for delimiter in Self.stringDelimiters where text.occurrences(of: delimiter) % 2 == 1 {
+            // Most lines hold no quote at all: count delimiters only where one could open a string.
+            let mayQuote = text.utf8.contains { $0 == 0x22 || $0 == 0x27 || $0 == 0x60 }
+            for delimiter in Self.stringDelimiters where mayQuote && text.occurrences(of: delimiter) % 2 == 1 {
                 open = (index, String(decoding: delimiter, as: UTF8.self), false)
                 break
             }
@@ -147,9 +149,11 @@ struct SourceContext {
         return ranges
     }
 
+    static let heredocBytes = Array("<<".utf8)
+
     /// The tag of a heredoc opened on this line: `<<SQL`, `<<-'EOF'`, `<<~SQL`, `<<"END"`.
     static func heredocTag(_ line: String) -> String? {
-        guard let range = line.range(of: "<<") else { return nil }
+        guard line.containsBytes(heredocBytes), let range = line.range(of: "<<") else { return nil }
         var rest = line[range.upperBound...]
         if rest.first == "-" || rest.first == "~" { rest = rest.dropFirst() }
         if rest.first == "'" || rest.first == "\"" { rest = rest.dropFirst() }
@@ -329,26 +333,31 @@ struct SourceContext {
 
     /// `let x =`, `var x`, `val x`, `const x`, `x := …`, and `x = …` that is not a model field declaration.
     static func localVariable(_ line: Substring) -> String? {
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard let first = words.first else { return nil }
-        if ["let", "var", "val", "const", "my", "local", "auto"].contains(first), words.count > 1 {
-            let name = words[1].prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        let isIdentifier = { (character: Character) in character.isLetter || character.isNumber || character == "_" }
+        let first = line.prefix(while: { $0 != " " && $0 != "\t" })
+        if declarationKeywords.contains(String(first)) {
+            let rest = line.dropFirst(first.count).drop(while: { $0 == " " || $0 == "\t" })
+            let name = rest.prefix(while: isIdentifier)
             return name.isEmpty ? nil : String(name)
         }
-        let name = line.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        let name = line.prefix(while: isIdentifier)
         guard !name.isEmpty, let firstCharacter = name.first, !firstCharacter.isNumber else { return nil }
         let rest = line.dropFirst(name.count).drop(while: { $0 == " " })
         if rest.hasPrefix(":=") { return String(name) }
         if rest.hasPrefix("=") && !rest.hasPrefix("==") && !rest.hasPrefix("=>") {
             let value = rest.dropFirst()
-            let fieldMarkers = [
-                "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
-            ]
-            if fieldMarkers.contains(where: { value.contains($0) }) { return nil }
+            if fieldMarkers.contains(where: { value.containsBytes($0) }) { return nil }
             return String(name)
         }
         return nil
     }
+
+    /// Words that declare a local variable in the languages scanned.
+    static let declarationKeywords: Set<String> = ["let", "var", "val", "const", "my", "local", "auto"]
+    /// Right-hand sides that declare a model field rather than a local variable.
+    static let fieldMarkers = [
+        "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
+    ].map { Array($0.utf8) }
 }
 
 extension StringProtocol {

@@ -53,8 +53,6 @@ public enum Placeholders {
     /// whole-table target): the rule then does not apply.
     static func fragment(_ name: String, for target: Target) -> String?? {
         let column = target.column
-        let tableSpell = NameSpellings(target.table.name)
-        let model = NameSpellings.modelNames(forTable: target.table.name)
         switch name {
         case "column": return .some(column.map(sqlReference))
         case "table": return .some(sqlReference(target.table))
@@ -68,24 +66,29 @@ public enum Placeholders {
         case "column_camel": return .some(column.map { word(NameSpellings($0.name).camel, caseless: false) })
         case "column_pascal": return .some(column.map { word(NameSpellings($0.name).pascal, caseless: false) })
         case "column_upper": return .some(column.map { word(NameSpellings($0.name).upper, caseless: false) })
-        case "table_upper": return .some(word(tableSpell.upper, caseless: false))
-        case "table_camel": return .some(word(tableSpell.camel, caseless: false))
-        case "table_pascal": return .some(word(tableSpell.pascal, caseless: false))
-        case "model": return .some(word(model.className, caseless: false))
-        case "model_snake": return .some(word(model.snakeSingular, caseless: false))
+        case "table_upper": return .some(word(NameSpellings(target.table.name).upper, caseless: false))
+        case "table_camel": return .some(word(NameSpellings(target.table.name).camel, caseless: false))
+        case "table_pascal": return .some(word(NameSpellings(target.table.name).pascal, caseless: false))
+        case "model":
+            return .some(word(NameSpellings.modelNames(forTable: target.table.name).className, caseless: false))
+        case "model_snake":
+            return .some(word(NameSpellings.modelNames(forTable: target.table.name).snakeSingular, caseless: false))
         default: return nil
         }
     }
 
     /// PCRE2-escapes a literal.
     public static func escape(_ literal: String) -> String {
-        var out = ""
-        for character in literal {
-            if "\\^$.|?*+()[]{}/-#".contains(character) { out.append("\\") }
-            out.append(character)
+        var out: [UInt8] = []
+        out.reserveCapacity(literal.utf8.count * 2)
+        for byte in literal.utf8 {
+            if specialBytes.contains(byte) { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let specialBytes = Set("\\^$.|?*+()[]{}/-#".utf8)
 
     /// Expands `source` for `target`. Returns `nil` when a placeholder has no value for this target.
     /// The segment map lets a compile error's offset be reported in the rule's own text.
