@@ -232,7 +232,14 @@ struct ReportBuilder {
                 blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
             if verdict == .blocked {
                 var parts: [String] = []
-                if blockingRuntime > 0 { parts.append("\(blockingRuntime) logged statement(s)") }
+                if blockingRuntime > 0 {
+                    let tiers = Evidence.allCases.compactMap { tier in
+                        runtime.byEvidence[tier].flatMap {
+                            policy.blocks(tier) && $0 > 0 ? "\($0) \(tier.rawValue)" : nil
+                        }
+                    }
+                    parts.append("\(blockingRuntime) logged statement(s) (\(tiers.joined(separator: ", ")))")
+                }
                 if runtime.failed > 0 {
                     parts.append("\(runtime.failed) failed statement(s) naming it after it was gone")
                 }
