@@ -77,19 +77,7 @@ public enum LogTimestamp {
         let c = head.loadUnaligned(fromByteOffset: 16, as: UInt16.self)
         let d = head.load(fromByteOffset: 18, as: UInt8.self)
         if cache.valid, a == cache.a, b == cache.b, c == cache.c, d == cache.d {
-            var index = start + 19
-            var millis: Int64 = 0
-            if bytes[index] == UInt8(ascii: ".") {
-                index += 1
-                var scale: Int64 = 100
-                let fractionStart = index
-                while index < end, bytes[index] &- 48 <= 9 {
-                    millis += Int64(bytes[index] - 48) * scale
-                    scale /= 10
-                    index += 1
-                }
-                if index == fractionStart { return nil }
-            }
+            guard let (millis, index) = fraction(bytes, at: start + 19, end: end) else { return nil }
             let zoneEnd = index + 1 + cache.zoneLength
             if index < end, bytes[index] == UInt8(ascii: " "), zoneEnd <= end,
                 pack(bytes, index + 1, cache.zoneLength) == cache.zone,
@@ -148,19 +136,7 @@ public enum LogTimestamp {
             let second = digits(start + 17, 2),
             month >= 1, month <= 12, day >= 1, day <= 31, hour < 24, minute < 60, second < 61
         else { return nil }
-        var index = start + 19
-        var millis: Int64 = 0
-        if index < end, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            var scale: Int64 = 100
-            let fractionStart = index
-            while index < end, bytes[index] &- 48 <= 9 {
-                millis += Int64(bytes[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-            if index == fractionStart { return nil }
-        }
+        guard let (millis, index) = fraction(bytes, at: start + 19, end: end) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         return (((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis, index)
     }
@@ -211,6 +187,24 @@ public enum LogTimestamp {
 
     /// The UTC offset, in seconds, of a time zone abbreviation PostgreSQL prints in `%m`/`%t`
     /// (case-insensitive), or `nil` when the abbreviation is not known.
+    /// An optional `.mmm` fraction of a second at `index`, as milliseconds, and where it ends; `nil` for a
+    /// dot without digits.
+    @inline(__always)
+    static func fraction(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (Int64, Int)? {
+        var index = start
+        var millis: Int64 = 0
+        guard index < end, bytes[index] == UInt8(ascii: ".") else { return (0, index) }
+        index += 1
+        var scale: Int64 = 100
+        let fractionStart = index
+        while index < end, bytes[index] &- 48 <= 9 {
+            millis += Int64(bytes[index] - 48) * scale
+            scale /= 10
+            index += 1
+        }
+        return index == fractionStart ? nil : (millis, index)
+    }
+
     public static func utcOffsetSeconds(abbreviation: String) -> Int? {
         var key: UInt64 = 0
         for byte in abbreviation.utf8 { key = key << 8 | UInt64(byte | 0x20) }
