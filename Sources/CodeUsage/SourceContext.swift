@@ -44,12 +44,13 @@ struct SourceContext {
                 closed.endLine = closesHere ? index : index - 1
                 regions.append(closed)
             }
+            let modelMarker = Self.hasModelMarker(trimmed)
             if let name = Self.declaredName(trimmed) {
                 let isDjango = trimmed.containsBytes(Self.djangoModelBytes)
                 var region = ModelRegion(
                     name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
                     explicitTable: nil,
-                    isModel: Self.hasModelMarker(trimmed) || trimmed.hasPrefix("model ")
+                    isModel: modelMarker || trimmed.hasPrefix("model ")
                         || trimmed.hasPrefix("view:"),
                     isDjangoModel: isDjango)
                 if trimmed.hasPrefix("view:") { region.explicitTable = name.lowercased() }
@@ -90,10 +91,10 @@ struct SourceContext {
                     open[open.count - 1].explicitTable = table
                     open[open.count - 1].isModel = true
                 }
-            } else if isAnnotation && Self.hasModelMarker(trimmed) {
+            } else if isAnnotation && modelMarker {
                 pendingModel = true
                 pendingLine = index
-            } else if Self.hasModelMarker(trimmed), !open.isEmpty {
+            } else if modelMarker, !open.isEmpty {
                 open[open.count - 1].isModel = true
             }
             if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
@@ -219,7 +220,7 @@ struct SourceContext {
     /// The name a line declares: `class Order`, `struct Order`, `type Order struct`, Prisma `model Order {`,
     /// LookML `view: orders {`. `Meta` and `Config` (nested option classes) declare nothing.
     static func declaredName(_ line: Substring) -> String? {
-        guard declarationHints.contains(where: { line.containsBytes($0) }) else { return nil }
+        guard declarationHintSet.occurs(in: line) else { return nil }
         let words = line.split(whereSeparator: { " \t(<:{,".contains($0) }).map(String.init)
         var position = 0
         while position < words.count && (modifiers.contains(words[position]) || words[position].hasPrefix("@")) {
@@ -249,28 +250,30 @@ struct SourceContext {
         "sql_table_name", "@@map", "@map(", "@ID(", "@PrimaryGeneratedColumn", "models.",
     ]
 
-    private static let modelMarkerBytes = modelMarkers.map { Array($0.utf8) }
     private static let djangoModelBytes = Array("models.Model".utf8)
     private static let stateOperationsBytes = Array("state_operations".utf8)
     private static let databaseOperationsBytes = Array("database_operations".utf8)
     private static let stringDelimiters = ["\"\"\"", "'''", "`"].map { Array($0.utf8) }
 
-    static func hasModelMarker(_ line: Substring) -> Bool {
-        modelMarkerBytes.contains { line.containsBytes($0) }
-    }
+    static func hasModelMarker(_ line: Substring) -> Bool { modelMarkerSet.occurs(in: line) }
+
+    private static let modelMarkerSet = LiteralSet(modelMarkers)
+    private static let declarationHintSet = LiteralSet([
+        "class", "struct", "model", "type", "view:", "record", "object",
+    ])
+    private static let tableMappingHintSet = LiteralSet(["@", "table", "Table", "schema"])
+    private static let fieldMarkerSet = LiteralSet([
+        "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
+    ])
 
     private static let tableMappingKeys = [
         "@Table(", "@Entity(", "db_table", "__tablename__", "@@map(", "static let schema", "static var schema",
         "databaseTableName", "table_name =", "table_name=", "sql_table_name:", "TableName()",
     ]
-    /// Bytes that every table mapping holds: a quick test before the keys.
-    private static let tableMappingHints: [[UInt8]] = ["@", "table", "Table", "schema"].map { Array($0.utf8) }
-    private static let declarationHints: [[UInt8]] = ["class", "struct", "model", "type", "view:", "record", "object"]
-        .map { Array($0.utf8) }
 
     /// The table a line maps its model to, lower-cased, schema dropped.
     static func tableMapping(_ line: Substring) -> String? {
-        guard tableMappingHints.contains(where: { line.containsBytes($0) }) else { return nil }
+        guard tableMappingHintSet.occurs(in: line) else { return nil }
         guard let key = tableMappingKeys.first(where: { line.containsBytes(Array($0.utf8)) }) else { return nil }
         let rest = line[line.range(of: key)!.upperBound...]
         if key == "sql_table_name:" {
@@ -346,7 +349,7 @@ struct SourceContext {
         if rest.hasPrefix(":=") { return String(name) }
         if rest.hasPrefix("=") && !rest.hasPrefix("==") && !rest.hasPrefix("=>") {
             let value = rest.dropFirst()
-            if fieldMarkers.contains(where: { value.containsBytes($0) }) { return nil }
+            if fieldMarkerSet.occurs(in: value) { return nil }
             return String(name)
         }
         return nil
@@ -354,10 +357,6 @@ struct SourceContext {
 
     /// Words that declare a local variable in the languages scanned.
     static let declarationKeywords: Set<String> = ["let", "var", "val", "const", "my", "local", "auto"]
-    /// Right-hand sides that declare a model field rather than a local variable.
-    static let fieldMarkers = [
-        "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
-    ].map { Array($0.utf8) }
 }
 
 extension StringProtocol {
@@ -397,5 +396,38 @@ extension StringProtocol {
         var end = start
         while let last = end.last, last == " " || last == "\t" { end = end.dropLast() }
         return end
+    }
+}
+
+/// Several literals searched in one pass over a line: the literals are bucketed by their first byte, so
+/// most bytes cost one table look-up (testing 27 markers one by one cost 27 passes a line).
+struct LiteralSet: Sendable {
+    private let buckets: [[[UInt8]]]
+
+    init(_ literals: [String]) {
+        var buckets = Array(repeating: [[UInt8]](), count: 256)
+        for literal in literals {
+            let bytes = Array(literal.utf8)
+            if let first = bytes.first { buckets[Int(first)].append(bytes) }
+        }
+        self.buckets = buckets
+    }
+
+    /// Whether any literal occurs in `text`'s UTF-8 bytes.
+    func occurs<S: StringProtocol>(in text: S) -> Bool {
+        let search = { (bytes: UnsafeBufferPointer<UInt8>) -> Bool in
+            for index in 0..<bytes.count {
+                let bucket = buckets[Int(bytes[index])]
+                if bucket.isEmpty { continue }
+                for literal in bucket where literal.count <= bytes.count - index {
+                    var offset = 1
+                    while offset < literal.count && bytes[index + offset] == literal[offset] { offset += 1 }
+                    if offset == literal.count { return true }
+                }
+            }
+            return false
+        }
+        if let found = text.utf8.withContiguousStorageIfAvailable(search) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(search)
     }
 }
