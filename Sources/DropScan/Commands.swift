@@ -244,3 +244,33 @@ public enum InputsCommand {
         return set.errors.isEmpty ? 0 : ExitCode.usage.rawValue
     }
 }
+
+/// `dropscan merge`: one report from the reports of a scan's shards.
+public enum MergeCommand {
+    public static func run(reports paths: [String], json: String?, markdown: String?, sarif: String?, quiet: Bool)
+        -> Int32
+    {
+        do {
+            var reports: [UsageReport] = []
+            for path in paths {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))")
+                }
+                do {
+                    reports.append(try JSONReporter.decode(data))
+                } catch {
+                    throw UsageError("\(path) is not a dropscan JSON report: \(error)")
+                }
+            }
+            let merged = try ReportMerger.merge(reports)
+            if let json { try ScanCommandRunner.write(JSONReporter().render(merged), to: json) }
+            if let markdown { try ScanCommandRunner.write(MarkdownReporter().render(merged), to: markdown) }
+            if let sarif { try ScanCommandRunner.write(SARIFReporter().render(merged), to: sarif) }
+            if !quiet { StandardError.write(String(decoding: try SummaryReporter().render(merged), as: UTF8.self)) }
+            return ExitCode(merged.verdict).rawValue
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return ExitCode.usage.rawValue
+        }
+    }
+}

@@ -130,3 +130,28 @@ struct Inputs: ParsableCommand {
         throw ExitRequest(code: InputsCommand.run(logs: logs, sources: source, followSymlinks: followSymlinks))
     }
 }
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the JSON reports of a scan's shards into one report (and exit code).")
+
+    @Argument(help: "JSON reports written by `dropscan scan --json`.")
+    var reports: [String]
+
+    @Option(help: "Write the merged JSON report here ('-' for stdout).")
+    var json: String?
+
+    @Option(help: "Write a Markdown report here ('-' for stdout).")
+    var markdown: String?
+
+    @Option(help: "Write a SARIF report here ('-' for stdout).")
+    var sarif: String?
+
+    @Flag(name: [.short, .long], help: "Print no summary on stderr.")
+    var quiet = false
+
+    func run() throws {
+        throw ExitRequest(
+            code: MergeCommand.run(reports: reports, json: json, markdown: markdown, sarif: sarif, quiet: quiet))
+    }
+}
