@@ -25,12 +25,17 @@ enum Snippet {
         (try! NSRegularExpression(pattern: pattern), template)
     }
 
+    /// Words that may introduce a credential; only lines holding one go through the (costly) maskers.
+    private static let triggers = LiteralSet(["://", "pass", "secret", "token", "key", "pwd", "credential"])
+
     static func make(fromLine line: String) -> String {
-        var text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = text.lowercased()
-        if lower.contains("://") || lower.contains("pass") || lower.contains("secret") || lower.contains("token")
-            || lower.contains("key") || lower.contains("pwd") || lower.contains("credential")
-        {
+        var bytes = Array(line.utf8)
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        while let last = bytes.last, isSpace(last) { bytes.removeLast() }
+        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.count
+        var text = String(decoding: bytes[start...], as: UTF8.self)
+        let folded = bytes[start...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        if triggers.occurs(in: String(decoding: folded, as: UTF8.self)) {
             for (expression, template) in maskers {
                 let range = NSRange(text.startIndex..., in: text)
                 text = expression.stringByReplacingMatches(in: text, range: range, withTemplate: template)
