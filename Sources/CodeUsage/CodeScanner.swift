@@ -239,6 +239,8 @@ public struct CodeScanner: Sendable {
         let isSQLFile = unit.ruleName.lowercased().hasSuffix(".sql")
         var applicable: [Int: [CompiledRule]] = [:]
         var otherReceivers: [Int: Set<String>] = [:]
+        // The type each receiver is declared with, found once per file.
+        var declaredTypes: [String: String?] = [:]
         for lineIndex in byLine.keys.sorted() {
             let lineRange = document.lineRange(lineIndex)
             var lineBytes = Array(document.bytes[lineRange])
@@ -271,6 +273,12 @@ public struct CodeScanner: Sendable {
                         if let known = otherReceivers[targetIndex] { return known }
                         let value = info.otherModelReceivers(in: context)
                         otherReceivers[targetIndex] = value
+                        return value
+                    },
+                    declaredType: { receiver in
+                        if let known = declaredTypes[receiver] { return known }
+                        let value = Self.declaredType(of: receiver, in: document)
+                        declaredTypes[receiver] = value
                         return value
                     })
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {

@@ -22,10 +22,18 @@ extension CodeScanner {
         return nil
     }
 
+    /// The entity of a repository declaration line; the declaration may be split after the name
+    /// (`public interface OrderRepository` ⏎ `extends JpaRepository<Order, Long> {`).
     static func repositoryEntity(declaredBy line: String) -> String? {
-        guard line.contains("interface "), let generic = line.range(of: "Repository<") else { return nil }
-        let before = line[..<generic.lowerBound]
-        guard before.contains(" extends ") || before.contains(":") else { return nil }
+        guard let generic = line.range(of: "Repository<") else { return nil }
+        let before = line[..<generic.lowerBound].trimmingSpaces()
+        if before.hasPrefix("extends ") || before.hasPrefix(": ") {
+            // The continuation line of a split declaration.
+        } else {
+            guard before.contains("interface "), before.contains(" extends ") || before.contains(":") else {
+                return nil
+            }
+        }
         let rest = line[generic.upperBound...].drop(while: { $0 == " " })
         let name = rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
         guard let last = name.split(separator: ".").last, let first = last.first, first.isUppercase else { return nil }

@@ -179,7 +179,7 @@ extension CodeScanner {
     func scopedEvidence(
         rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, hits: [Int], info: TargetInfo,
         context: SourceContext, document: Document, scoped: Bool, path: String = "",
-        otherReceivers: () -> Set<String>
+        otherReceivers: () -> Set<String>, declaredType: ((String) -> String?)? = nil
     ) -> Evidence {
         if let comment = document.commentStart(inLine: lineIndex), comment <= match.lowerBound {
             return .notAUse
@@ -210,7 +210,8 @@ extension CodeScanner {
             }
             if info.receivers.contains(receiver) { return ceiling }
             if otherReceivers().contains(receiver) { return .notAUse }
-            if let type = Self.declaredType(of: receiver, in: document) {
+            let type = declaredType.map { $0(receiver) } ?? Self.declaredType(of: receiver, in: document)
+            if let type {
                 // `Order order` / `order: Order?` keeps the evidence; another declared type (`Customer customer`)
                 // has a member of the same name.
                 return info.isOwnModelName(type) ? ceiling : .notAUse

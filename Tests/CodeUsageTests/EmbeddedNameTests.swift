@@ -127,3 +127,33 @@ import Testing
         #expect(brief(result.findings[0]) == ["2:django.app-model-query:probable"])
     }
 }
+
+extension EmbeddedNameTests {
+    @Test func repositoryDeclarationSplitOverTwoLinesStillNamesTheEntity() {
+        let result = scanText(
+            scanner, path: "src/main/java/shop/repository/LegacyRepository.java",
+            """
+            package shop.repository;
+
+            public interface LegacyRepository
+                    extends PagingAndSortingRepository<Customer, Long> {
+                Page<Customer> findByLegacyStatusNot(String legacyStatus, Pageable page);
+            }
+            """)
+        #expect(brief(result.findings[0]) == ["5:spring.repository-derived-query:not-a-use"])
+        #expect(brief(result.findings[1]) == ["5:spring.repository-derived-query:confirmed"])
+    }
+
+    @Test func upperCaseSqlKeywordsAreNotReceiverTypes() {
+        // `WHERE o` must not make `o` a `WHERE`: the alias's table (`Order o`) decides.
+        let result = scanText(
+            scanner, path: "src/main/java/shop/Queries.java",
+            """
+            class Queries {
+                static final String JPQL = "SELECT o FROM Order o WHERE o.legacyStatus = 'x'";
+                static final String SQL = "SELECT c.id FROM customers c WHERE c.legacy_status = 'x'";
+            }
+            """)
+        #expect(brief(result.findings[0]).first == "2:code.member-access:confirmed")
+    }
+}
