@@ -71,6 +71,9 @@ public struct CodeScanner: Sendable {
     private let embedded: CompiledPattern?
     /// Spelling → index into `nameRoles`.
     private let embeddedNames: [String: Int]
+    /// The ids of the rules that look for names inside longer identifiers (`{column_pascal_part}`,
+    /// `{column_camel_part}`): the only rules a line gets for a target when its hits are all embedded.
+    private let embeddedRuleIDs: Set<String>
     private let sqlResolver: (any EmbeddedSQLResolver)?
 
     /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
@@ -125,6 +128,12 @@ public struct CodeScanner: Sendable {
             roles.append(spellingRoles)
         }
         embeddedNames = names
+        embeddedRuleIDs = Set(
+            library.rules.filter { rule in
+                ([rule.pattern] + (rule.requires.map { [$0] } ?? [])).contains {
+                    $0.contains("{column_pascal_part}") || $0.contains("{column_camel_part}")
+                }
+            }.map(\.id))
         embedded = Self.embeddedPattern(pascal: Array(pascal.keys), camel: Array(camel.keys))
         nameRoles = roles
     }
@@ -227,10 +236,25 @@ public struct CodeScanner: Sendable {
         // Primary hits, grouped by line, then target.
         let document = Document(bytes: bytes, comments: CommentStyle.forFile(named: unit.ruleName))
         var byLine: [Int: [Int: [Int]]] = [:]
+        // Per line, the targets named there by a whole word (not only inside a longer identifier).
+        var wordTargets: [Int: Set<Int>] = [:]
+        // Per target, the rules for embedded names that apply to this file (most files have none).
+        var embeddedApplicable: [Int: [CompiledRule]] = [:]
+        func embeddedRules(_ target: Int) -> [CompiledRule] {
+            if let known = embeddedApplicable[target] { return known }
+            let value = rules[target].filter {
+                embeddedRuleIDs.contains($0.rule.id) && $0.rule.applies(toSourcePath: unit.ruleName)
+            }
+            embeddedApplicable[target] = value
+            return value
+        }
         for hit in hits {
+            let isEmbedded = hit.name >= prefilter.names.count
             for role in nameRoles[hit.name] where role.isPrimary {
-                byLine[document.lineIndex(containing: hit.position), default: [:]][role.target, default: []].append(
-                    hit.position)
+                if isEmbedded && embeddedRules(role.target).isEmpty { continue }
+                let lineIndex = document.lineIndex(containing: hit.position)
+                byLine[lineIndex, default: [:]][role.target, default: []].append(hit.position)
+                if !isEmbedded { wordTargets[lineIndex, default: []].insert(role.target) }
             }
         }
         if byLine.isEmpty { return }
@@ -247,13 +271,16 @@ public struct CodeScanner: Sendable {
             if isPython { Self.splitDjangoLookups(&lineBytes) }
             let lineText = document.lineString(lineIndex)
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
+                let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
                 let candidates =
-                    applicable[targetIndex]
-                    ?? {
-                        let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
-                        applicable[targetIndex] = value
-                        return value
-                    }()
+                    !wordNamed
+                    ? embeddedRules(targetIndex)
+                    : applicable[targetIndex]
+                        ?? {
+                            let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
+                            applicable[targetIndex] = value
+                            return value
+                        }()
                 guard
                     let (rule, match) = firstMatch(
                         candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
