@@ -83,6 +83,7 @@ extension CodeScanner {
         let needle = Array(receiver.utf8)
         let bytes = document.bytes
         func fold(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        var types: Set<String> = []
         var index = 0
         while index + needle.count <= bytes.count {
             var matches = true
@@ -92,13 +93,42 @@ extension CodeScanner {
             }
             let end = index + needle.count
             if matches && (index == 0 || !isIdentifierByte(bytes[index - 1]))
-                && (end == bytes.count || !isIdentifierByte(bytes[end]))
+                && (end == bytes.count || !isIdentifierByte(bytes[end])),
+                let type = typeAfterColon(bytes, from: end) ?? typeBefore(bytes, at: index)
             {
-                if let type = typeAfterColon(bytes, from: end) ?? typeBefore(bytes, at: index) { return type }
+                let line = document.lineIndex(containing: index)
+                let inComment = document.commentStart(inLine: line).map {
+                    $0 <= index - document.lineRange(line).lowerBound
+                }
+                if inComment != true { types.insert(type) }
             }
             index += 1
         }
-        return nil
+        // Declared with different types in different places (`Order o`, then `Customer o`): not known.
+        return types.count == 1 ? types.first : nil
+    }
+
+    /// Types whose instances hold any table's rows (`Row`, `Record`, `Map`, a `DataFrame`): a member of one
+    /// may well be the column, so their declaration does not decide.
+    static let rowContainerTypes: Set<String> = [
+        "Row", "Record", "RowMapping", "Mapping", "Map", "HashMap", "Dict", "Tuple", "NamedTuple", "Object", "Any",
+        "DataFrame", "Series", "JsonNode", "JsonObject", "ResultSet", "Result", "Entry", "Namespace",
+        "SimpleNamespace", "Struct", "Document", "Hash", "OpenStruct", "Relation", "QuerySet", "Tuple2",
+    ]
+
+    /// What a receiver's declared type says about a member of it: `true` the table's model (or a type built
+    /// around it: `OrderSummary`, `OrderDto`, a projection), so the evidence stands or the file decides;
+    /// `false` another type, whose member merely shares the name; `nil` a type that may hold any table's
+    /// rows. (`Order` → true; `Customer` → false; `Row`, `ResultRow` → nil.)
+    static func declaredTypeIsOwn(_ type: String, info: TargetInfo) -> Bool? {
+        if info.isOwnModelName(type) { return true }
+        if rowContainerTypes.contains(type) { return nil }
+        for suffix in ["Row", "Record", "Result", "Tuple", "Map", "Mapping", "Projection", "View"]
+        where type.hasSuffix(suffix) {
+            return nil
+        }
+        if type.contains(info.modelClass) || type.contains(info.tablePascal) { return nil }
+        return false
     }
 
     /// `: Type` after a name (spaces allowed, not `::`).
@@ -127,8 +157,24 @@ extension CodeScanner {
         let end = index
         while index > 0 && isIdentifierByte(bytes[index - 1]) { index -= 1 }
         if index > 0 && bytes[index - 1] == UInt8(ascii: ".") { return nil }
-        return typeName(bytes[index..<end])
+        guard let type = typeName(bytes[index..<end]) else { return nil }
+        // What precedes the type must start a declaration: the line's start, `(`, `,`, `{`, `;`, or a modifier
+        // (`final Customer c`) or JPQL's `FROM`/`JOIN` (`FROM Order o`), not prose (`// the Old row`).
+        var before = index
+        while before > 0 && (bytes[before - 1] == 0x20 || bytes[before - 1] == 0x09) { before -= 1 }
+        if before == 0 || "\n(,{;".utf8.contains(bytes[before - 1]) { return type }
+        let wordEnd = before
+        while before > 0 && isIdentifierByte(bytes[before - 1]) { before -= 1 }
+        let word = String(decoding: bytes[before..<wordEnd], as: UTF8.self)
+        return declarationModifiers.contains(word) ? type : nil
     }
+
+    private static let declarationModifiers: Set<String> = [
+        "final", "private", "public", "protected", "static", "val", "var", "let", "const", "readonly", "in",
+        "internal", "lateinit", "override", "volatile", "transient",
+        // JPQL/HQL aliases: `FROM Order o`, `JOIN o.customer c` is not a type.
+        "FROM", "from", "JOIN", "join",
+    ]
 
     private static let notTypes: Set<String> = ["String", "Int", "Long", "Integer", "Boolean", "Bool", "Object", "Any"]
 

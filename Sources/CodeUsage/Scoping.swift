@@ -211,10 +211,11 @@ extension CodeScanner {
             if info.receivers.contains(receiver) { return ceiling }
             if otherReceivers().contains(receiver) { return .notAUse }
             let type = declaredType.map { $0(receiver) } ?? Self.declaredType(of: receiver, in: document)
-            if let type {
+            if let type, let own = Self.declaredTypeIsOwn(type, info: info) {
                 // `Order order` / `order: Order?` keeps the evidence; another declared type (`Customer customer`)
-                // has a member of the same name.
-                return info.isOwnModelName(type) ? ceiling : .notAUse
+                // has a member of the same name; `OrderSummary s`, `Row r`: the file decides.
+                if !own { return .notAUse }
+                return info.isOwnModelName(type) ? ceiling : capped(ceiling)
             }
             return capped(ceiling)
         case .repository:

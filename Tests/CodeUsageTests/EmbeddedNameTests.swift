@@ -157,3 +157,39 @@ extension EmbeddedNameTests {
         #expect(brief(result.findings[0]).first == "2:code.member-access:confirmed")
     }
 }
+
+extension EmbeddedNameTests {
+    @Test func receiverTypesThatMayHoldTheRowLetTheFileDecide() {
+        let result = scanText(
+            scanner, path: "src/main/java/shop/Export.java",
+            """
+            import shop.domain.Order;
+
+            class Export {
+                String a(OrderSummary summary) { return summary.getLegacyStatus(); }
+                String b(Row row) { return row.getLegacyStatus(); }
+                String c(Invoice invoice) { return invoice.getLegacyStatus(); }
+                // the Old entry is printed below
+                String d(Object entry) { return ((Order) entry).getLegacyStatus() + entry.getLegacyStatus(); }
+            }
+            """)
+        #expect(
+            brief(result.findings[0]) == [
+                "4:java.member-accessor:probable", "5:java.member-accessor:probable",
+                "6:java.member-accessor:not-a-use",
+                "8:java.member-accessor:probable",
+            ])
+    }
+
+    @Test func aReceiverDeclaredWithTwoTypesIsNotDecidedByEither() {
+        let result = scanText(
+            scanner, path: "src/main/java/shop/Two.java",
+            """
+            class Two {
+                String a(Order o) { return "x"; }
+                String b(Customer o) { return o.getLegacyStatus(); }
+            }
+            """)
+        #expect(brief(result.findings[0]) == ["3:java.member-accessor:probable"])
+    }
+}
