@@ -64,7 +64,16 @@ public struct CodeScanner: Sendable {
     private let infos: [TargetInfo]
     private let rules: [[CompiledRule]]
     private let prefilter: NamePrefilter
+    /// Indexed by the prefilter's names, then by `embeddedNames`' indices.
     private let nameRoles: [[NameRole]]
+    /// The columns' PascalCase and camelCase spellings inside longer identifiers (`findByLegacyStatus`,
+    /// `getLegacyStatus`, `$legacyStatus`), which the word prefilter cannot see: one case-sensitive alternation.
+    private let embedded: CompiledPattern?
+    /// Spelling → index into `nameRoles`.
+    private let embeddedNames: [String: Int]
+    /// The ids of the rules that look for names inside longer identifiers (`{column_pascal_part}`,
+    /// `{column_camel_part}`): the only rules a line gets for a target when its hits are all embedded.
+    private let embeddedRuleIDs: Set<String>
     private let sqlResolver: (any EmbeddedSQLResolver)?
 
     /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
@@ -103,17 +112,74 @@ public struct CodeScanner: Sendable {
         }
         rules = compiled
         prefilter = NamePrefilter(names: table.names, caseSensitive: table.caseSensitive)
-        nameRoles = table.roles
+        var roles = table.roles
+        var pascal: [String: [NameRole]] = [:]
+        var camel: [String: [NameRole]] = [:]
+        for (index, target) in targets.enumerated() {
+            guard let column = target.column, column.isFoldable else { continue }
+            let spellings = NameSpellings(column.name)
+            let role = NameRole(target: index, isPrimary: true)
+            if !spellings.pascal.isEmpty { pascal[spellings.pascal, default: []].append(role) }
+            if !spellings.camel.isEmpty { camel[spellings.camel, default: []].append(role) }
+        }
+        var names: [String: Int] = [:]
+        for (spelling, spellingRoles) in pascal.merging(camel, uniquingKeysWith: +) {
+            names[spelling] = roles.count
+            roles.append(spellingRoles)
+        }
+        embeddedNames = names
+        embeddedRuleIDs = Set(
+            library.rules.filter { rule in
+                ([rule.pattern] + (rule.requires.map { [$0] } ?? [])).contains {
+                    $0.contains("{column_pascal_part}") || $0.contains("{column_camel_part}")
+                }
+            }.map(\.id))
+        embedded = Self.embeddedPattern(pascal: Array(pascal.keys), camel: Array(camel.keys))
+        nameRoles = roles
+    }
+
+    /// `(?:(?<![A-Z])(?:LegacyStatus|…)|(?<![A-Za-z0-9_])(?:legacyStatus|…))(?![a-z0-9])` (bytes ≥ 0x80 count as
+    /// letters): a name that starts at a case change or after a non-letter and ends at a case change or at the
+    /// end of the identifier, like the `{column_pascal_part}` and `{column_camel_part}` placeholders.
+    static func embeddedPattern(pascal: [String], camel: [String]) -> CompiledPattern? {
+        func alternation(_ names: [String]) -> String {
+            names.sorted { ($0.utf8.count, $0) > ($1.utf8.count, $1) }.map(Placeholders.escape).joined(separator: "|")
+        }
+        var branches: [String] = []
+        if !pascal.isEmpty { branches.append("(?<![A-Z\\x80-\\xff])(?:\(alternation(pascal)))") }
+        if !camel.isEmpty { branches.append("(?<![A-Za-z0-9_\\x80-\\xff])(?:\(alternation(camel)))") }
+        guard !branches.isEmpty else { return nil }
+        return try? CompiledPattern("(?:" + branches.joined(separator: "|") + ")(?![a-z0-9\\x80-\\xff])")
+    }
+
+    /// Every prefilter hit in `bytes`, then every embedded occurrence that is not already a whole word.
+    private func hits(in bytes: [UInt8], scratch: MatchScratch) -> [(name: Int, position: Int)] {
+        var found: [(name: Int, position: Int)] = []
+        bytes.withUnsafeBytes { buffer in
+            prefilter.scan(buffer, scratch: scratch) { name, range in found.append((name, range.lowerBound)) }
+            guard let embedded else { return }
+            var start = 0
+            while start < buffer.count {
+                guard let range = try? embedded.firstMatch(in: buffer, from: start, scratch: scratch) else { break }
+                start = max(range.upperBound, range.lowerBound + 1)
+                let before = range.lowerBound > 0 ? bytes[range.lowerBound - 1] : 0x20
+                let after = range.upperBound < bytes.count ? bytes[range.upperBound] : 0x20
+                // A whole word (`legacyStatus`) is the word prefilter's; `$` continues a word there.
+                if !Self.isIdentifierByte(before) && before != 0x24 && !Self.isIdentifierByte(after) && after != 0x24 {
+                    continue
+                }
+                let spelling = String(decoding: bytes[range], as: UTF8.self)
+                if let name = embeddedNames[spelling] { found.append((name, range.lowerBound)) }
+            }
+        }
+        return found
     }
 
     /// Scans the bytes of one text file. `relativePath` (relative to the source root) is reported as given
     /// and selects the rules (`files:` globs) and the file's classification.
     public func scan(relativePath: String, bytes: [UInt8], scratch: MatchScratch) -> CodeScanResult {
         var result = CodeScanResult(targetCount: targets.count)
-        var fileHits: [(name: Int, position: Int)] = []
-        bytes.withUnsafeBytes { buffer in
-            prefilter.scan(buffer, scratch: scratch) { name, range in fileHits.append((name, range.lowerBound)) }
-        }
+        let fileHits = hits(in: bytes, scratch: scratch)
         guard fileHits.contains(where: { hit in nameRoles[hit.name].contains { $0.isPrimary } }) else {
             return result
         }
@@ -126,14 +192,11 @@ public struct CodeScanner: Sendable {
         let classification = FileClassification.classify(relativePath: relativePath, head: bytes.prefix(4096))
         if relativePath.lowercased().hasSuffix(".ipynb"), let cells = Notebook.cells(bytes) {
             for cell in cells {
-                var hits: [(name: Int, position: Int)] = []
-                cell.bytes.withUnsafeBytes { buffer in
-                    prefilter.scan(buffer, scratch: scratch) { name, range in hits.append((name, range.lowerBound)) }
-                }
+                let cellHits = hits(in: cell.bytes, scratch: scratch)
                 let unit = ScanUnit(
                     path: relativePath, ruleName: cell.ruleName, cell: cell.index,
                     classification: cell.isMarkdown ? .docs : classification)
-                scanUnit(unit, bytes: cell.bytes, hits: hits, scoped: scoped, scratch: scratch, into: &result)
+                scanUnit(unit, bytes: cell.bytes, hits: cellHits, scoped: scoped, scratch: scratch, into: &result)
             }
         } else {
             let unit = ScanUnit(path: relativePath, ruleName: relativePath, cell: nil, classification: classification)
@@ -173,10 +236,25 @@ public struct CodeScanner: Sendable {
         // Primary hits, grouped by line, then target.
         let document = Document(bytes: bytes, comments: CommentStyle.forFile(named: unit.ruleName))
         var byLine: [Int: [Int: [Int]]] = [:]
+        // Per line, the targets named there by a whole word (not only inside a longer identifier).
+        var wordTargets: [Int: Set<Int>] = [:]
+        // Per target, the rules for embedded names that apply to this file (most files have none).
+        var embeddedApplicable: [Int: [CompiledRule]] = [:]
+        func embeddedRules(_ target: Int) -> [CompiledRule] {
+            if let known = embeddedApplicable[target] { return known }
+            let value = rules[target].filter {
+                embeddedRuleIDs.contains($0.rule.id) && $0.rule.applies(toSourcePath: unit.ruleName)
+            }
+            embeddedApplicable[target] = value
+            return value
+        }
         for hit in hits {
+            let isEmbedded = hit.name >= prefilter.names.count
             for role in nameRoles[hit.name] where role.isPrimary {
-                byLine[document.lineIndex(containing: hit.position), default: [:]][role.target, default: []].append(
-                    hit.position)
+                if isEmbedded && embeddedRules(role.target).isEmpty { continue }
+                let lineIndex = document.lineIndex(containing: hit.position)
+                byLine[lineIndex, default: [:]][role.target, default: []].append(hit.position)
+                if !isEmbedded { wordTargets[lineIndex, default: []].insert(role.target) }
             }
         }
         if byLine.isEmpty { return }
@@ -185,19 +263,24 @@ public struct CodeScanner: Sendable {
         let isSQLFile = unit.ruleName.lowercased().hasSuffix(".sql")
         var applicable: [Int: [CompiledRule]] = [:]
         var otherReceivers: [Int: Set<String>] = [:]
+        // The type each receiver is declared with, found once per file.
+        var declaredTypes: [String: String?] = [:]
         for lineIndex in byLine.keys.sorted() {
             let lineRange = document.lineRange(lineIndex)
             var lineBytes = Array(document.bytes[lineRange])
             if isPython { Self.splitDjangoLookups(&lineBytes) }
             let lineText = document.lineString(lineIndex)
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
+                let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
                 let candidates =
-                    applicable[targetIndex]
-                    ?? {
-                        let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
-                        applicable[targetIndex] = value
-                        return value
-                    }()
+                    !wordNamed
+                    ? embeddedRules(targetIndex)
+                    : applicable[targetIndex]
+                        ?? {
+                            let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
+                            applicable[targetIndex] = value
+                            return value
+                        }()
                 guard
                     let (rule, match) = firstMatch(
                         candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
@@ -212,10 +295,17 @@ public struct CodeScanner: Sendable {
                 var evidence = scopedEvidence(
                     rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
                     info: info, context: context, document: document, scoped: scoped[targetIndex],
+                    path: unit.ruleName,
                     otherReceivers: {
                         if let known = otherReceivers[targetIndex] { return known }
                         let value = info.otherModelReceivers(in: context)
                         otherReceivers[targetIndex] = value
+                        return value
+                    },
+                    declaredType: { receiver in
+                        if let known = declaredTypes[receiver] { return known }
+                        let value = Self.declaredType(of: receiver, in: document)
+                        declaredTypes[receiver] = value
                         return value
                     })
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {

@@ -2,9 +2,11 @@ import Matching
 
 /// How a rule's match is scoped, from the rule id's second part (see `Patterns/README.md`):
 /// `model-…` matches are scoped by the enclosing model declaration, `member-…` by the receiver of the
-/// access, `deprecation-…` like `model-…` and reported as deprecations; anything else is plain.
+/// access, `deprecation-…` like `model-…` and reported as deprecations, `repository-…` by the entity type of
+/// the enclosing Spring Data repository, `keypath-…` by the key path's root type (or the query chain's model),
+/// `app-…` by the Django app the model belongs to; anything else is plain.
 enum RuleKind: Equatable {
-    case plain, inModel, member, deprecation
+    case plain, inModel, member, deprecation, repository, keyPath, djangoApp
 
     init(ruleID: String) {
         let name = ruleID.split(separator: ".").dropFirst().first ?? ""
@@ -14,6 +16,12 @@ enum RuleKind: Equatable {
             self = .member
         } else if name.hasPrefix("deprecation-") {
             self = .deprecation
+        } else if name.hasPrefix("repository-") {
+            self = .repository
+        } else if name.hasPrefix("keypath-") {
+            self = .keyPath
+        } else if name.hasPrefix("app-") {
+            self = .djangoApp
         } else {
             self = .plain
         }
@@ -69,6 +77,11 @@ struct RoleTable {
                 for form in tableSpellings.foldedForms { add(form, caseSensitive: false, role: primary) }
                 add(model.className, caseSensitive: true, role: primary)
                 add(model.snakeSingular, caseSensitive: true, role: primary)
+                // Django's `<app>_<model>`: the model class (`Order` for `shop_order`), compared folded since
+                // Django lower-cases the class name (`OrderItem` → `shop_orderitem`).
+                for tail in Placeholders.djangoModelTails(forTable: table.name) {
+                    add(tail, caseSensitive: false, role: primary)
+                }
             }
         }
     }
@@ -165,7 +178,8 @@ extension CodeScanner {
     /// receiver, the file's mention of the table or model, comments and local variables may lower it.
     func scopedEvidence(
         rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, hits: [Int], info: TargetInfo,
-        context: SourceContext, document: Document, scoped: Bool, otherReceivers: () -> Set<String>
+        context: SourceContext, document: Document, scoped: Bool, path: String = "",
+        otherReceivers: () -> Set<String>, declaredType: ((String) -> String?)? = nil
     ) -> Evidence {
         if let comment = document.commentStart(inLine: lineIndex), comment <= match.lowerBound {
             return .notAUse
@@ -196,7 +210,36 @@ extension CodeScanner {
             }
             if info.receivers.contains(receiver) { return ceiling }
             if otherReceivers().contains(receiver) { return .notAUse }
+            let type = declaredType.map { $0(receiver) } ?? Self.declaredType(of: receiver, in: document)
+            if let type, let own = Self.declaredTypeIsOwn(type, info: info) {
+                // `Order order` / `order: Order?` keeps the evidence; another declared type (`Customer customer`)
+                // has a member of the same name; `OrderSummary s`, `Row r`: the file decides.
+                if !own { return .notAUse }
+                return info.isOwnModelName(type) ? ceiling : capped(ceiling)
+            }
             return capped(ceiling)
+        case .repository:
+            guard let entity = Self.repositoryEntity(before: lineIndex, in: document) else { return capped(ceiling) }
+            if let region = context.regions.first(where: { $0.name == entity }), let maps = info.mapping(of: region) {
+                return maps ? ceiling : .notAUse
+            }
+            return info.isOwnModelName(entity) ? ceiling : .notAUse
+        case .keyPath:
+            if let root = Self.keyPathRoot(before: match.lowerBound, in: line) {
+                return info.isOwnModelName(root) ? ceiling : .notAUse
+            }
+            if let model = Self.chainModel(in: line, before: match.upperBound, lineIndex: lineIndex, document: document)
+            {
+                return info.isOwnModelName(model) ? ceiling : .notAUse
+            }
+            if let region = context.region(atLine: lineIndex), let maps = info.mapping(of: region) {
+                return maps ? ceiling : .notAUse
+            }
+            return capped(ceiling)
+        case .djangoApp:
+            return djangoAppEvidence(
+                ceiling: ceiling, fileLevel: fileLevel, line: line, lineIndex: lineIndex, info: info,
+                context: context, document: document, path: path)
         case .plain:
             if info.target.isWholeTable || ceiling <= .implicit { return ceiling }
             if Self.isOnlyLocalVariable(line: line, hits: hits, info: info, context: context, document: document) {

@@ -35,6 +35,7 @@ public enum Placeholders {
     public static let known = [
         "column", "table", "schema", "qualifier", "ident", "column_word", "table_word", "column_camel",
         "column_pascal", "column_upper", "table_upper", "table_camel", "table_pascal", "model", "model_snake",
+        "column_pascal_part", "column_camel_part", "django_model",
     ]
 
     /// A SQL reference to `identifier`: bare (case-insensitive) when the name folds, or quoted exactly.
@@ -47,6 +48,39 @@ public enum Placeholders {
     static func word(_ literal: String, caseless: Bool) -> String {
         let body = caseless ? "(?i:\(escape(literal)))" : escape(literal)
         return "(?<!\(wordClass))\(body)(?!\(wordClass))"
+    }
+
+    /// `LegacyStatus` as part of a longer identifier (`findByLegacyStatus`, `getLegacyStatus`): not after an
+    /// upper-case letter, and ending where the identifier ends or a new capitalised word starts
+    /// (`LegacyStatusCode` matches up to `Code`; rules say what may follow). Case-sensitive.
+    public static func pascalPart(_ pascal: String) -> String {
+        "(?<![A-Z\\x80-\\xff])\(escape(pascal))(?![a-z0-9\\x80-\\xff])"
+    }
+
+    /// `legacyStatus` starting an identifier or after a non-letter (`$legacyStatus`, `_legacyStatus`), ending like
+    /// `pascalPart`. Case-sensitive.
+    public static func camelPart(_ camel: String) -> String {
+        "(?<![A-Za-z0-9_\\x80-\\xff])\(escape(camel))(?![a-z0-9\\x80-\\xff])"
+    }
+
+    /// The model classes Django names a table `<app>_<model>` after: for each `_` in the table, the rest as a
+    /// class name (`shop_order` → `Order`, `shop_orderitem` → `OrderItem`: Django lower-cases the class name),
+    /// compared case-insensitively but starting with an upper-case letter. `nil` for a table without `_`.
+    public static func djangoModelTails(forTable table: String) -> [String] {
+        var tails: [String] = []
+        var rest = Substring(table)
+        while let underscore = rest.firstIndex(of: "_") {
+            rest = rest[rest.index(after: underscore)...]
+            if let first = rest.first, first.isLetter { tails.append(String(rest).lowercased()) }
+        }
+        return tails
+    }
+
+    static func djangoModel(forTable table: String) -> String? {
+        let tails = djangoModelTails(forTable: table)
+        guard !tails.isEmpty else { return nil }
+        let body = tails.map(escape).joined(separator: "|")
+        return "(?<!\(wordClass))(?=[A-Z])(?i:\(body))(?!\(wordClass))"
     }
 
     /// The fragment for `name`, or `nil` when this target has nothing for it (a column placeholder on a
@@ -69,6 +103,9 @@ public enum Placeholders {
         case "table_upper": return .some(word(NameSpellings(target.table.name).upper, caseless: false))
         case "table_camel": return .some(word(NameSpellings(target.table.name).camel, caseless: false))
         case "table_pascal": return .some(word(NameSpellings(target.table.name).pascal, caseless: false))
+        case "column_pascal_part": return .some(column.map { pascalPart(NameSpellings($0.name).pascal) })
+        case "column_camel_part": return .some(column.map { camelPart(NameSpellings($0.name).camel) })
+        case "django_model": return .some(djangoModel(forTable: target.table.name))
         case "model":
             return .some(word(NameSpellings.modelNames(forTable: target.table.name).className, caseless: false))
         case "model_snake":

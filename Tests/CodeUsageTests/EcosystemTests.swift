@@ -104,7 +104,7 @@ import Testing
         #expect(
             brief(order.findings[0]) == [
                 "12:jpa.model-column-annotation:confirmed", "13:jpa.model-field:confirmed",
-                "16:code.identifier:probable",
+                "15:java.model-accessor:confirmed", "16:code.identifier:probable",
             ])
         let customer = try scan("jvm", "src/main/java/shop/domain/Customer.java")
         #expect(
@@ -125,7 +125,7 @@ import Testing
         let repository = try scan("jvm", "src/main/java/shop/repository/OrderRepository.java")
         #expect(
             brief(repository.findings[0]) == [
-                "10:code.member-access:probable", "13:sql.column-with-table:probable",
+                "10:code.member-access:confirmed", "13:sql.column-with-table:probable",
             ])
         let jooq = try scan("jvm", "src/main/java/shop/report/OrderQueries.java")
         #expect(brief(jooq.findings[0]) == ["16:jooq.table-field:confirmed"])
