@@ -170,10 +170,12 @@ struct ReportBuilder {
                     UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: $0.text)
                 })
             if let from = log.from, let to = log.to {
-                coverage.window = TimeWindow(from: Timestamps.iso8601(from), to: Timestamps.iso8601(to))
+                coverage.window = TimeWindow(
+                    from: LogTimestamp.iso8601(milliseconds: from), to: LogTimestamp.iso8601(milliseconds: to))
             }
             coverage.gaps = log.gaps.map {
-                TimeWindow(from: Timestamps.iso8601($0.from), to: Timestamps.iso8601($0.to))
+                TimeWindow(
+                    from: LogTimestamp.iso8601(milliseconds: $0.from), to: LogTimestamp.iso8601(milliseconds: $0.to))
             }
             coverage.statementLogging = log.statementLogging
             coverage.statementLoggingNote = log.statementLoggingCaveat
@@ -197,37 +199,23 @@ struct ReportBuilder {
             usage.byUser = runtime.byUser
             usage.byDatabase = runtime.byDatabase
             usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
-            usage.firstSeen = runtime.firstSeen.map(Timestamps.iso8601)
-            usage.lastSeen = runtime.lastSeen.map(Timestamps.iso8601)
-            usage.groups = runtime.groups.values.sorted {
-                ($0.evidence, -$0.count, $0.statement) < ($1.evidence, -$1.count, $1.statement)
-            }
-            .map { group in
+            usage.firstSeen = runtime.firstSeen.map(LogTimestamp.iso8601(milliseconds:))
+            usage.lastSeen = runtime.lastSeen.map(LogTimestamp.iso8601(milliseconds:))
+            usage.groups = runtime.groups.values.map { group in
                 StatementGroup(
                     id: group.id, statement: group.statement, evidence: group.evidence, count: group.count,
                     failed: group.failed,
-                    applications: group.applications.sorted(), firstSeen: group.firstSeen.map(Timestamps.iso8601),
-                    lastSeen: group.lastSeen.map(Timestamps.iso8601), sample: group.sample)
+                    applications: group.applications.sorted(),
+                    firstSeen: group.firstSeen.map(LogTimestamp.iso8601(milliseconds:)),
+                    lastSeen: group.lastSeen.map(LogTimestamp.iso8601(milliseconds:)), sample: group.sample)
             }
-            var code = Report.CodeUsage()
-            let order: (CodeFinding, CodeFinding) -> Bool = {
-                ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < (
-                    $1.evidence, $1.path, $1.line, $1.column, $1.rule
-                )
-            }
-            let findings = result.findings[index].sorted(by: order)
-            code.findings = findings
-            // Documentation names a column without using it: listed, never counted or blocking.
-            let uses = findings.filter { $0.evidence.isUse && $0.classification != "docs" }
-            code.references = uses.count
-            code.declarations = result.declarations[index].sorted(by: order)
-            code.deprecations = result.deprecations[index].sorted(by: order)
-            for finding in uses where finding.evidence == .possible {
-                code.possibleByFile[finding.path, default: 0] += 1
-            }
+            .sorted(by: StatementGroup.reportOrder)
+            let code = Report.CodeUsage(
+                findings: result.findings[index], declarations: result.declarations[index],
+                deprecations: result.deprecations[index])
 
             let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
-            let blockingCode = uses.filter { policy.blocks($0.evidence) }.count
+            let blockingCode = code.findings.filter { $0.countsAsUse && policy.blocks($0.evidence) }.count
             let verdict = policy.verdict(
                 blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
             if verdict == .blocked {
@@ -253,19 +241,5 @@ struct ReportBuilder {
         return UsageReport(
             tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets,
             coverage: coverage)
-    }
-}
-
-/// UTC timestamps for reports.
-enum Timestamps {
-    /// `2024-05-02T10:15:42.123Z` from milliseconds since the epoch.
-    static func iso8601(_ milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        let millis = Int(milliseconds % 1000)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }
 }

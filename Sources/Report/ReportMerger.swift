@@ -72,18 +72,12 @@ public enum ReportMerger {
                 runtime.groups.append(group)
             }
         }
-        runtime.groups.sort { ($0.evidence, -$0.count, $0.statement) < ($1.evidence, -$1.count, $1.statement) }
+        runtime.groups.sort(by: StatementGroup.reportOrder)
         merged.runtime = runtime
-        var code = a.code
-        code.findings = union(a.code.findings, b.code.findings)
-        code.declarations = union(a.code.declarations, b.code.declarations)
-        code.deprecations = union(a.code.deprecations, b.code.deprecations)
-        code.references = code.findings.filter { $0.evidence.isUse && $0.classification != "docs" }.count
-        code.possibleByFile = [:]
-        for finding in code.findings where finding.evidence == .possible && finding.classification != "docs" {
-            code.possibleByFile[finding.path, default: 0] += 1
-        }
-        merged.code = code
+        merged.code = CodeUsage(
+            findings: union(a.code.findings, b.code.findings),
+            declarations: union(a.code.declarations, b.code.declarations),
+            deprecations: union(a.code.deprecations, b.code.deprecations))
         return merged
     }
 
@@ -128,9 +122,7 @@ public enum ReportMerger {
         var seen = Set(a.map { "\($0.fingerprint)@\($0.line)" })
         var result = a
         for finding in b where seen.insert("\(finding.fingerprint)@\(finding.line)").inserted { result.append(finding) }
-        return result.sorted {
-            ($0.evidence, $0.path, $0.line, $0.column, $0.rule) < ($1.evidence, $1.path, $1.line, $1.column, $1.rule)
-        }
+        return result
     }
 
     static func worst(_ a: Verdict, _ b: Verdict) -> Verdict {

@@ -172,6 +172,38 @@ public struct CodeUsage: Codable, Sendable, Equatable {
     public init() {}
 }
 
+extension CodeUsage {
+    /// A target's code summary from its findings: each list in report order, `references` and
+    /// `possibleByFile` derived from the findings that count as uses.
+    public init(findings: [CodeFinding], declarations: [CodeFinding], deprecations: [CodeFinding]) {
+        self.init()
+        self.findings = findings.sorted(by: CodeFinding.reportOrder)
+        self.declarations = declarations.sorted(by: CodeFinding.reportOrder)
+        self.deprecations = deprecations.sorted(by: CodeFinding.reportOrder)
+        let uses = self.findings.filter(\.countsAsUse)
+        references = uses.count
+        for finding in uses where finding.evidence == .possible { possibleByFile[finding.path, default: 0] += 1 }
+    }
+}
+
+extension CodeFinding {
+    /// Strongest evidence first, then by place.
+    public static func reportOrder(_ a: CodeFinding, _ b: CodeFinding) -> Bool {
+        (a.evidence, a.path, a.line, a.column, a.rule) < (b.evidence, b.path, b.line, b.column, b.rule)
+    }
+
+    /// Whether the finding counts as a use: documentation names a column without using it, so it is
+    /// listed but never counted or blocking.
+    public var countsAsUse: Bool { evidence.isUse && classification != "docs" }
+}
+
+extension StatementGroup {
+    /// Strongest evidence first, then the most frequent.
+    public static func reportOrder(_ a: StatementGroup, _ b: StatementGroup) -> Bool {
+        (a.evidence, -a.count, a.statement) < (b.evidence, -b.count, b.statement)
+    }
+}
+
 /// One place in a source file that references a target.
 public struct CodeFinding: Codable, Sendable, Equatable {
     /// Relative to the source root.
