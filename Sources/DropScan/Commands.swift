@@ -83,8 +83,12 @@ public enum ScanCommandRunner {
                 tool: ToolInfo(version: dropscanVersion), verdict: .pass,
                 reasons: ["The migration has no destructive operation: nothing to check."], targets: [],
                 coverage: Coverage())
-            if let path = request.json { try? write(JSONReporter().render(report), to: path) }
-            if let path = request.markdown { try? write(MarkdownReporter().render(report), to: path) }
+            do {
+                try emit(report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: false)
+            } catch {
+                StandardError.write("dropscan: cannot write the report: \(error)\n")
+                return ExitCode.usage.rawValue
+            }
             return ExitCode.pass.rawValue
         }
         let report: UsageReport
@@ -97,12 +101,8 @@ public enum ScanCommandRunner {
             return ExitCode.usage.rawValue
         }
         do {
-            if let path = request.json { try write(JSONReporter().render(report), to: path) }
-            if let path = request.markdown { try write(MarkdownReporter().render(report), to: path) }
-            if let path = request.sarif { try write(SARIFReporter().render(report), to: path) }
-            if !request.quiet, let summary = try? SummaryReporter().render(report) {
-                StandardError.write(String(decoding: summary, as: UTF8.self))
-            }
+            try emit(
+                report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: !request.quiet)
         } catch {
             StandardError.write("dropscan: cannot write the report: \(error)\n")
             return ExitCode.usage.rawValue
@@ -175,6 +175,14 @@ public enum ScanCommandRunner {
             throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Writes the report in each format asked for, and the summary on stderr when `summary` is set.
+    static func emit(_ report: UsageReport, json: String?, markdown: String?, sarif: String?, summary: Bool) throws {
+        if let json { try write(JSONReporter().render(report), to: json) }
+        if let markdown { try write(MarkdownReporter().render(report), to: markdown) }
+        if let sarif { try write(SARIFReporter().render(report), to: sarif) }
+        if summary { StandardError.write(String(decoding: try SummaryReporter().render(report), as: UTF8.self)) }
     }
 
     static func write(_ data: Data, to path: String) throws {
@@ -263,10 +271,7 @@ public enum MergeCommand {
                 }
             }
             let merged = try ReportMerger.merge(reports)
-            if let json { try ScanCommandRunner.write(JSONReporter().render(merged), to: json) }
-            if let markdown { try ScanCommandRunner.write(MarkdownReporter().render(merged), to: markdown) }
-            if let sarif { try ScanCommandRunner.write(SARIFReporter().render(merged), to: sarif) }
-            if !quiet { StandardError.write(String(decoding: try SummaryReporter().render(merged), as: UTF8.self)) }
+            try ScanCommandRunner.emit(merged, json: json, markdown: markdown, sarif: sarif, summary: !quiet)
             return ExitCode(merged.verdict).rawValue
         } catch {
             StandardError.write("dropscan: \(error)\n")
