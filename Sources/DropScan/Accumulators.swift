@@ -68,10 +68,11 @@ struct GroupAccumulator: Sendable {
         applications.formUnion(other.applications)
         if let first = other.firstSeen { firstSeen = min(firstSeen ?? first, first) }
         if let last = other.lastSeen { lastSeen = max(lastSeen ?? last, last) }
-        if sample == nil
-            || (other.sample.map { s in sample.map { (s.path, s.offset) < ($0.path, $0.offset) } ?? true } ?? false)
+        // The earliest sample by place, so that the report does not depend on which worker saw what.
+        if let candidate = other.sample,
+            sample.map({ (candidate.path, candidate.offset) < ($0.path, $0.offset) }) ?? true
         {
-            sample = other.sample ?? sample
+            sample = candidate
         }
     }
 }

@@ -116,7 +116,7 @@ struct LogFileScanner {
     private func namesIn(_ bytes: UnsafeRawBufferPointer, jsonEscapes: Bool) -> (target: Bool, table: Bool) {
         var result = (target: false, table: false)
         matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, _ in
-            if matchers.logNameTargets[name].isEmpty { result.table = true } else { result.target = true }
+            matchers.note(name: name, in: &result)
         }
         return result
     }
@@ -300,7 +300,7 @@ struct ChunkHits {
         var result = (target: false, table: false)
         var index = cursor
         while index < positions.count && positions[index] < range.upperBound {
-            if matchers.logNameTargets[names[index]].isEmpty { result.table = true } else { result.target = true }
+            matchers.note(name: names[index], in: &result)
             index += 1
         }
         return result

@@ -41,6 +41,13 @@ struct TargetMatchers: Sendable {
     }
 }
 
+extension TargetMatchers {
+    /// Records what a log prefilter hit names: a target itself, or only a column target's table.
+    func note(name: Int, in result: inout (target: Bool, table: Bool)) {
+        if logNameTargets[name].isEmpty { result.table = true } else { result.target = true }
+    }
+}
+
 /// Distinct prefilter names and the targets each stands for.
 private struct NameTable {
     var names: [String] = []
