@@ -1,4 +1,5 @@
 import Foundation
+import ScanIO
 
 /// A statement found in a log entry, with how it should be counted.
 public struct LoggedStatement: Sendable, Hashable {
@@ -332,7 +333,7 @@ public enum StatementExtractor {
             if utf8[end] == UInt8(ascii: "\"") { break }
             end += 1
         }
-        utf8[..<min(end, utf8.count)].withUnsafeBytes { decodeJSONString($0, into: &bytes) }
+        utf8[..<min(end, utf8.count)].withUnsafeBytes { JSONText.unescape($0, into: &bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
 

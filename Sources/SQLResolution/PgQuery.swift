@@ -1,4 +1,5 @@
 import CPgQuery
+import ScanIO
 
 #if canImport(Glibc)
     import Glibc
@@ -287,47 +288,14 @@ struct JSONParser {
             index += 1
             return value
         }
-        var scratch = Array(bytes[start..<index])
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return String(decoding: scratch, as: UTF8.self)
-            }
-            if byte == UInt8(ascii: "\\") {
-                index += 1
-                guard index < bytes.count else { return nil }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "n"): scratch.append(0x0A)
-                case UInt8(ascii: "t"): scratch.append(0x09)
-                case UInt8(ascii: "r"): scratch.append(0x0D)
-                case UInt8(ascii: "b"): scratch.append(0x08)
-                case UInt8(ascii: "f"): scratch.append(0x0C)
-                case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count else { return nil }
-                    var code: UInt32 = 0
-                    for _ in 0..<4 {
-                        let hex = bytes[index]
-                        index += 1
-                        code <<= 4
-                        switch hex {
-                        case UInt8(ascii: "0")...UInt8(ascii: "9"): code |= UInt32(hex - UInt8(ascii: "0"))
-                        case UInt8(ascii: "a")...UInt8(ascii: "f"): code |= UInt32(hex - UInt8(ascii: "a") + 10)
-                        case UInt8(ascii: "A")...UInt8(ascii: "F"): code |= UInt32(hex - UInt8(ascii: "A") + 10)
-                        default: return nil
-                        }
-                    }
-                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                    scratch.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: scratch.append(escaped)
-                }
-            } else {
-                scratch.append(byte)
-                index += 1
-            }
+        // Escapes: find the closing quote (skipping escaped characters), then unescape the inside.
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
         }
-        return nil
+        guard index < bytes.count else { return nil }
+        var scratch: [UInt8] = []
+        JSONText.unescape(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])), into: &scratch)
+        index += 1
+        return String(decoding: scratch, as: UTF8.self)
     }
 }
