@@ -24,7 +24,7 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps test-deps bench-deps build debug test lint demo bench clean
+.PHONY: deps test-deps bench-deps build debug test lint demo bench eval clean
 
 deps:
 	$(call install_missing,$(BUILD_PACKAGES))
@@ -58,6 +58,12 @@ demo: build test-deps
 
 bench: build bench-deps
 	Tests/Bench/bench.sh $(RELEASE_BIN)
+
+# Recall, false blockers and decoys on real applications (Tests/Eval/README.md). REPOS holds the
+# checkouts that Tests/Eval/prepare.sh writes from local clones or mirrors; nothing is downloaded.
+eval: build
+	@if [ -z "$(REPOS)" ]; then echo "usage: make eval REPOS=DIR (prepare DIR with Tests/Eval/prepare.sh)" >&2; exit 2; fi
+	python3 Tests/Eval/eval.py --repos "$(REPOS)" --dropscan $(RELEASE_BIN) $(if $(EVAL_JSON),--json $(EVAL_JSON))
 
 clean:
 	rm -rf .build Reports/demo bench-data
