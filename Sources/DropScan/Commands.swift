@@ -125,7 +125,7 @@ public enum ScanCommandRunner {
         }
         for path in request.migrations {
             let text = try readText(path)
-            let operations = try MigrationReader.operations(in: text, path: path)
+            let operations = try MigrationReader.operations(in: text, path: path, neighbours: DiskNeighbourhood())
             for operation in operations {
                 StandardError.write(
                     "dropscan: \(path):\(operation.line): \(operation.description) → target \(operation.target)\n")

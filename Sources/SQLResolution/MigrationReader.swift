@@ -36,15 +36,18 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     case unparsableStatement(path: String, line: Int, message: String)
     /// A Django migration outside an `<app>/migrations/` directory, so its tables cannot be named.
     case unknownDjangoApp(path: String, line: Int)
-    /// A Rails or Django call whose table or column could not be read.
+    /// A migration call whose table or column could not be read.
     case unreadableCall(path: String, line: Int, call: String)
+    /// The file mentions a drop or rename (outside rollback code) but no target could be read from it.
+    case dropWithoutTarget(path: String, line: Int, mention: String)
 
     public var description: String {
         switch self {
         case .unsupportedFile(let path):
             return
-                "\(path): not a migration this reader knows; use .sql (plain SQL, Flyway or Liquibase formatted SQL), "
-                + ".rb (Rails) or .py (Django migrations), or name the targets with --target"
+                "\(path): not a migration this reader knows; it reads plain SQL, Flyway and Liquibase formatted SQL, "
+                + "Prisma (migration.sql), Rails (.rb), Django and Alembic (.py), Knex, Sequelize and TypeORM (.js/.ts); "
+                + "name the targets with --target instead"
         case .unparsableStatement(let path, let line, let message):
             return
                 "\(path):\(line): a statement that looks destructive does not parse as PostgreSQL (\(message)); "
@@ -55,26 +58,64 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
                 + "keep the file in <app>/migrations/ or name the targets with --target"
         case .unreadableCall(let path, let line, let call):
             return
-                "\(path):\(line): cannot read the table or column of `\(call)`: write them as symbols or string "
-                + "literals, or name the targets with --target"
+                "\(path):\(line): cannot read the table or column of `\(call)`: write them as string literals "
+                + "(or symbols), or name the targets with --target"
+        case .dropWithoutTarget(let path, let line, let mention):
+            return
+                "\(path):\(line): `\(mention)` looks like a drop or rename, but no table or column could be read from "
+                + "the migration; name the targets with --target (a migration that drops something never passes "
+                + "with nothing to check)"
         }
     }
 }
 
-/// Reads migration files (plain SQL, Flyway, Liquibase formatted SQL, Rails, Django) and lists the columns and
-/// tables they drop or rename: the targets whose remaining uses must be proven gone.
+/// Read access to the files around a migration, for what the migration itself does not say (a Django app's
+/// label, its earlier migrations and its model sources).
+public protocol MigrationNeighbourhood: Sendable {
+    /// The text of a file, or `nil` when it cannot be read.
+    func text(ofFile path: String) -> String?
+    /// The names of a directory's entries, or `[]` when it is not a readable directory.
+    func entries(ofDirectory path: String) -> [String]
+}
+
+/// No files around the migration: it is read on its own.
+public struct NoNeighbourhood: MigrationNeighbourhood {
+    public init() {}
+    public func text(ofFile path: String) -> String? { nil }
+    public func entries(ofDirectory path: String) -> [String] { [] }
+}
+
+/// What a reader found in a migration: its operations, and the byte ranges it deliberately did not read
+/// (rollbacks, state-only operations), which the no-silent-pass check skips too.
+struct MigrationReading {
+    var operations: [MigrationOperation]
+    var ignored: [Range<Int>] = []
+}
+
+/// Reads migration files (plain SQL, Flyway, Liquibase formatted SQL, Prisma, Rails, Django, Alembic, Knex,
+/// Sequelize, TypeORM) and lists the columns and tables they drop or rename: the targets whose remaining uses
+/// must be proven gone.
 public enum MigrationReader {
     /// The kinds of migration file the reader knows.
     public enum Format: String, Sendable {
-        case sql, flyway, liquibase, rails, django
+        case sql, flyway, liquibase, prisma, rails, django, alembic, knex, sequelize, typeorm
     }
 
-    /// The format of a file, from its name and (for SQL) its first line; `nil` when unknown.
+    /// The format of a file, from its name and content; `nil` when unknown.
     public static func format(ofPath path: String, text: String) -> Format? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let lower = name.lowercased()
         if lower.hasSuffix(".rb") { return .rails }
-        if lower.hasSuffix(".py") { return .django }
+        if lower.hasSuffix(".py") {
+            if text.contains(#/(?m)^\s*(?:from\s+alembic\b|import\s+alembic\b|(?:async\s+)?def\s+upgrade\w*\s*\()/#) {
+                return .alembic
+            }
+            if text.contains("django") || text.contains("migrations.Migration") { return .django }
+            return nil
+        }
+        if [".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"].contains(where: { lower.hasSuffix($0) }) {
+            return JavaScriptMigration.tool(of: text)
+        }
         guard lower.hasSuffix(".sql") else { return nil }
         let firstLine = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? ""
         if firstLine.trimmingPrefix(while: \.isWhitespace).lowercased().hasPrefix("--liquibase formatted sql") {
@@ -83,23 +124,47 @@ public enum MigrationReader {
         if name.wholeMatch(of: #/[VU][0-9][0-9._]*__.+\.sql/#) != nil || name.wholeMatch(of: #/R__.+\.sql/#) != nil {
             return .flyway
         }
+        // Prisma Migrate writes `migrations/<timestamp>_<name>/migration.sql`.
+        let parts = path.split(separator: "/")
+        if name == "migration.sql" && parts.count >= 3 && parts[parts.count - 3] == "migrations" { return .prisma }
         return .sql
     }
 
-    /// The destructive operations in a migration file, in file order; `[]` when there are none.
-    public static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
-        switch format(ofPath: path, text: text) {
-        case .sql?: return try SQLMigration.operations(in: text, path: path)
-        case .flyway?:
-            // An undo migration (`U12__…`) reverses version 12 and runs only on `flyway undo`, like a rollback.
-            if (path.split(separator: "/").last ?? "").hasPrefix("U") { return [] }
-            return try SQLMigration.operations(in: SQLMigration.replacingFlywayPlaceholders(text), path: path)
-        case .liquibase?:
-            return try SQLMigration.operations(in: SQLMigration.removingLiquibaseRollbacks(text), path: path)
-        case .rails?: return try RailsMigration.operations(in: text, path: path)
-        case .django?: return try DjangoMigration.operations(in: text, path: path)
-        case nil: throw .unsupportedFile(path: path)
+    /// The destructive operations in a migration file, in file order; `[]` only when the file mentions no drop
+    /// or rename outside its rollback code. `neighbours` gives the files around it (Django reads its app).
+    public static func operations(
+        in text: String, path: String, neighbours: any MigrationNeighbourhood = NoNeighbourhood()
+    ) throws(MigrationError) -> [MigrationOperation] {
+        guard let format = format(ofPath: path, text: text) else { throw .unsupportedFile(path: path) }
+        var read = text
+        let reading: MigrationReading
+        switch format {
+        case .sql, .prisma: reading = MigrationReading(operations: try SQLMigration.operations(in: text, path: path))
+        case .flyway:
+            // An undo migration (`U12__…`) reverses version 12 and runs only on `flyway undo`, like a rollback:
+            // it yields no target, and a drop in it is an error rather than a pass.
+            if (path.split(separator: "/").last ?? "").hasPrefix("U") {
+                reading = MigrationReading(operations: [])
+            } else {
+                reading = MigrationReading(
+                    operations: try SQLMigration.operations(
+                        in: SQLMigration.replacingFlywayPlaceholders(text), path: path))
+            }
+        case .liquibase:
+            read = SQLMigration.removingLiquibaseRollbacks(text)
+            reading = MigrationReading(operations: try SQLMigration.operations(in: read, path: path))
+        case .rails: reading = try RailsMigration.operations(in: text, path: path)
+        case .django: reading = try DjangoMigration.operations(in: text, path: path, neighbours: neighbours)
+        case .alembic: reading = try AlembicMigration.operations(in: text, path: path)
+        case .knex, .sequelize, .typeorm:
+            reading = try JavaScriptMigration.operations(in: text, path: path, tool: format)
         }
+        if reading.operations.isEmpty,
+            let mention = DropMentions.first(in: read, ignoring: reading.ignored, format: format)
+        {
+            throw .dropWithoutTarget(path: path, line: mention.line, mention: mention.text)
+        }
+        return reading.operations
     }
 }
 

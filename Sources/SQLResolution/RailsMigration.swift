@@ -89,8 +89,16 @@ enum RailsMigration {
         return (String(body[..<close]), index)
     }
 
-    static func operations(in text: String, path: String) throws(MigrationError) -> [MigrationOperation] {
+    static func operations(in text: String, path: String) throws(MigrationError) -> MigrationReading {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lineStarts: [Int] = []
+        var offset = 0
+        for line in lines {
+            lineStarts.append(offset)
+            offset += line.utf8.count + 1
+        }
+        var ignored: [Range<Int>] = []
+        func ignore(_ index: Int) { ignored.append(lineStarts[index]..<(lineStarts[index] + lines[index].utf8.count)) }
         var operations: [MigrationOperation] = []
         var skipUntilIndent: Int?  // inside `def down` / `dir.down do`: skip to the `end` at this indent
         var changeTable: (table: String, receiver: String, indent: Int)?
@@ -102,16 +110,19 @@ enum RailsMigration {
             let trimmed = line.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
             if trimmed.hasPrefix("#") || trimmed.isEmpty { continue }
             if let skip = skipUntilIndent {
+                ignore(index - 1)
                 if indent(line) == skip && (trimmed == "end" || trimmed.hasPrefix("end ") || trimmed.hasPrefix("}")) {
                     skipUntilIndent = nil
                 }
                 continue
             }
             if trimmed.hasPrefix("def down") || trimmed.hasPrefix("def self.down") {
+                ignore(index - 1)
                 skipUntilIndent = indent(line)
                 continue
             }
             if trimmed.contains(#/^[a-z_]+\.down\b/#) {
+                ignore(index - 1)
                 if trimmed.contains("{") && trimmed.contains("}") { continue }  // one-line rollback block
                 skipUntilIndent = indent(line)
                 continue
@@ -247,6 +258,6 @@ enum RailsMigration {
                 }
             }
         }
-        return operations
+        return MigrationReading(operations: operations, ignored: ignored)
     }
 }

@@ -16,7 +16,7 @@ struct Scan: ParsableCommand {
 
     @Option(
         help:
-            "A migration under review (SQL, Flyway, Liquibase SQL, Rails, Django): its drops and renames become targets."
+            "A migration under review (SQL, Flyway, Liquibase SQL, Prisma, Rails, Django, Alembic, Knex, Sequelize, TypeORM): its drops and renames become targets."
     )
     var fromMigration: [String] = []
 

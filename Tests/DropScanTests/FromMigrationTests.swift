@@ -44,26 +44,120 @@ import Testing
     }
 
     @Test(arguments: [
-        ("V12__drop_legacy.sql", "ALTER TABLE orders DROP COLUMN legacy_status;\n", "orders.legacy_status"),
+        ("V12__drop_legacy.sql", "ALTER TABLE orders DROP COLUMN legacy_status;\n", ["orders.legacy_status"]),
         (
             "changelog.sql",
             "--liquibase formatted sql\n--changeset ana:12\nDROP TABLE audit_notes;\n--rollback CREATE TABLE audit_notes (id int);\n",
-            "audit_notes.*"
+            ["audit_notes.*"]
         ),
         (
+            // Read on its own (no 0001_initial beside it), the field may be a foreign key: both spellings.
             "shop/migrations/0042_remove_order_legacy_status.py",
             "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0041_x\")]\n    operations = [\n        migrations.RemoveField(model_name=\"order\", name=\"legacy_status\"),\n    ]\n",
-            "shop_order.legacy_status"
+            ["shop_order.legacy_status", "shop_order.legacy_status_id"]
+        ),
+        (
+            "alembic/versions/3c1a7e5b9d20_drop_legacy_name.py",
+            "from alembic import op\n\n\ndef upgrade():\n    op.drop_column(\"users\", \"legacy_name\")\n\n\ndef downgrade():\n    pass\n",
+            ["users.legacy_name"]
+        ),
+        (
+            "prisma/migrations/20240611093000_drop_legacy_name/migration.sql",
+            "-- AlterTable\nALTER TABLE \"User\" DROP COLUMN \"legacyName\";\n", ["\"User\".\"legacyName\""]
+        ),
+        (
+            "migrations/20240611093000_drop_legacy_name.js",
+            "exports.up = function (knex) {\n  return knex.schema.table('users', function (table) {\n    table.dropColumn('legacy_name');\n  });\n};\n\nexports.down = function (knex) {};\n",
+            ["users.legacy_name"]
+        ),
+        (
+            "migrations/20240611093000-drop-legacy-name.js",
+            "module.exports = {\n  async up (queryInterface, Sequelize) {\n    await queryInterface.removeColumn('Users', 'legacyName');\n  },\n  async down (queryInterface, Sequelize) {}\n};\n",
+            ["\"Users\".\"legacyName\""]
+        ),
+        (
+            "src/migrations/1718097000000-DropLegacyTitle.ts",
+            "import { MigrationInterface, QueryRunner } from \"typeorm\"\n\nexport class DropLegacyTitle1718097000000 implements MigrationInterface {\n    public async up(queryRunner: QueryRunner): Promise<void> {\n        await queryRunner.dropColumn(\"post\", \"legacyTitle\")\n    }\n\n    public async down(queryRunner: QueryRunner): Promise<void> {}\n}\n",
+            ["post.\"legacyTitle\""]
         ),
     ])
-    func everyMigrationKindNamesItsTarget(file: String, text: String, expected: String) throws {
+    func everyMigrationKindNamesItsTarget(file: String, text: String, expected: [String]) throws {
         let dir = try TemporaryDirectory()
         let path = try dir.write(file, text)
         try dir.write("src/ok.py", "print('hello')\n")
         let result = try dropscan(["scan", "--from-migration", path, "--source", dir.path + "/src", "--json", "-"])
         #expect(result.status == 0, "\(result.stderr)")
         let targets = try #require(try decodeReport(result.stdout)["targets"] as? [[String: Any]])
-        #expect(targets.map { $0["target"] as? String } == [expected])
+        #expect(targets.map { $0["target"] as? String } == expected)
+    }
+
+    /// An Alembic revision dropping `users.legacy_name` while a report still selects it: this used to exit 0
+    /// with "nothing to check".
+    @Test func anAlembicDropOfAColumnStillInUseBlocks() throws {
+        let dir = try TemporaryDirectory()
+        let migration = try dir.write(
+            "app/alembic/versions/3c1a7e5b9d20_drop_legacy_name.py",
+            """
+            \"\"\"drop legacy_name
+
+            Revision ID: 3c1a7e5b9d20
+            \"\"\"
+            from alembic import op
+            import sqlalchemy as sa
+
+            revision = "3c1a7e5b9d20"
+            down_revision = "27c6a30d7c1e"
+
+
+            def upgrade():
+                op.drop_column("users", "legacy_name")
+
+
+            def downgrade():
+                op.add_column("users", sa.Column("legacy_name", sa.String(), nullable=True))
+
+            """)
+        try dir.write(
+            "app/reports/export.py",
+            "from sqlalchemy import text\n\nQUERY = text(\"SELECT id, legacy_name FROM users\")\n")
+        let result = try dropscan(["scan", "--from-migration", migration, "--source", dir.path + "/app", "--json", "-"])
+        #expect(result.stderr.contains("target users.legacy_name"), "\(result.stderr)")
+        #expect(result.status == 1, "\(result.stderr)")
+        let findings = try #require(
+            (try target(try decodeReport(result.stdout), "users.legacy_name")["code"] as? [String: Any])?["findings"]
+                as? [[String: Any]])
+        #expect(findings.map { $0["path"] as? String } == ["reports/export.py"])
+    }
+
+    @Test func aDropMentionWithoutATargetIsAUsageErrorNamingTheLine() throws {
+        let dir = try TemporaryDirectory()
+        let migration = try dir.write(
+            "alembic/versions/4d2b_drop_via_connection.py",
+            "from alembic import op\n\n\ndef upgrade():\n    op.get_bind().execute(\"ALTER TABLE users DROP COLUMN legacy_name\")\n"
+        )
+        let result = try dropscan(["scan", "--from-migration", migration, "--source", dir.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("4d2b_drop_via_connection.py:5:"), "\(result.stderr)")
+        #expect(result.stderr.contains("--target"))
+        #expect(!result.stderr.contains("has no destructive operation"))
+    }
+
+    @Test func djangoModelsInAPackageNameTheTable() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write(
+            "app/shop/models/order.py",
+            "from django.db import models\n\n\nclass Order(models.Model):\n    legacy_status = models.CharField(max_length=20)\n\n    class Meta:\n        db_table = \"orders\"\n"
+        )
+        try dir.write("app/shop/models/__init__.py", "from .order import Order\n")
+        let migration = try dir.write(
+            "app/shop/migrations/0042_remove_order_legacy_status.py",
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name=\"order\", name=\"legacy_status\"),\n    ]\n"
+        )
+        try dir.write("src/ok.py", "print('hello')\n")
+        let result = try dropscan(["scan", "--from-migration", migration, "--source", dir.path + "/src", "--json", "-"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let targets = try #require(try decodeReport(result.stdout)["targets"] as? [[String: Any]])
+        #expect(targets.map { $0["target"] as? String } == ["orders.legacy_status"])
     }
 
     @Test func aMigrationWithoutDestructiveOperationsHasNothingToCheck() throws {
@@ -81,5 +175,7 @@ import Testing
         let result = try dropscan(["scan", "--from-migration", path, "--source", dir.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("notes.txt"))
+        #expect(result.stderr.contains("Alembic"))
+        #expect(result.stderr.contains("TypeORM"))
     }
 }

@@ -56,10 +56,18 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
         #expect(summary(operations) == ["dropColumn orders.legacy_status @2"])
     }
 
-    @Test func flywayUndoMigrationIsARollback() throws {
-        let operations = try MigrationReader.operations(
-            in: "ALTER TABLE orders DROP COLUMN added_in_v12;", path: "db/migration/U12__drop_legacy.sql")
-        #expect(operations.isEmpty)
+    @Test func flywayUndoMigrationYieldsNoTargetAndADropInItIsAnError() throws {
+        #expect(
+            try MigrationReader.operations(
+                in: "ALTER TABLE orders ADD COLUMN added_in_v12 text;", path: "db/migration/U12__drop_legacy.sql"
+            ).isEmpty)
+        #expect(
+            throws: MigrationError.dropWithoutTarget(
+                path: "db/migration/U12__drop_legacy.sql", line: 1, mention: "DROP COLUMN")
+        ) {
+            try MigrationReader.operations(
+                in: "ALTER TABLE orders DROP COLUMN added_in_v12;", path: "db/migration/U12__drop_legacy.sql")
+        }
     }
 
     @Test func liquibaseRollbackLinesDoNotCount() throws {
@@ -313,13 +321,17 @@ private func summary(_ operations: [MigrationOperation]) -> [String] {
     @Test func readsOperationsAndNamesTablesByAppLabel() throws {
         let operations = try MigrationReader.operations(
             in: Self.migration, path: "src/shop/migrations/0012_remove_order_legacy_status.py")
+        // Read on its own, the module does not say which fields are foreign keys: both spellings are targets.
         #expect(
             summary(operations) == [
                 "dropColumn shop_order.legacy_status @13",
+                "dropColumn shop_order.legacy_status_id @13",
                 "dropColumn shop_customer.fax @17",
+                "dropColumn shop_customer.fax_id @17",
                 "renameColumn shop_order.total @21",
                 "dropTable shop_coupon.* @26",
                 "dropColumn shop_order.gone_for_real @37",
+                "dropColumn shop_order.gone_for_real_id @37",
                 "renameTable shop_invoice.* @43",
                 "dropColumn shop_order.legacy_code @48",
             ])
