@@ -223,9 +223,10 @@ struct LogFileScanner {
         key.combine(named.sorted())
         key.combine(tableNamed.sorted())
         let memoKey = key.finalize()
-        if let known = memo.uses[memoKey] { return known }
+        // A shape that hides the rest of the text stands for many statements: never share its uses.
+        if !normalized.redactedToEnd, let known = memo.uses[memoKey] { return known }
         let uses = resolveUses(utf8: &utf8, text: text, normalized: normalized, named: named, tableNamed: tableNamed)
-        memo.remember(memoKey, uses)
+        if !normalized.redactedToEnd { memo.remember(memoKey, uses) }
         return uses
     }
 
