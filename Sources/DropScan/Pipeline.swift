@@ -167,7 +167,9 @@ struct ReportBuilder {
             coverage.entries = EntryCounts(
                 parsed: log.parsedEntries, unparsed: log.unparsedEntries,
                 unparsedSamples: log.unparsedSamples.map {
-                    UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: $0.text)
+                    // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
+                    let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
+                    return UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: text)
                 })
             if let from = log.from, let to = log.to {
                 coverage.window = TimeWindow(
