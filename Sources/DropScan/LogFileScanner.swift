@@ -17,6 +17,8 @@ struct LogFileScanner {
     let showValues: Bool
     let pipelineThreshold: Int64
     let progress: Progress
+    /// The test seam of `ScanConfiguration.afterLogChunk`.
+    var afterChunk: (@Sendable (String) -> Void)? = nil
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -44,6 +46,7 @@ struct LogFileScanner {
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
                 progress.advance(bytes: Int64(bytes.count) - carriedIn)
+                afterChunk?(file.path)
                 if framer == nil && !formatFailed {
                     // An empty file is an empty log, not an unreadable one.
                     if bytes.isEmpty && atEnd { return 0 }
