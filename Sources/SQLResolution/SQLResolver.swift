@@ -120,7 +120,8 @@ public final class SQLResolver: Sendable {
         if normalized.redactedToEnd {
             // Different statements share such a shape: this one is parsed for itself and nothing is cached.
             return assemble(
-                sql: sql, normalized: normalized, analysis: Self.analyze(sql: sql, normalized: normalized, targets: targets))
+                sql: sql, normalized: normalized,
+                analysis: Self.analyze(sql: sql, normalized: normalized, targets: targets))
         }
         let analysis: ShapeAnalysis
         if let cached = cache.withLock({ $0.lookup(normalized.text) }) {

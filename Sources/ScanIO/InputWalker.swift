@@ -75,7 +75,8 @@ public struct InputWalker {
                     walk(root: path, directory: path, relative: "", kind: .log, ignore: IgnoreStack(), into: &set)
                 } else if let other = info.nonRegular {
                     // Asked for by name but not readable as a file: an error, so the result cannot pass without it.
-                    set.errors.append(ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
+                    set.errors.append(
+                        ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
                 } else {
                     set.files.append(InputFile(kind: .log, path: path, root: nil, relativePath: path, size: info.size))
                 }
@@ -92,7 +93,8 @@ public struct InputWalker {
                 continue
             }
             if let other = info.nonRegular {
-                set.errors.append(ReadError(path: root, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
+                set.errors.append(
+                    ReadError(path: root, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
                 continue
             }
             if !info.isDirectory {
@@ -143,7 +145,8 @@ public struct InputWalker {
                 continue
             }
             if let other = info.nonRegular {
-                set.errors.append(ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
+                set.errors.append(
+                    ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
                 continue
             }
             if kind == .source && info.size > options.maxSourceFileSize {

@@ -1,11 +1,11 @@
 import Foundation
+import Gate
+import Matching
 import Synchronization
 import TestSupport
 import Testing
 
 @testable import DropScan
-import Gate
-import Matching
 
 /// The first lines of the demo's first log (a real PostgreSQL 15 server, prefix `%m [%p] %q%u@%d/%a `):
 /// start-up lines and a statement that does not use the target.
@@ -20,7 +20,8 @@ let useLine =
     "2026-11-24 23:07:47.138 UTC [13087] postgres@postgres/shop-web LOG:  execute <unnamed>: SELECT o.id, o.legacy_status FROM orders o WHERE o.id = $1;\n"
 
 func scanLogs(_ paths: [String], _ extra: [String] = []) throws -> (ProcessResult, [String: Any]) {
-    let result = try dropscan(["scan", "--target", "orders.legacy_status", "--json", "-", "-q"] + paths.flatMap { ["--logs", $0] } + extra)
+    let result = try dropscan(
+        ["scan", "--target", "orders.legacy_status", "--json", "-", "-q"] + paths.flatMap { ["--logs", $0] } + extra)
     return (result, try decodeReport(result.stdout))
 }
 
@@ -113,11 +114,16 @@ func coverageErrors(_ report: [String: Any]) throws -> [[String: Any]] {
         let dir = try TemporaryDirectory()
         try dir.write("logs/postgresql.log", try cleanServerLog())
         #expect(mkfifo(dir.path + "/logs/pipe", 0o600) == 0)
-        try run("/usr/bin/python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", dir.path + "/logs/sock"])
+        try run(
+            "/usr/bin/python3",
+            ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", dir.path + "/logs/sock"])
         let (result, report) = try scanLogs([dir.path + "/logs"])
         #expect(result.status == 0)
         let skipped = try #require((report["coverage"] as? [String: Any])?["skipped"] as? [[String: Any]])
-        #expect(skipped.compactMap { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } } == ["pipe", "sock"])
+        #expect(
+            skipped.compactMap { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } } == [
+                "pipe", "sock",
+            ])
         #expect((skipped.first?["reason"] as? String)?.hasPrefix("a named pipe (FIFO)") == true)
     }
 }

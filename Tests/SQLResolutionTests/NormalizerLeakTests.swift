@@ -62,7 +62,10 @@ import Testing
             "connection wrapper said: ALTER ROLE app PASSWORD 'hunter2' at 10:15",
             "connection wrapper said: alter role app password $1 at $2:$3"
         ),
-        ("ERROR:  invalid input syntax for type integer: \"hunter2\"", "error: invalid input syntax for type integer: $1"),
+        (
+            "ERROR:  invalid input syntax for type integer: \"hunter2\"",
+            "error: invalid input syntax for type integer: $1"
+        ),
         ("a \"quoted \"\"hunter2\"\" value\" and more", "a $1 and more"),
         ("cut in the middle of 'hunter2", "cut in the middle of $1"),
     ])

@@ -56,7 +56,8 @@ import Testing
         #expect(try readOnce(source, 4096) == 4096)
         #expect(truncate(path, 0) == 0)
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.write(Data(String(repeating: "2024-05-02 10:16:00.000 UTC [9] LOG:  statement: SELECT 1\n", count: 200).utf8))
+        handle.write(
+            Data(String(repeating: "2024-05-02 10:16:00.000 UTC [9] LOG:  statement: SELECT 1\n", count: 200).utf8))
         try handle.close()
         // 200 lines of 58 bytes = 11600 bytes now; the reader goes on from 4096 to that end.
         expectChanged(source, offset: 11600, saying: "shrank")
@@ -124,7 +125,8 @@ import Testing
 @Suite struct NonRegularInputTests {
     /// A Unix socket file, made by Python (a real `bind`), left behind when it exits.
     func makeSocket(_ path: String) throws {
-        try run("/usr/bin/python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path])
+        try run(
+            "/usr/bin/python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path])
     }
 
     @Test func aFIFOIsRefusedWhenOpenedWithoutWaitingForAWriter() throws {
