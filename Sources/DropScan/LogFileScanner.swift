@@ -17,6 +17,8 @@ struct LogFileScanner {
     let showValues: Bool
     let pipelineThreshold: Int64
     let progress: Progress
+    /// The test seam of `ScanConfiguration.afterLogChunk`.
+    var afterChunk: (@Sendable (String) -> Void)? = nil
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -39,10 +41,12 @@ struct LogFileScanner {
         var scanned: Int64 = 0
         var carriedIn: Int64 = 0
         var deduplicator = ExecutionDeduplicator()
+        var nulBytes = NULDamage()
         accumulator.coverage.beginFile(file.path)
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
                 progress.advance(bytes: Int64(bytes.count) - carriedIn)
+                afterChunk?(file.path)
                 if framer == nil && !formatFailed {
                     // An empty file is an empty log, not an unreadable one.
                     if bytes.isEmpty && atEnd { return 0 }
@@ -56,10 +60,13 @@ struct LogFileScanner {
                         accumulator.errors.append(
                             ReadError(
                                 path: file.path, offset: 0, kind: .read,
-                                message: "not a PostgreSQL log this scan can read: \(error)"))
+                                message:
+                                    "not a PostgreSQL log this scan can read: \(Self.describe(error, showValues: showValues))"
+                            ))
                     }
                 }
                 guard var current = framer else { return bytes.count }
+                nulBytes.note(bytes, at: streamOffset)
                 let jsonEscapes = current.format.name == "jsonlog"
                 // One pass of the prefilter over the whole chunk; entries then look up their hits.
                 var hits = ChunkHits()
@@ -96,6 +103,9 @@ struct LogFileScanner {
         } catch {
             accumulator.errors.append(
                 ReadError(path: file.path, offset: source.fileOffset, kind: .read, message: "\(error)"))
+        }
+        if let damage = nulBytes.error(path: file.path, compressed: !(source is PlainFileSource)) {
+            accumulator.errors.append(damage)
         }
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
@@ -137,7 +147,7 @@ struct LogFileScanner {
         for statement in statements {
             let isNew = deduplicator.isNewExecution(statement)
             let countsAsExecution: Bool
-            let text: String
+            var text: String
             switch statement.kind {
             case .statement, .execute, .audit:
                 countsAsExecution = isNew
@@ -156,6 +166,8 @@ struct LogFileScanner {
             case .parse, .bind, .executeFetch, .attached, .preparedDefinition:
                 continue
             }
+            // A NUL (damage: no server writes one) would end the text for the parser: read it as a space.
+            if text.utf8.contains(0) { text = text.replacingOccurrences(of: "\0", with: " ") }
             let isFailedUse = statement.kind == .failed && statement.isUndefinedObjectError
             let normalized = SQLNormalizer.normalize(text)
             let uses = targetsUsed(by: text, normalized: normalized)
@@ -223,9 +235,10 @@ struct LogFileScanner {
         key.combine(named.sorted())
         key.combine(tableNamed.sorted())
         let memoKey = key.finalize()
-        if let known = memo.uses[memoKey] { return known }
+        // A shape that hides the rest of the text stands for many statements: never share its uses.
+        if !normalized.redactedToEnd, let known = memo.uses[memoKey] { return known }
         let uses = resolveUses(utf8: &utf8, text: text, normalized: normalized, named: named, tableNamed: tableNamed)
-        memo.remember(memoKey, uses)
+        if !normalized.redactedToEnd { memo.remember(memoKey, uses) }
         return uses
     }
 
@@ -264,12 +277,74 @@ struct LogFileScanner {
 }
 
 extension LogFileScanner {
+    /// A format error as a message: the log text it quotes is redacted like a statement unless `--show-values`.
+    static func describe(_ error: any Error, showValues: Bool) -> String {
+        guard !showValues, let error = error as? LogFormatError else { return "\(error)" }
+        switch error {
+        case .undetectable(let firstLine):
+            return LogFormatError.undetectable(firstLine: SQLNormalizer.redactLogLine(firstLine)).description
+        case .prefixMismatch(let prefix, let line, let expected, let column, let found):
+            return LogFormatError.prefixMismatch(
+                prefix: prefix, line: line, expected: expected, column: column,
+                found: shape(of: found)
+            ).description
+        default:
+            return error.description
+        }
+    }
+
+    /// A piece cut from the middle of a line may start inside a literal, where no lexer can tell values from
+    /// words: only its shape is shown (letters `a`, digits `9`, punctuation and spaces kept), which is what a
+    /// prefix mismatch needs (`9999-99-99 99:99:99.999 aaa`).
+    static func shape(of fragment: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                fragment.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    if scalar.properties.isAlphabetic { return "a" }
+                    if ("0"..."9").contains(scalar) { return "9" }
+                    if scalar.isASCII && scalar.value >= 0x20 && !"'\"$`".unicodeScalars.contains(scalar) {
+                        return scalar
+                    }
+                    return "?"
+                }))
+    }
+
     /// Whether a statement could use columns without naming them: it holds `*`, or starts with INSERT or COPY.
     static func mayUseImplicitly(_ bytes: [UInt8]) -> Bool {
         if bytes.contains(UInt8(ascii: "*")) { return true }
         guard let first = bytes.firstIndex(where: { $0 > 0x20 && $0 != UInt8(ascii: "(") }) else { return false }
         let word = bytes[first...].prefix(6).map { $0 | 0x20 }
         return word.starts(with: Array("insert".utf8)) || word.starts(with: Array("copy".utf8))
+    }
+}
+
+/// NUL bytes in a log: a server never writes one (messages are C strings), so each is damage, such as the
+/// zero-filled blocks a crash leaves, and the text it replaced is lost.
+struct NULDamage {
+    private(set) var count = 0
+    private(set) var first: Int64?
+    /// The stream offset up to which bytes were checked (chunks overlap by the carried tail).
+    private var checkedTo: Int64 = 0
+
+    mutating func note(_ bytes: UnsafeRawBufferPointer, at streamOffset: Int64) {
+        var index = Int(max(0, checkedTo - streamOffset))
+        checkedTo = max(checkedTo, streamOffset + Int64(bytes.count))
+        while let found = ByteSearch.firstIndex(of: 0, in: bytes, from: index) {
+            count += 1
+            if first == nil { first = streamOffset + Int64(found) }
+            index = found + 1
+        }
+    }
+
+    func error(path: String, compressed: Bool) -> ReadError? {
+        guard let first else { return nil }
+        let place = compressed ? "byte \(first) of the decompressed text" : "byte \(first)"
+        return ReadError(
+            path: path, offset: first, kind: .corrupt,
+            message:
+                "holds \(count) NUL byte(s), the first at \(place): a PostgreSQL server never writes one, so the file "
+                + "was damaged there (a crash, a disk or copy fault) and the text they replaced is lost; "
+                + "the entries around them were still read")
     }
 }
 

@@ -87,6 +87,7 @@ public struct ScanPipeline: Sendable {
         let explicitPrefix = configuration.logLinePrefix
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
+        let afterLogChunk = configuration.afterLogChunk
         let merged = Mutex(total)
         let nextFile = Atomic<Int>(0)
         let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
@@ -98,7 +99,7 @@ public struct ScanPipeline: Sendable {
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
-                progress: progress)
+                progress: progress, afterChunk: afterLogChunk)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -167,7 +168,9 @@ struct ReportBuilder {
             coverage.entries = EntryCounts(
                 parsed: log.parsedEntries, unparsed: log.unparsedEntries,
                 unparsedSamples: log.unparsedSamples.map {
-                    UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: $0.text)
+                    // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
+                    let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
+                    return UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: text)
                 })
             if let from = log.from, let to = log.to {
                 coverage.window = TimeWindow(

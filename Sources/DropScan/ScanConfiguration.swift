@@ -33,6 +33,9 @@ public struct ScanConfiguration: Sendable {
     public var chunkSize = 1 << 20
     /// Compressed files at least this large are inflated on their own thread, ahead of the matcher.
     public var pipelineThreshold: Int64 = 4 << 20
+    /// Called with a log's path after each chunk of it is read, before the chunk is scanned: a seam for tests
+    /// that change a file between two reads (truncate, rotate) without timing.
+    public var afterLogChunk: (@Sendable (_ path: String) -> Void)?
 
     public init() {}
 }
