@@ -28,7 +28,7 @@ public struct MarkdownReporter: Reporter {
                 MarkdownDocument.List(
                     head: "Other reasons:\n\n",
                     items: report.reasons.dropFirst().map { [.text("- \(MarkdownText.text($0))\n")] },
-                    weight: 4))
+                    weight: 1))
             doc.append("\n")
         }
         if !facts.isEmpty {
