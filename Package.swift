@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
         .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Gate", "TestSupport"]),
         .testTarget(
             name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),
     ]

@@ -29,6 +29,9 @@ public struct ScanRequest: Sendable {
     public var quiet: Bool
     /// Print timings and the parser's cache statistics on stderr.
     public var stats = false
+    /// The repository's web address and commit, for links in reports (else GitHub's or GitLab's CI variables).
+    public var repoURL: String?
+    public var commit: String?
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
@@ -70,8 +73,13 @@ public struct UsageError: Error, CustomStringConvertible {
 public enum ScanCommandRunner {
     public static func run(_ request: ScanRequest) -> Int32 {
         let configuration: ScanConfiguration
+        var options = ReportOptions()
         do {
             configuration = try makeConfiguration(request)
+            options = ReportOptions(
+                blockOn: configuration.policy.blockOn,
+                repository: try RepositoryLink.resolve(
+                    repoURL: request.repoURL, commit: request.commit, environment: ProcessInfo.processInfo.environment))
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
@@ -84,7 +92,9 @@ public enum ScanCommandRunner {
                 reasons: ["The migration has no destructive operation: nothing to check."], targets: [],
                 coverage: Coverage())
             do {
-                try emit(report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: false)
+                try emit(
+                    report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: false,
+                    options: options)
             } catch {
                 StandardError.write("dropscan: cannot write the report: \(error)\n")
                 return ExitCode.usage.rawValue
@@ -102,7 +112,8 @@ public enum ScanCommandRunner {
         }
         do {
             try emit(
-                report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: !request.quiet)
+                report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: !request.quiet,
+                options: options)
         } catch {
             StandardError.write("dropscan: cannot write the report: \(error)\n")
             return ExitCode.usage.rawValue
@@ -130,6 +141,10 @@ public enum ScanCommandRunner {
                 StandardError.write(
                     "dropscan: \(path):\(operation.line): \(operation.description) → target \(operation.target)\n")
                 configuration.targets.append(operation.target)
+                if configuration.migrationSites[operation.target] == nil {
+                    configuration.migrationSites[operation.target] = MigrationSite(
+                        path: relativeToWorkingDirectory(path), line: operation.line)
+                }
             }
             configuration.excludedPaths.insert(path)
         }
@@ -177,11 +192,23 @@ public enum ScanCommandRunner {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// `path` relative to the working directory when it lies below it (the repository root in CI), so that
+    /// reports name the migration as the repository does.
+    static func relativeToWorkingDirectory(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path }
+        let directory = FileManager.default.currentDirectoryPath
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
     /// Writes the report in each format asked for, and the summary on stderr when `summary` is set.
-    static func emit(_ report: UsageReport, json: String?, markdown: String?, sarif: String?, summary: Bool) throws {
+    static func emit(
+        _ report: UsageReport, json: String?, markdown: String?, sarif: String?, summary: Bool,
+        options: ReportOptions = ReportOptions()
+    ) throws {
         if let json { try write(JSONReporter().render(report), to: json) }
-        if let markdown { try write(MarkdownReporter().render(report), to: markdown) }
-        if let sarif { try write(SARIFReporter().render(report), to: sarif) }
+        if let markdown { try write(MarkdownReporter(options: options).render(report), to: markdown) }
+        if let sarif { try write(SARIFReporter(options: options).render(report), to: sarif) }
         if summary { StandardError.write(String(decoding: try SummaryReporter().render(report), as: UTF8.self)) }
     }
 

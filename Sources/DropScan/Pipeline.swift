@@ -237,7 +237,9 @@ struct ReportBuilder {
                 if blockingCode > 0 { parts.append("\(blockingCode) code reference(s)") }
                 reasons.append("\(target.normalized) is still used: \(parts.joined(separator: " and ")).")
             }
-            targets.append(TargetUsage(target: target, verdict: verdict, runtime: usage, code: code))
+            var entry = TargetUsage(target: target, verdict: verdict, runtime: usage, code: code)
+            entry.migration = configuration.migrationSites[target]
+            targets.append(entry)
         }
         let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
         reasons += coverageReasons

@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import Matching
+import Report
 
 /// Everything a scan needs, as the command line gave it.
 public struct ScanConfiguration: Sendable {
@@ -27,6 +28,8 @@ public struct ScanConfiguration: Sendable {
     public var policy = GatePolicy()
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
+    /// Where the migration under review drops or renames each of its targets.
+    public var migrationSites: [Target: MigrationSite] = [:]
     /// Show progress on stderr (only honoured when stderr is a terminal).
     public var progress = true
     /// Decompressed bytes handed to the matcher at a time.

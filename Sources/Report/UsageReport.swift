@@ -51,6 +51,8 @@ public struct TargetUsage: Codable, Sendable, Equatable {
     public var verdict: Verdict
     public var runtime: RuntimeUsage
     public var code: CodeUsage
+    /// Where the migration under review drops or renames the target (`--from-migration`); absent otherwise.
+    public var migration: MigrationSite?
 
     public init(target: Target, verdict: Verdict, runtime: RuntimeUsage, code: CodeUsage) {
         self.target = target.normalized
@@ -62,7 +64,7 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         self.code = code
     }
 
-    enum CodingKeys: String, CodingKey { case target, schema, table, column, verdict, runtime, code }
+    enum CodingKeys: String, CodingKey { case target, schema, table, column, verdict, runtime, code, migration }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -73,6 +75,20 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         try container.encode(verdict, forKey: .verdict)
         try container.encode(runtime, forKey: .runtime)
         try container.encode(code, forKey: .code)
+        try container.encodeIfPresent(migration, forKey: .migration)
+    }
+}
+
+/// The line of a migration that drops or renames a target: where reviewers are shown its uses.
+public struct MigrationSite: Codable, Sendable, Equatable {
+    /// Relative to the directory dropscan ran in (the repository root in CI).
+    public var path: String
+    /// 1-based.
+    public var line: Int
+
+    public init(path: String, line: Int) {
+        self.path = path
+        self.line = line
     }
 }
 

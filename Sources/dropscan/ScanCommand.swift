@@ -75,6 +75,12 @@ struct Scan: ParsableCommand {
     @Flag(help: "Print timings and the SQL parser's cache statistics on stderr.")
     var stats = false
 
+    @Option(help: "The repository's web address, for file and line links (default: GitHub's or GitLab's CI variables).")
+    var repoURL: String?
+
+    @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
+    var commit: String?
+
     func run() throws {
         var request = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
@@ -84,6 +90,8 @@ struct Scan: ParsableCommand {
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
             maxFileSize: maxFilesize, quiet: quiet)
         request.stats = stats
+        request.repoURL = repoURL
+        request.commit = commit
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
@@ -153,5 +161,41 @@ struct Merge: ParsableCommand {
     func run() throws {
         throw ExitRequest(
             code: MergeCommand.run(reports: reports, json: json, markdown: markdown, sarif: sarif, quiet: quiet))
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Render a saved JSON report as Markdown, SARIF, JUnit XML, GitHub annotations or GitLab Code Quality.",
+        discussion: """
+            With --format github, the annotations go to --output and the Markdown report is appended to
+            $GITHUB_STEP_SUMMARY when it is set.
+            """)
+
+    @Option(help: "A JSON report written by `dropscan scan --json` ('-' for stdin).")
+    var report: String
+
+    @Option(help: "md, markdown, sarif, junit, github, gitlab, json or summary.")
+    var format: String
+
+    @Option(help: "Where to write it ('-' for stdout).")
+    var output: String = "-"
+
+    @Option(help: "The --block-on tier the scan used: counts and levels follow it.")
+    var blockOn: String = "probable"
+
+    @Option(help: "The repository's web address, for file and line links (default: GitHub's or GitLab's CI variables).")
+    var repoURL: String?
+
+    @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
+    var commit: String?
+
+    func run() throws {
+        throw ExitRequest(
+            code: ReportCommand.run(
+                .init(
+                    report: report, format: format, output: output, blockOn: blockOn, repoURL: repoURL,
+                    commit: commit)))
     }
 }
