@@ -98,7 +98,7 @@ public struct ScanPipeline: Sendable {
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
-                progress: progress)
+                progress: progress, syslogYear: configuration.syslogYear)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue

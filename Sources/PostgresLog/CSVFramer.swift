@@ -8,6 +8,9 @@ struct CSVFramer: EntryFraming {
     var skippingInQuotes: Bool?
     /// Field boundaries of the current record (reused to avoid allocations).
     var fields: [Int] = []
+    /// After a truncated record: where it started (for the damage reports of its skipped rest).
+    var skippedEntry: (offset: Int64, line: Int)?
+    var damage: [FramingDamage] = []
 
     init(maximumEntryBytes: Int) {
         self.maximumEntryBytes = maximumEntryBytes
@@ -32,12 +35,14 @@ struct CSVFramer: EntryFraming {
                 }
                 index += 1
             }
+            let resume = min(index + 1, end)
+            damage.appendSkipped(skippedEntry, baseOffset, 0..<resume, limit: maximumEntryBytes)
             if index >= end {
                 skippingInQuotes = atEnd ? nil : quoted
                 return end
             }
             skippingInQuotes = nil
-            position = index + 1
+            position = resume
         }
         while position < end {
             if bytes[position] == 10 {
@@ -58,6 +63,21 @@ struct CSVFramer: EntryFraming {
                 if inQuotes {
                     let quote = find(
                         UInt8(ascii: "\""), bytes, from: index, end: min(end, position + maximumEntryBytes))
+                    // A newline inside the quotes followed by a line that starts a record: the quote never closes.
+                    var newline = find(10, bytes, from: index, end: quote)
+                    while newline < quote {
+                        switch startsRecord(bytes, at: newline + 1, end: end, atEnd: atEnd, like: position) {
+                        case .unknown: return position  // wait for the rest of the line
+                        case .yes:
+                            try deliverDamaged(bytes, position, newline, baseOffset, body)
+                            line += newlines + countNewlines(bytes, from: index, end: newline) + 1
+                            let rest = try frame(
+                                UnsafeRawBufferPointer(rebasing: bytes[(newline + 1)...]),
+                                baseOffset: baseOffset + Int64(newline + 1), atEnd: atEnd, body)
+                            return newline + 1 + rest
+                        case .no: newline = find(10, bytes, from: newline + 1, end: quote)
+                        }
+                    }
                     newlines += countNewlines(bytes, from: index, end: quote)
                     index = quote
                     if index >= end || index - position >= maximumEntryBytes { break scan }
@@ -86,7 +106,12 @@ struct CSVFramer: EntryFraming {
             }
             if recordEnd < 0 {
                 let scanned = min(index, end) - position
-                if atEnd && scanned < maximumEntryBytes {
+                if atEnd && scanned < maximumEntryBytes && inQuotes {
+                    // The last record's quote never closes.
+                    try deliverDamaged(bytes, position, end, baseOffset, body)
+                    line += countNewlines(bytes, from: position, end: end)
+                    return end
+                } else if atEnd && scanned < maximumEntryBytes {
                     recordEnd = end
                 } else if scanned >= maximumEntryBytes {
                     // Cut: deliver the first part, skip the rest of the record.
@@ -94,6 +119,7 @@ struct CSVFramer: EntryFraming {
                     let quotedAtCut = quoteState(bytes, from: position, to: cutEnd)
                     fields.removeAll { $0 > cutEnd }
                     try deliver(bytes, position, cutEnd, cutEnd, baseOffset, true, body)
+                    skippedEntry = (baseOffset + Int64(position), line)
                     line += countNewlines(bytes, from: position, end: cutEnd)
                     skippingInQuotes = quotedAtCut
                     let rest = try frame(
@@ -110,6 +136,40 @@ struct CSVFramer: EntryFraming {
             position = next
         }
         return position
+    }
+
+    enum RecordStart { case yes, no, unknown }
+
+    /// Whether the line at `start` starts a csvlog record shaped like the one at `record`: a timestamp of
+    /// the same length, then a comma and a quoted or empty user name.
+    private func startsRecord(
+        _ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, atEnd: Bool, like record: Int
+    ) -> RecordStart {
+        let timeLength = fields.count > 1 ? fields[1] - 1 - record : 0
+        guard timeLength > 0 else { return .no }
+        guard start + timeLength + 2 <= end else {
+            // Decide on what is there when more cannot come; else wait unless it is clearly no timestamp.
+            if atEnd || (start < end && bytes[start] &- 48 > 9) { return .no }
+            return .unknown
+        }
+        guard bytes[start] &- 48 <= 9, let (_, after) = LogTimestamp.parse(bytes, at: start, end: start + timeLength),
+            after == start + timeLength, bytes[after] == UInt8(ascii: ","),
+            bytes[after + 1] == UInt8(ascii: "\"") || bytes[after + 1] == UInt8(ascii: ",")
+        else { return .no }
+        return .yes
+    }
+
+    /// Delivers `bytes[start..<end]`, a record whose quote never closed, as one unparsed entry, and
+    /// reports it.
+    private mutating func deliverDamaged(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ baseOffset: Int64,
+        _ body: (LogEntry) throws -> Void
+    ) rethrows {
+        damage.append(
+            FramingDamage(
+                kind: .unterminatedQuote, entryOffset: baseOffset + Int64(start), line: line,
+                range: (baseOffset + Int64(start))..<(baseOffset + Int64(end)), limit: maximumEntryBytes))
+        try body(unparsedEntry(bytes, start, end, baseOffset: baseOffset, line: line))
     }
 
     private func quoteState(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {

@@ -6,6 +6,9 @@ struct JSONFramer: EntryFraming {
     var line = 1
     /// After a truncated entry: the rest of its line is being skipped.
     var skippingLine = false
+    /// After a truncated entry: where it started (for the damage reports of its skipped rest).
+    var skippedEntry: (offset: Int64, line: Int)?
+    var damage: [FramingDamage] = []
 
     init(maximumEntryBytes: Int) {
         self.maximumEntryBytes = maximumEntryBytes
@@ -18,6 +21,7 @@ struct JSONFramer: EntryFraming {
         var position = 0
         if skippingLine {
             let lineEnd = find(10, bytes, from: 0, end: end)
+            damage.appendSkipped(skippedEntry, baseOffset, 0..<lineEnd, limit: maximumEntryBytes)
             if lineEnd == end {
                 if atEnd { skippingLine = false }
                 return end
@@ -31,6 +35,9 @@ struct JSONFramer: EntryFraming {
             if lineEnd == end && !atEnd {
                 guard end - position >= maximumEntryBytes else { return position }
                 try deliver(bytes, position, position + maximumEntryBytes, baseOffset, true, body)
+                skippedEntry = (baseOffset + Int64(position), line)
+                damage.appendSkipped(
+                    skippedEntry, baseOffset, (position + maximumEntryBytes)..<end, limit: maximumEntryBytes)
                 skippingLine = true
                 return end
             }
@@ -41,6 +48,11 @@ struct JSONFramer: EntryFraming {
             }
             let cut = lineEnd - position > maximumEntryBytes
             try deliver(bytes, position, cut ? position + maximumEntryBytes : lineEnd, baseOffset, cut, body)
+            if cut {
+                skippedEntry = (baseOffset + Int64(position), line)
+                damage.appendSkipped(
+                    skippedEntry, baseOffset, (position + maximumEntryBytes)..<lineEnd, limit: maximumEntryBytes)
+            }
             line += 1
             position = min(lineEnd + 1, end)
         }

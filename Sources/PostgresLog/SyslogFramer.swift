@@ -1,3 +1,5 @@
+import Foundation
+
 /// Frames logs relayed by syslog: `Mon DD HH:MM:SS host postgres[pid]: [seq-N] <prefix>…` (or an ISO time).
 ///
 /// PostgreSQL splits long messages into numbered pieces (`[7-1]`, `[7-2]`…) and syslog turns TAB into
@@ -8,7 +10,7 @@ struct SyslogFramer: EntryFraming {
     var prefix: LinePrefix
     let maximumEntryBytes: Int
     /// The year of RFC 3164 times, which have none.
-    let year: Int
+    let years: SyslogYear
 
     /// The physical line number of the first unconsumed byte.
     var line = 1
@@ -16,6 +18,11 @@ struct SyslogFramer: EntryFraming {
     var skippingLine = false
     /// Messages being reassembled, by pid.
     var pending: [Int32: Message] = [:]
+    /// After a `log_line_prefix` change: the prefix before it, tried for messages the new one does not fit.
+    var previousPrefix: LinePrefix?
+    /// After a truncated line: where it started (for the damage reports of its skipped rest).
+    var skippedEntry: (offset: Int64, line: Int)?
+    var damage: [FramingDamage] = []
 
     struct Message {
         var offset: Int64
@@ -27,10 +34,10 @@ struct SyslogFramer: EntryFraming {
         var truncated: Bool
     }
 
-    init(prefix: LinePrefix, maximumEntryBytes: Int, year: Int) {
+    init(prefix: LinePrefix, maximumEntryBytes: Int, years: SyslogYear) {
         self.prefix = prefix
         self.maximumEntryBytes = maximumEntryBytes
-        self.year = year
+        self.years = years
     }
 
     mutating func frame(
@@ -40,6 +47,7 @@ struct SyslogFramer: EntryFraming {
         var position = 0
         if skippingLine {
             let lineEnd = find(10, bytes, from: 0, end: end)
+            damage.appendSkipped(skippedEntry, baseOffset, 0..<lineEnd, limit: maximumEntryBytes)
             if lineEnd == end { return end }
             line += 1
             position = lineEnd + 1
@@ -51,6 +59,8 @@ struct SyslogFramer: EntryFraming {
                 guard end - position >= maximumEntryBytes else { return position }
                 lineEnd = position + maximumEntryBytes
                 skippingLine = true
+                skippedEntry = (baseOffset + Int64(position), line)
+                damage.appendSkipped(skippedEntry, baseOffset, lineEnd..<end, limit: maximumEntryBytes)
             }
             if lineEnd == position {
                 line += 1
@@ -74,7 +84,7 @@ struct SyslogFramer: EntryFraming {
         _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ baseOffset: Int64,
         _ body: (LogEntry) throws -> Void
     ) rethrows {
-        guard let header = parseSyslogHeader(bytes, start, end, year: year) else {
+        guard let header = parseSyslogHeader(bytes, start, end, years: years) else {
             try body(unparsedEntry(bytes, start, end, baseOffset: baseOffset, line: line))
             return
         }
@@ -102,8 +112,11 @@ struct SyslogFramer: EntryFraming {
             if startsLine { message.buffer.append(10) }
             message.buffer.append(contentsOf: piece)
             if message.buffer.count > maximumEntryBytes {
+                // Past the limit: this piece is not (fully) kept; report it as skipped.
                 message.buffer.removeLast(message.buffer.count - maximumEntryBytes)
                 message.truncated = true
+                damage.appendSkipped(
+                    (message.offset, message.line), baseOffset, header.contentStart..<end, limit: maximumEntryBytes)
             }
             pending[header.pid] = message
             return
@@ -119,14 +132,27 @@ struct SyslogFramer: EntryFraming {
         }
     }
 
-    private func emit(_ message: Message, _ body: (LogEntry) throws -> Void) rethrows {
+    private mutating func emit(_ message: Message, _ body: (LogEntry) throws -> Void) rethrows {
         try message.buffer.withUnsafeBytes { buffer in
-            var cache = TimestampCache()
-            var scanned = ScannedEntry.empty
-            let result = scanStderrEntry(
-                buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, useKnownHeader: false,
-                cache: &cache, into: &scanned)
-            guard case .entry = result else { return }
+            var scanned = scan(buffer, prefix)
+            if !scanned.isParsed, let previousPrefix {
+                let old = scan(buffer, previousPrefix)
+                if old.isParsed { scanned = old }
+            }
+            if let value = PrefixChange.value(in: buffer, scanned) {
+                // Later messages carry the new prefix; this one may already carry it.
+                if let changed = try? LinePrefix(parsing: value) {
+                    let again = scan(buffer, changed)
+                    if again.isParsed { scanned = again }
+                    previousPrefix = prefix
+                    prefix = changed
+                } else {
+                    damage.append(
+                        FramingDamage(
+                            kind: .unusablePrefixChange, entryOffset: message.offset, line: message.line,
+                            range: message.offset..<(message.offset + 1), limit: maximumEntryBytes))
+                }
+            }
             if scanned.isParsed {
                 // A message is one entry: whatever follows belongs to it (fields stay as scanned).
                 scanned.timestamp = scanned.timestamp ?? message.time
@@ -144,6 +170,46 @@ struct SyslogFramer: EntryFraming {
                     bytes: buffer, layout: scanned.layout))
         }
     }
+
+    /// The entry in a reassembled message, read with `prefix`.
+    private func scan(_ buffer: UnsafeRawBufferPointer, _ prefix: LinePrefix) -> ScannedEntry {
+        var cache = TimestampCache()
+        var scanned = ScannedEntry.empty
+        _ = scanStderrEntry(
+            buffer, start: 0, end: buffer.count, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
+            into: &scanned)
+        return scanned
+    }
+}
+
+/// How RFC 3164 syslog times (`Feb 10 23:15:40`), which carry no year, get one.
+public enum SyslogYear: Sendable, Hashable {
+    /// Every time is in this year (`--syslog-year`).
+    case fixed(Int)
+    /// The file was last written at this instant (milliseconds since the epoch, UTC; its modification
+    /// time): a time is in that instant's year, or in the year before when that would put it more than a
+    /// day after the instant (a log that spans New Year).
+    case writtenBy(Int64)
+
+    /// ``writtenBy(_:)`` now: for a file still being written.
+    public static var writtenNow: SyslogYear { .writtenBy(Int64(Date().timeIntervalSince1970 * 1000)) }
+
+    /// The instant of `Mon DD HH:MM:SS` parsed at `start`, and the index after it.
+    func parse(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int) -> (Int64, Int)? {
+        switch self {
+        case .fixed(let year): return LogTimestamp.parseRFC3164(bytes, at: start, end: end, year: year)
+        case .writtenBy(let instant):
+            let days = instant >= 0 ? instant / 86_400_000 : (instant - 86_399_999) / 86_400_000
+            let year = Int(LogTimestamp.civil(fromDays: days).0)
+            guard let (time, after) = LogTimestamp.parseRFC3164(bytes, at: start, end: end, year: year) else {
+                return nil
+            }
+            if time > instant + 86_400_000 {
+                return LogTimestamp.parseRFC3164(bytes, at: start, end: end, year: year - 1)
+            }
+            return (time, after)
+        }
+    }
 }
 
 /// The parts of a syslog line before PostgreSQL's text.
@@ -156,11 +222,16 @@ struct SyslogHeader {
     var contentStart: Int
 }
 
-/// Parses `Mon DD HH:MM:SS host ident[pid]: [seq-chunk] ` or the ISO-time variant.
+/// Parses `Mon DD HH:MM:SS host ident[pid]: [seq-chunk] ` or the ISO-time variant, RFC 3164 times in `year`.
 func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, year: Int) -> SyslogHeader? {
+    parseSyslogHeader(bytes, start, end, years: .fixed(year))
+}
+
+/// Parses `Mon DD HH:MM:SS host ident[pid]: [seq-chunk] ` or the ISO-time variant.
+func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, years: SyslogYear) -> SyslogHeader? {
     var time: Int64?
     var index: Int
-    if let (millis, after) = LogTimestamp.parseRFC3164(bytes, at: start, end: end, year: year) {
+    if let (millis, after) = years.parse(bytes, at: start, end: end) {
         time = millis
         index = after
     } else if let (millis, after) = LogTimestamp.parseISO(bytes, at: start, end: end) {
