@@ -63,7 +63,7 @@ struct LogFileScanner {
                     }
                 }
                 guard var current = framer else { return bytes.count }
-                let jsonEscapes = current.format.name == "jsonlog"
+                let jsonEscapes = current.format.isJSON
                 // One pass of the prefilter over the whole chunk; entries then look up their hits.
                 var hits = ChunkHits()
                 matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, range in

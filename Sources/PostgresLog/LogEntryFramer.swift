@@ -51,7 +51,11 @@ public struct LogEntryFramer {
         case .stderr(let prefix): framer = StderrFramer(prefix: prefix, maximumEntryBytes: limit)
         case .csv: framer = CSVFramer(maximumEntryBytes: limit)
         case .json: framer = JSONFramer(maximumEntryBytes: limit)
+        case .cloud(let export, let prefix):
+            framer = CloudJSONFramer(export: export, prefix: prefix, maximumEntryBytes: limit)
         case .syslog(let prefix): framer = SyslogFramer(prefix: prefix, maximumEntryBytes: limit, years: syslogYears)
+        case .cloud(let export, let prefix):
+            framer = CloudJSONFramer(export: export, prefix: prefix, maximumEntryBytes: limit)
         }
     }
 
