@@ -183,6 +183,7 @@ struct ReportBuilder {
 
         let policy = configuration.policy
         var coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
+        if result.logFiles > 0, let note = log.windowCaveat { coverageReasons.append(note) }
         if result.unparsedNamingTargets > 0 {
             coverageReasons.append(
                 "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."

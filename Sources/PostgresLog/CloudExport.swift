@@ -28,7 +28,8 @@ public enum CloudExport: String, Sendable, Hashable, CaseIterable {
             keys.insert(key)
             if key == "timestamp", !member.isString { numericTimestamp = true }
         }
-        if keys.contains("logger") && keys.contains("msg") && (keys.contains("record") || keys.contains("logging_pod")) {
+        if keys.contains("logger") && keys.contains("msg") && (keys.contains("record") || keys.contains("logging_pod"))
+        {
             return .cloudNativePG
         }
         if (keys.contains("textPayload") || keys.contains("jsonPayload"))

@@ -19,12 +19,18 @@ extension LogFormatDetector {
         }
         guard start < sample.count else { return nil }
         let firstEnd = find(10, sample, from: start, end: sample.count)
-        if sample[start] == UInt8(ascii: "[") {
+        /// The first byte after `index` that is not white space, or 0.
+        func next(after index: Int) -> UInt8 {
+            var k = index + 1
+            while k < sample.count, sample[k] == 32 || sample[k] == 9 || sample[k] == 10 || sample[k] == 13 { k += 1 }
+            return k < sample.count ? sample[k] : 0
+        }
+        if sample[start] == UInt8(ascii: "["), next(after: start) == UInt8(ascii: "{") {
             throw .refusedExport(
                 "this is one JSON array (as `gcloud logging read --format=json` writes); write one object per line "
                     + "with `jq -c '.[]'` and scan that")
         }
-        guard sample[start] == UInt8(ascii: "{") else { return nil }
+        guard sample[start] == UInt8(ascii: "{"), next(after: start) == UInt8(ascii: "\"") else { return nil }
         var trimmedEnd = firstEnd
         while trimmedEnd > start, sample[trimmedEnd - 1] == 32 || sample[trimmedEnd - 1] == 13 { trimmedEnd -= 1 }
         if trimmedEnd == start + 1 {

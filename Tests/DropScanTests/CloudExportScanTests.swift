@@ -41,3 +41,20 @@ import Testing
         #expect((errors.first?["message"] as? String)?.contains("jq -c '.[]'") == true)
     }
 }
+
+@Suite struct NoTimestampScanTests {
+    @Test func aLogWithoutTimestampsCannotPass() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "logs/postgresql.log",
+            "[12] app@shop LOG:  statement: SELECT id FROM orders\n[12] app@shop LOG:  statement: SELECT 2\n")
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", path, "--log-line-prefix", "[%p] %q%u@%d ", "--json",
+            "-",
+        ])
+        #expect(result.status == 3)
+        let report = try decodeReport(result.stdout)
+        let reasons = try #require(report["reasons"] as? [String])
+        #expect(reasons.contains { $0.contains("no known window") })
+    }
+}

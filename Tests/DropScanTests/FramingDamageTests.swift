@@ -18,9 +18,15 @@ import Testing
     /// A stderr log with one entry of 17 MiB whose names lie past the 16 MiB cut.
     func scanLongEntry(naming name: String) throws -> (ProcessResult, [String: Any]) {
         let dir = try TemporaryDirectory()
-        let padding = String(repeating: "x", count: 17 << 20)
-        let long = "2024-05-02 10:15:42.000 UTC [7] app@shop LOG:  statement: SELECT /* \(padding) */ \(name)\n"
-        let path = try dir.write("logs/postgresql.log", Self.before + long + Self.after)
+        // Written in pieces: a 17 MiB string in this process would disturb the memory tests running alongside.
+        let path = try dir.write("logs/postgresql.log", Self.before)
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try file.seekToEnd()
+        try file.write(contentsOf: Data("2024-05-02 10:15:42.000 UTC [7] app@shop LOG:  statement: SELECT /* ".utf8))
+        let megabyte = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<17 { try file.write(contentsOf: megabyte) }
+        try file.write(contentsOf: Data(" */ \(name)\n".utf8) + Data(Self.after.utf8))
+        try file.close()
         let result = try dropscan([
             "scan", "--target", "orders.legacy_status", "--logs", path, "--log-line-prefix", "%m [%p] %q%u@%d ",
             "--json", "-",

@@ -122,3 +122,21 @@ let cloudNativePGSample = """
         #expect(try LogFormatDetector.detect(sample: Array(jsonSample.utf8)) == .json)
     }
 }
+
+@Suite struct WindowTests {
+    @Test func entriesWithoutTimestampsCoverNoWindowAndSaySo() {
+        let log = """
+            [12] app@shop LOG:  statement: SELECT 1
+            [12] app@shop LOG:  statement: SELECT 2
+
+            """
+        let coverage = frameRecords(Array(log.utf8), format: .stderr(prefix("[%p] %q%u@%d "))).coverage
+        #expect(coverage.parsedEntries == 2)
+        #expect(coverage.from == nil)
+        #expect(coverage.windowCaveat?.contains("None of the 2 log entries carries a timestamp") == true)
+    }
+
+    @Test func entriesWithTimestampsHaveNoWindowCaveat() {
+        #expect(frameRecords(Array(stderrSample.utf8), format: .stderr(debianPrefix)).coverage.windowCaveat == nil)
+    }
+}
