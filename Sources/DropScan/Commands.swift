@@ -22,6 +22,8 @@ public struct ScanRequest: Sendable {
     public var showValues: Bool
     public var gap: String
     public var logLinePrefix: String?
+    /// `--syslog-year`: the year of RFC 3164 syslog times (else each file's modification time).
+    public var syslogYear: Int?
     public var blockOn: String
     public var acceptPartialLogging: Bool
     public var followSymlinks: Bool
@@ -163,6 +165,7 @@ public enum ScanCommandRunner {
         configuration.showValues = request.showValues
         configuration.gapSeconds = try parseDuration(request.gap)
         configuration.logLinePrefix = request.logLinePrefix
+        configuration.syslogYear = request.syslogYear
         guard let blockOn = Evidence(rawValue: request.blockOn), blockOn != .notAUse else {
             throw UsageError("--block-on must be confirmed, implicit, probable or possible, not '\(request.blockOn)'")
         }

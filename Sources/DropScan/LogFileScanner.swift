@@ -19,6 +19,8 @@ struct LogFileScanner {
     let progress: Progress
     /// The test seam of `ScanConfiguration.afterLogChunk`.
     var afterChunk: (@Sendable (String) -> Void)? = nil
+    /// The year of RFC 3164 syslog times (`--syslog-year`); from each file's modification time when `nil`.
+    var syslogYear: Int? = nil
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -42,6 +44,7 @@ struct LogFileScanner {
         var carriedIn: Int64 = 0
         var deduplicator = ExecutionDeduplicator()
         var nulBytes = NULDamage()
+        var damaged = DamagedEntries()
         accumulator.coverage.beginFile(file.path)
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
@@ -53,7 +56,7 @@ struct LogFileScanner {
                     do {
                         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
                         let format = try LogFormatDetector.detect(sample: sample, explicitPrefix: explicitPrefix)
-                        framer = LogEntryFramer(format: format)
+                        framer = LogEntryFramer(format: format, syslogYears: syslogYears(file.path))
                         accumulator.formats[format.name, default: 0] += 1
                     } catch {
                         formatFailed = true
@@ -67,7 +70,7 @@ struct LogFileScanner {
                 }
                 guard var current = framer else { return bytes.count }
                 nulBytes.note(bytes, at: streamOffset)
-                let jsonEscapes = current.format.name == "jsonlog"
+                let jsonEscapes = current.format.isJSON
                 // One pass of the prefilter over the whole chunk; entries then look up their hits.
                 var hits = ChunkHits()
                 matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, range in
@@ -84,6 +87,7 @@ struct LogFileScanner {
                     } else {
                         names = namesIn(entry.bytes, jsonEscapes: jsonEscapes)  // a reassembled (syslog) entry
                     }
+                    if entry.truncated { damaged.note(entry: entry.offset, names: names) }
                     guard entry.isParsed else {
                         // A line that fits no format cannot be read as a statement: if it names a target, a
                         // use may hide in it.
@@ -92,6 +96,12 @@ struct LogFileScanner {
                     }
                     guard isCandidate(entry.bytes, names: names, jsonEscapes: jsonEscapes) else { return }
                     examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
+                }
+                for damage in current.takeDamage() where damage.kind != .unusablePrefixChange {
+                    let lower = Int(damage.range.lowerBound - streamOffset)
+                    let upper = Int(damage.range.upperBound - streamOffset)
+                    damaged.note(
+                        damage, names: hits.anyNames(in: max(0, lower)..<min(upper, bytes.count), matchers: matchers))
                 }
                 framer = current
                 scanned += Int64(used)
@@ -107,8 +117,18 @@ struct LogFileScanner {
         if let damage = nulBytes.error(path: file.path, compressed: !(source is PlainFileSource)) {
             accumulator.errors.append(damage)
         }
+        accumulator.errors += damaged.errors(
+            path: file.path, compressed: source is GzipSource || source is PipelinedSource)
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
+    }
+
+    /// How RFC 3164 syslog times get their year: `--syslog-year`, else the file's modification time.
+    private func syslogYears(_ path: String) -> SyslogYear {
+        if let syslogYear { return .fixed(syslogYear) }
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        else { return .writtenNow }
+        return .writtenBy(Int64(modified.timeIntervalSince1970 * 1000))
     }
 
     /// Whether an entry may use a target: it names a target, or names a column target's table and could
@@ -369,6 +389,22 @@ struct ChunkHits {
         sorted = true
     }
 
+    /// Whether the hits in `range` name a target, or only a column target's table, in any order.
+    func anyNames(in range: Range<Int>, matchers: TargetMatchers) -> (target: Bool, table: Bool) {
+        var result = (target: false, table: false)
+        var low = 0
+        var high = positions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if positions[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        while low < positions.count && positions[low] < range.upperBound {
+            matchers.note(name: names[low], in: &result)
+            low += 1
+        }
+        return result
+    }
+
     /// Whether the hits in `range` name a target, or only a column target's table. Ranges must come in order.
     mutating func names(in range: Range<Int>, matchers: TargetMatchers) -> (target: Bool, table: Bool) {
         while cursor < positions.count && positions[cursor] < range.lowerBound { cursor += 1 }
@@ -379,6 +415,38 @@ struct ChunkHits {
             index += 1
         }
         return result
+    }
+}
+
+/// Entries of one file that the framer could not read whole (see ``FramingDamage``), and whether their
+/// bytes, kept or skipped, name a target: those are reported as errors, since a use in them may be lost.
+struct DamagedEntries {
+    private var entries: [Int64: (damage: FramingDamage?, names: Bool)] = [:]
+
+    mutating func note(entry offset: Int64, names: (target: Bool, table: Bool)) {
+        entries[offset, default: (nil, false)].names = entries[offset]?.names == true || names.target || names.table
+    }
+
+    mutating func note(_ damage: FramingDamage, names: (target: Bool, table: Bool)) {
+        var known = entries[damage.entryOffset] ?? (nil, false)
+        if known.damage == nil || damage.kind != .entryTooLong { known.damage = damage }
+        known.names = known.names || names.target || names.table
+        entries[damage.entryOffset] = known
+    }
+
+    /// One error per damaged entry that names a target, in file order.
+    func errors(path: String, compressed: Bool) -> [ReadError] {
+        entries.sorted { $0.key < $1.key }.compactMap { offset, value in
+            guard value.names, let damage = value.damage else { return nil }
+            let kind: ReadError.Kind = damage.kind == .entryTooLong ? .tooLarge : .corrupt
+            let place = compressed ? " of the decompressed log" : ""
+            return ReadError(
+                path: path, offset: offset, decompressedOffset: compressed ? offset : nil, kind: kind,
+                message: "\(damage)\(place), and it names a target, so a use in it may be missed"
+                    + (damage.kind == .entryTooLong
+                        ? "; check the entry (a statement this long is usually generated) and search it by hand"
+                        : "; repair the record (or re-export the log) and scan again"))
+        }
     }
 }
 

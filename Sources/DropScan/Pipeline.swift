@@ -99,7 +99,7 @@ public struct ScanPipeline: Sendable {
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
-                progress: progress, afterChunk: afterLogChunk)
+                progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
                 let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -186,6 +186,7 @@ struct ReportBuilder {
 
         let policy = configuration.policy
         var coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
+        if result.logFiles > 0, let note = log.windowCaveat { coverageReasons.append(note) }
         if result.unparsedNamingTargets > 0 {
             coverageReasons.append(
                 "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."

@@ -25,6 +25,8 @@ public struct ScanConfiguration: Sendable {
     public var gapSeconds: Int64 = 3600
     /// An explicit `log_line_prefix` for stderr logs (inferred when `nil`).
     public var logLinePrefix: String?
+    /// The year of RFC 3164 syslog times, which have none; from each file's modification time when `nil`.
+    public var syslogYear: Int?
     public var policy = GatePolicy()
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []

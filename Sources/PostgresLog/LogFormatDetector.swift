@@ -48,6 +48,7 @@ public enum LogFormatDetector {
         -> LogFormat
     {
         let sample = UnsafeRawBufferPointer(rebasing: sample[0..<min(sample.count, sampleSize)])
+        if let cloud = try detectCloudExport(sample: sample, explicitPrefix: explicitPrefix) { return cloud }
         let lines = headerLines(sample)
         guard let first = lines.first else { throw .emptySample }
         if startsJSON(sample, first) { return .json }

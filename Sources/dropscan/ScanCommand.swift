@@ -57,6 +57,12 @@ struct Scan: ParsableCommand {
     @Option(help: "The server's log_line_prefix, for stderr logs (inferred when absent).")
     var logLinePrefix: String?
 
+    @Option(
+        help:
+            "The year of syslog times that have none (RFC 3164, 'Feb 10 23:15:40'); default: each file's modification time."
+    )
+    var syslogYear: Int?
+
     @Option(help: "The weakest evidence that blocks: confirmed, implicit, probable or possible.")
     var blockOn: String = "probable"
 
@@ -92,6 +98,7 @@ struct Scan: ParsableCommand {
         request.stats = stats
         request.repoURL = repoURL
         request.commit = commit
+        request.syslogYear = syslogYear
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
