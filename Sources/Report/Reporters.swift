@@ -100,6 +100,15 @@ public struct MarkdownReporter: Reporter {
         if let entries = coverage.entries {
             out += "- Log entries parsed: \(entries.parsed), unparsed: \(entries.unparsed)\n"
         }
+        if let files = coverage.logFormats, !files.isEmpty {
+            out += "- Log formats:\n\n| file | format | log_line_prefix | decided |\n|---|---|---|---|\n"
+            for file in files.prefix(50) {
+                let prefix = file.prefix.map { "`\($0.replacingOccurrences(of: "|", with: "\\|"))`" } ?? "-"
+                out += "| `\(file.path)` | \(file.format) | \(prefix) | \(file.decidedText) |\n"
+            }
+            if files.count > 50 { out += "| … \(files.count - 50) more | | | |\n" }
+            out += "\n"
+        }
         for error in coverage.errors { out += "- ❗ `\(error.path)` at byte \(error.offset): \(error.message)\n" }
         if !coverage.skipped.isEmpty { out += "- Skipped files: \(coverage.skipped.count)\n" }
         return Data(out.utf8)
