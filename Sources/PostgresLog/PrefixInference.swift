@@ -145,7 +145,7 @@ public enum PrefixInference {
     }
 
     private static func close(_ a: Int, _ b: Int, total: Int) -> Bool {
-        abs(a - b) <= max(1, total / 100)
+        abs(a - b) <= total / 100
     }
 
     /// Whether `a` beats `b`: it explains clearly more lines, or about as many with better session fields,
@@ -196,20 +196,20 @@ public enum PrefixInference {
         return result
     }
 
-    /// +1 for a value, +1 more when connection messages vouch for it in this role; -3 when it holds a
-    /// vouched name of its role with more text glued on, -2 when it is a name of another role only; -1 for a
-    /// user or database with a space.
+    /// With names vouched for by connection messages: +2 for a vouched name of the role, -3 for one with more
+    /// text glued on, -2 for a name of another role only, 0 otherwise. Without: +1 for a value, -1 for a user
+    /// or database holding a space, -1 for a value holding `=` (the next key glued on).
     private static func fieldScore(_ value: [UInt8], role: Int, _ known: KnownNames) -> Int {
-        var score = 1
         let names = known.byRole[role]
-        if names.contains(value) {
-            score += 1
-        } else if names.contains(where: { $0.count < value.count && contains(value, $0) }) {
-            score -= 3
-        } else if known.byRole.indices.contains(where: { $0 != role && known.byRole[$0].contains(value) }) {
-            score -= 2
+        if !names.isEmpty {
+            if names.contains(value) { return 2 }
+            if names.contains(where: { $0.count < value.count && contains(value, $0) }) { return -3 }
+            if known.byRole.indices.contains(where: { $0 != role && known.byRole[$0].contains(value) }) { return -2 }
+            return 0
         }
+        var score = 1
         if role < 2, value.contains(UInt8(ascii: " ")) { score -= 1 }
+        if value.contains(UInt8(ascii: "=")) { score -= 1 }
         return score
     }
 

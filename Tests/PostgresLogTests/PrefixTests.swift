@@ -207,25 +207,12 @@ import Testing
         }
     }
 
-    @Test func explicitPrefixThatDoesNotFitNamesTheLineColumnAndExpectation() {
+    @Test func explicitPrefixThatDoesNotFitALineReadsItAsUnparsedInsteadOfRejectingTheFile() throws {
         let sample = "2024-05-02 10:15:42.123 UTC [1] LOG:  a\n2024-05-02 10:15:42.124 UTC [2] LOG:  b\nhello world\n"
-        do {
-            _ = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
-            Issue.record("expected an error")
-        } catch {
-            #expect(
-                error.description.hasPrefix(
-                    "line 3: expected a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ) at column 1, found \"hello world\""
-                ))
-            #expect(error.description.contains("--log-line-prefix"))
-        }
-        do {
-            _ = try LogFormatDetector.detect(
-                sample: Array("2024-05-02 10:15:42.123 UTC {1} LOG:  a\n".utf8), explicitPrefix: "%m [%p] ")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.description.hasPrefix("line 1: expected \" [\" at column 28, found \" {1} LOG:"))
-        }
+        let format = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
+        #expect(format == .stderr(try LinePrefix(parsing: "%m [%p] ")))
+        let records = frameRecords(sample, format: format)
+        #expect(records.map(\.isParsed) == [true, true, false])
     }
 
     @Test func unrecognisableSampleIsAnError() {
