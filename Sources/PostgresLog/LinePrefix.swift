@@ -407,8 +407,16 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] {
             nextByte = literal.first
         }
-        // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
-        let limit = min(end, position + 512)
+        // User, database and application names are at most 63 bytes (NAMEDATALEN), as are command tags and
+        // backend types; host names 255. The bound keeps backtracking over lines that do not fit short.
+        let padded: Bool
+        if case .escape(_, let isPadded) = elements[elementIndex] { padded = isPadded } else { padded = false }
+        let width: Int
+        switch escape {
+        case .remoteHost, .remoteHostPort, .localAddress: width = 512
+        default: width = padded ? 256 : 64
+        }
+        let limit = min(end, position + width)
         var candidate = position
         while candidate <= limit {
             if let nextByte {

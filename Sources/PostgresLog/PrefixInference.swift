@@ -83,6 +83,8 @@ public enum PrefixInference {
     struct Score {
         var explained = 0
         var fields = 0
+        /// Lines explained by the whole prefix, not only the part before `%q`.
+        var full = 0
         /// A hash of the user, database and application read from each explained line, in order.
         var reading: [Int] = []
     }
@@ -153,6 +155,7 @@ public enum PrefixInference {
     private static func better(_ a: Score, _ ca: Candidate, _ b: Score, _ cb: Candidate, total: Int) -> Bool {
         if !close(a.explained, b.explained, total: total) { return a.explained > b.explained }
         if a.fields != b.fields { return a.fields > b.fields }
+        if a.full != b.full { return a.full > b.full }
         if ca.origin != cb.origin { return ca.origin < cb.origin }
         if ca.prefix.specificity != cb.prefix.specificity { return ca.prefix.specificity > cb.prefix.specificity }
         return a.explained > b.explained
@@ -180,6 +183,9 @@ public enum PrefixInference {
             sample.withLine(index) { line in
                 guard let match = prefix.match(line, start: 0, end: line.count, cache: &cache) else { return }
                 result.explained += 1
+                if prefix.backgroundStop == nil || prefix.matchesFully(line, start: 0, end: line.count) {
+                    result.full += 1
+                }
                 var hasher = Hasher()
                 let spans = [match.fields.user, match.fields.database, match.fields.application]
                 for (role, span) in spans.enumerated() {

@@ -108,3 +108,63 @@ let serverPrefixes: [ServerPrefix] = [
         #expect(sku["byApplication"] as? [String: Int] == (server.application ? ["billing": 4] : ["(unknown)": 4]))
     }
 }
+
+/// A prefix whose user, database and application follow each other with nothing to tell them apart, on a
+/// server without `log_connections` (whose messages would name them).
+@Suite(.serialized) struct AmbiguousPrefixServerTests {
+    static let prefix = "%m [%p] %q%u %d %a "
+    static let folder = Result {
+        try ServerLogs.run([
+            "log_destination='stderr'", "log_statement='all'", "log_connections=off", "log_line_prefix='\(prefix)'",
+        ])
+    }
+
+    func scan(_ extra: [String]) throws -> (ProcessResult, [String: Any]) {
+        var arguments = ["scan", "--json", "-", "-q", "--target", "orders.legacy_status", "--target", "audit_notes.*"]
+        arguments += ["--logs", try Self.folder.get()] + extra
+        let result = try dropscan(arguments)
+        return (result, try decodeReport(result.stdout))
+    }
+
+    @Test func inferenceThatCannotTellUserDatabaseAndApplicationApartSaysSoAndIsInconclusive() throws {
+        let (result, report) = try scan([])
+        #expect(result.status == 1, "the uses found are facts")
+        let reasons = try #require(report["reasons"] as? [String])
+        let ambiguity = try #require(reasons.first { $0.contains("log_line_prefix is ambiguous") })
+        #expect(ambiguity.contains("--log-line-prefix"))
+        #expect(try target(report, "audit_notes.*")["verdict"] as? String == "inconclusive")
+    }
+
+    @Test func theGivenPrefixIsUsedAndReported() throws {
+        let (result, report) = try scan(["--log-line-prefix", Self.prefix])
+        #expect(result.status == 1)
+        #expect(try target(report, "audit_notes.*")["verdict"] as? String == "pass")
+        let legacy = try runtime(report, "orders.legacy_status")
+        #expect(legacy["byUser"] as? [String: Int] == ["shop_web": 5, "billing_svc": 4, "analyst": 4])
+        #expect(legacy["byDatabase"] as? [String: Int] == ["shop": 9, "reporting": 4])
+        let decisions = try #require((report["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
+        #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix })
+    }
+
+    @Test func thePrefixOfAPostgresqlConfIsUsedWithItsIncludesAndQuoting() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("conf.d/logging.conf", "log_line_prefix = '%m [%p] %q%u %d %a '   # as on the server\n")
+        let conf = try directory.write(
+            "postgresql.conf",
+            "log_line_prefix = '%m [%p] '\nlog_destination = 'stderr'\ninclude_dir 'conf.d'\n")
+        let (result, report) = try scan(["--postgresql-conf", conf])
+        #expect(result.status == 1)
+        #expect(try target(report, "audit_notes.*")["verdict"] as? String == "pass")
+        let decisions = try #require((report["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
+        #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "configuration" && $0["prefix"] as? String == Self.prefix })
+    }
+
+    @Test func aPrefixScopedToOtherPathsDoesNotApply() throws {
+        let (_, report) = try scan(["--log-line-prefix", "/elsewhere/*=%t "])
+        let decisions = try #require((report["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
+        #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "inferred" })
+        let (_, scoped) = try scan(["--log-line-prefix", "*.log.gz=\(Self.prefix)", "--log-line-prefix", "%t "])
+        let scopedDecisions = try #require((scoped["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
+        #expect(scopedDecisions.allSatisfy { $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix })
+    }
+}

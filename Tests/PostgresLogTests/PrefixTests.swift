@@ -263,3 +263,34 @@ import Testing
         #expect(LogTimestamp.iso8601(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
     }
 }
+
+@Suite struct PrefixInferenceTests {
+    func sample(_ lines: [String]) -> PrefixSample {
+        var sample = PrefixSample()
+        for line in lines { Array(line.utf8).withUnsafeBytes { sample.append($0) } }
+        return sample
+    }
+
+    @Test func statementLinesWithoutTheUserAndDatabaseThePrefixCarriesMakeItUntrusted() throws {
+        // RDS's prefix, but every statement line has empty user and database: not what a session writes.
+        let lines = (1...8).map { "2024-05-02 10:15:4\($0) UTC::@:[12\($0)]:LOG:  statement: SELECT \($0)" }
+        let decision = try #require(PrefixInference.decide(sample: sample(lines)))
+        #expect(decision.prefix.pattern == "%t:%r:%u@%d:[%p]:")
+        #expect(decision.problem?.hasPrefix("8 of 8 sampled statement lines have no user or database") == true)
+    }
+
+    @Test func thePrefixTheLogReportsIsACandidate() throws {
+        let lines = [
+            "<2024-05-02 10:15:42 UTC|7|alice|shop> LOG:  parameter \"log_line_prefix\" changed to \"<%t|%p|%u|%d> \"",
+            "<2024-05-02 10:15:43 UTC|8|bob|shop> LOG:  statement: SELECT 1",
+            "<2024-05-02 10:15:44 UTC|9||> LOG:  checkpoint starting: time",
+        ]
+        let decision = try #require(PrefixInference.decide(sample: sample(lines)))
+        #expect(decision.prefix.pattern == "<%t|%p|%u|%d> ")
+        #expect(decision.explainedLines == 3)
+    }
+
+    @Test func fewerThanHalfTheLinesExplainedIsNoDecision() {
+        #expect(PrefixInference.decide(sample: sample(["just text", "more text", "x LOG:  y"])) == nil)
+    }
+}
