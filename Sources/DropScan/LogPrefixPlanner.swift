@@ -108,7 +108,8 @@ struct LogPrefixPlanner {
         }
         func failure(_ message: String) -> Result<PlannedLog, ReadError> {
             .failure(
-                ReadError(path: path, offset: 0, kind: .read, message: "not a PostgreSQL log this scan can read: \(message)"))
+                ReadError(
+                    path: path, offset: 0, kind: .read, message: "not a PostgreSQL log this scan can read: \(message)"))
         }
         let given = rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil }
         if let text = given?.prefix ?? configuredPrefix {
@@ -196,7 +197,9 @@ struct LogPrefixPlanner {
     private static func finish(_ head: [UInt8], _ lines: PrefixSample) throws -> Sampled {
         var lines = lines
         while lines.count > perFileLines { lines.halve() }
-        let layout = try head.withUnsafeBytes { buffer throws(LogFormatError) in try LogFormatDetector.layout(of: buffer) }
+        let layout = try head.withUnsafeBytes { buffer throws(LogFormatError) in
+            try LogFormatDetector.layout(of: buffer)
+        }
         return Sampled(layout: layout, lines: layout == .syslog ? lines.syslogBodies() : lines, head: head)
     }
 

@@ -20,8 +20,9 @@ public struct PrefixDecision: Sendable, Hashable {
     /// database or application that the prefix should carry.
     public var problem: String?
 
-    public init(prefix: LinePrefix, origin: PrefixOrigin, sampledLines: Int, explainedLines: Int, problem: String? = nil)
-    {
+    public init(
+        prefix: LinePrefix, origin: PrefixOrigin, sampledLines: Int, explainedLines: Int, problem: String? = nil
+    ) {
         self.prefix = prefix
         self.origin = origin
         self.sampledLines = sampledLines
@@ -54,7 +55,8 @@ public enum PrefixInference {
         "%t-%c-",  // Azure Database for PostgreSQL
         "%m-%c-",
         "%m [%p]: [%l-1] db=%d,user=%u ",  // Google Cloud SQL
-        " sql_error_code = %e time_ms = \"%m\" pid=\"%p\" proc_start_time=\"%s\" session_id=\"%c\" vtid=\"%v\" tid=\"%x\" log_line=\"%l\" %qdatabase=\"%d\" connection_source=\"%r\" user=\"%u\" application_name=\"%a\" ",  // Heroku
+        // Heroku
+        " sql_error_code = %e time_ms = \"%m\" pid=\"%p\" proc_start_time=\"%s\" session_id=\"%c\" vtid=\"%v\" tid=\"%x\" log_line=\"%l\" %qdatabase=\"%d\" connection_source=\"%r\" user=\"%u\" application_name=\"%a\" ",
         " sql_error_code = %e ",
         "%m [%p] [queryid=%Q] %u@%d ",
         "%m [%p] user=%u,db=%d ",
@@ -140,7 +142,8 @@ public enum PrefixInference {
     /// Counts the sampled lines `prefix` explains, for a prefix that was given rather than inferred.
     public static func explained(by prefix: LinePrefix, in sample: PrefixSample) -> Int {
         var count = 0
-        for index in 0..<sample.count where sample.withLine(index, { prefix.match($0, start: 0, end: $0.count) != nil }) {
+        for index in 0..<sample.count where sample.withLine(index, { prefix.match($0, start: 0, end: $0.count) != nil })
+        {
             count += 1
         }
         return count
@@ -221,7 +224,8 @@ public enum PrefixInference {
 
     private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count, !needle.isEmpty else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return true
         }
         return false

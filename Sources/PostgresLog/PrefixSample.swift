@@ -159,8 +159,7 @@ struct SessionEvidence {
     }
 
     /// Values are names (at most 63 bytes; application names 64): anything longer is not a name.
-    private func insert(_ set: inout Set<[UInt8]>, _ line: UnsafeRawBufferPointer, _ start: Int, _ end: Int)
-    {
+    private func insert(_ set: inout Set<[UInt8]>, _ line: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
         guard end > start, end - start <= 64, set.count < 256 else { return }
         set.insert(Array(line[start..<end]))
     }

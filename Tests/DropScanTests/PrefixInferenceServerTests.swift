@@ -25,7 +25,8 @@ let serverPrefixes: [ServerPrefix] = [
     ServerPrefix(
         prefix: "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", application: true, userAndDatabase: true,
         timestamp: true),
-    ServerPrefix(prefix: "%m [%p] %q[user=%u,db=%d,app=%a] ", application: true, userAndDatabase: true, timestamp: true),
+    ServerPrefix(
+        prefix: "%m [%p] %q[user=%u,db=%d,app=%a] ", application: true, userAndDatabase: true, timestamp: true),
     ServerPrefix(
         prefix:
             " sql_error_code = %e time_ms = \"%m\" pid=\"%p\" proc_start_time=\"%s\" session_id=\"%c\" vtid=\"%v\" tid=\"%x\" log_line=\"%l\" %qdatabase=\"%d\" connection_source=\"%r\" user=\"%u\" application_name=\"%a\" ",
@@ -103,7 +104,8 @@ let serverPrefixes: [ServerPrefix] = [
         #expect(gone["byUser"] as? [String: Int] == (server.userAndDatabase ? ["postgres": 1] : ["(unknown)": 1]))
         let status = try runtime(report, "customers.status")
         #expect(status["byApplication"] as? [String: Int] == (server.application ? ["metabase": 1] : ["(unknown)": 1]))
-        #expect(status["byDatabase"] as? [String: Int] == (server.userAndDatabase ? ["reporting": 1] : ["(unknown)": 1]))
+        #expect(
+            status["byDatabase"] as? [String: Int] == (server.userAndDatabase ? ["reporting": 1] : ["(unknown)": 1]))
         let sku = try runtime(report, "order_items.sku")
         #expect(sku["byApplication"] as? [String: Int] == (server.application ? ["billing": 4] : ["(unknown)": 4]))
     }
@@ -143,7 +145,8 @@ let serverPrefixes: [ServerPrefix] = [
         #expect(legacy["byUser"] as? [String: Int] == ["shop_web": 5, "billing_svc": 4, "analyst": 4])
         #expect(legacy["byDatabase"] as? [String: Int] == ["shop": 9, "reporting": 4])
         let decisions = try #require((report["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
-        #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix })
+        #expect(
+            decisions.allSatisfy { $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix })
     }
 
     @Test func thePrefixOfAPostgresqlConfIsUsedWithItsIncludesAndQuoting() throws {
@@ -156,7 +159,10 @@ let serverPrefixes: [ServerPrefix] = [
         #expect(result.status == 1)
         #expect(try target(report, "audit_notes.*")["verdict"] as? String == "pass")
         let decisions = try #require((report["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
-        #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "configuration" && $0["prefix"] as? String == Self.prefix })
+        #expect(
+            decisions.allSatisfy {
+                $0["prefixSource"] as? String == "configuration" && $0["prefix"] as? String == Self.prefix
+            })
     }
 
     @Test func aPrefixScopedToOtherPathsDoesNotApply() throws {
@@ -165,6 +171,9 @@ let serverPrefixes: [ServerPrefix] = [
         #expect(decisions.allSatisfy { $0["prefixSource"] as? String == "inferred" })
         let (_, scoped) = try scan(["--log-line-prefix", "*.log.gz=\(Self.prefix)", "--log-line-prefix", "%t "])
         let scopedDecisions = try #require((scoped["coverage"] as? [String: Any])?["logFormats"] as? [[String: Any]])
-        #expect(scopedDecisions.allSatisfy { $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix })
+        #expect(
+            scopedDecisions.allSatisfy {
+                $0["prefixSource"] as? String == "given" && $0["prefix"] as? String == Self.prefix
+            })
     }
 }
