@@ -93,6 +93,29 @@ struct ScanAccumulator: Sendable {
     var coverage: LogCoverage
     /// Log lines that fit no format but name a target.
     var unparsedNamingTargets = 0
+    /// How each log file was read.
+    var logFormats: [LogFileFormat] = []
+    /// Why an inferred prefix cannot be trusted (one sentence), with the files it concerns.
+    var prefixProblems: [String: [String]] = [:]
+
+    /// Records how a log file was read, and any doubt about its inferred prefix.
+    mutating func noteFormat(of path: String, _ format: LogFormat, _ decision: PrefixDecision?) {
+        var record = LogFileFormat(path: path, format: format.name)
+        switch format {
+        case .stderr(let prefix), .syslog(let prefix):
+            record.prefix = prefix.pattern
+            if let decision {
+                record.prefixSource = decision.origin.rawValue
+                record.sampledLines = decision.sampledLines
+                record.explainedLines = decision.explainedLines
+                if decision.origin == .inferred, let problem = decision.problem {
+                    prefixProblems[problem, default: []].append(path)
+                }
+            }
+        default: break
+        }
+        logFormats.append(record)
+    }
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -118,5 +141,7 @@ struct ScanAccumulator: Sendable {
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
+        logFormats += other.logFormats
+        prefixProblems.merge(other.prefixProblems, uniquingKeysWith: +)
     }
 }

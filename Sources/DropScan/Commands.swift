@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import Matching
+import PostgresLog
 import Report
 import SQLResolution
 import ScanIO
@@ -21,7 +22,10 @@ public struct ScanRequest: Sendable {
     public var sarif: String?
     public var showValues: Bool
     public var gap: String
-    public var logLinePrefix: String?
+    /// `--log-line-prefix` values: `PREFIX` or `GLOB=PREFIX`.
+    public var logLinePrefixes: [String]
+    /// `--postgresql-conf`: the server's configuration file, for its `log_line_prefix`.
+    public var postgresqlConf: String?
     /// `--syslog-year`: the year of RFC 3164 syslog times (else each file's modification time).
     public var syslogYear: Int?
     public var blockOn: String
@@ -39,7 +43,7 @@ public struct ScanRequest: Sendable {
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
         fileLists: [String],
         patternDirectories: [String], bundledPatterns: String?, threads: Int, json: String?, markdown: String?,
-        sarif: String?, showValues: Bool, gap: String, logLinePrefix: String?, blockOn: String,
+        sarif: String?, showValues: Bool, gap: String, logLinePrefixes: [String], blockOn: String,
         acceptPartialLogging: Bool, followSymlinks: Bool, maxFileSize: Int64, quiet: Bool
     ) {
         self.targets = targets
@@ -56,7 +60,7 @@ public struct ScanRequest: Sendable {
         self.sarif = sarif
         self.showValues = showValues
         self.gap = gap
-        self.logLinePrefix = logLinePrefix
+        self.logLinePrefixes = logLinePrefixes
         self.blockOn = blockOn
         self.acceptPartialLogging = acceptPartialLogging
         self.followSymlinks = followSymlinks
@@ -164,8 +168,32 @@ public enum ScanCommandRunner {
         configuration.threads = request.threads
         configuration.showValues = request.showValues
         configuration.gapSeconds = try parseDuration(request.gap)
-        configuration.logLinePrefix = request.logLinePrefix
         configuration.syslogYear = request.syslogYear
+        configuration.logLinePrefixes = request.logLinePrefixes.map(ScopedPrefix.init(argument:))
+        for rule in configuration.logLinePrefixes {
+            do {
+                _ = try LinePrefix(parsing: rule.prefix)
+            } catch {
+                throw UsageError("--log-line-prefix: \(error)")
+            }
+        }
+        if let path = request.postgresqlConf {
+            let conf: PostgresConf
+            do {
+                conf = try PostgresConf.load(path: path)
+            } catch {
+                throw UsageError("--postgresql-conf: \(error)")
+            }
+            let destinations = (conf.settings["log_destination"] ?? "stderr").lowercased()
+            guard let prefix = conf.settings["log_line_prefix"] else {
+                throw UsageError(
+                    "--postgresql-conf: \(path) does not set log_line_prefix, so the server uses its default '%m [%p] '; pass --log-line-prefix '%m [%p] ' if that is right"
+                )
+            }
+            if destinations.contains("stderr") || destinations.contains("syslog") {
+                configuration.configuredPrefix = prefix
+            }
+        }
         guard let blockOn = Evidence(rawValue: request.blockOn), blockOn != .notAUse else {
             throw UsageError("--block-on must be confirmed, implicit, probable or possible, not '\(request.blockOn)'")
         }

@@ -13,7 +13,10 @@ struct LogFileScanner {
     let resolver: SQLResolver
     let scratch: MatchScratch
     let chunkSize: Int
-    let explicitPrefix: String?
+    /// Formats and prefixes decided before the scan (``LogPrefixPlanner``).
+    let plans: [String: PlannedLog]
+    /// The prefix given for a path (`--log-line-prefix` or `--postgresql-conf`), for a file with no plan.
+    let givenPrefix: @Sendable (String) -> String?
     let showValues: Bool
     let pipelineThreshold: Int64
     let progress: Progress
@@ -40,6 +43,11 @@ struct LogFileScanner {
         let stream = ChunkedStream(chunkSize: chunkSize)
         var framer: LogEntryFramer?
         var formatFailed = false
+        if let plan = plans[file.path] {
+            framer = LogEntryFramer(format: plan.format, syslogYears: syslogYears(file.path))
+            accumulator.formats[plan.format.name, default: 0] += 1
+            accumulator.noteFormat(of: file.path, plan.format, plan.decision)
+        }
         var scanned: Int64 = 0
         var carriedIn: Int64 = 0
         var deduplicator = ExecutionDeduplicator()
@@ -55,9 +63,11 @@ struct LogFileScanner {
                     if bytes.isEmpty && atEnd { return 0 }
                     do {
                         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
-                        let format = try LogFormatDetector.detect(sample: sample, explicitPrefix: explicitPrefix)
+                        let format = try LogFormatDetector.detect(
+                            sample: sample, explicitPrefix: givenPrefix(file.path))
                         framer = LogEntryFramer(format: format, syslogYears: syslogYears(file.path))
                         accumulator.formats[format.name, default: 0] += 1
+                        accumulator.noteFormat(of: file.path, format, nil)
                     } catch {
                         formatFailed = true
                         accumulator.errors.append(

@@ -84,7 +84,16 @@ public struct ScanPipeline: Sendable {
         } catch {
             throw .patterns(error.description)
         }
-        let explicitPrefix = configuration.logLinePrefix
+        let rules = configuration.logLinePrefixes
+        let configuredPrefix = configuration.configuredPrefix
+        let planner = LogPrefixPlanner(
+            rules: rules, configuredPrefix: configuredPrefix, threads: max(1, configuration.threads))
+        let (plans, planFailures) = planner.plan(files)
+        let failedPaths = Set(planFailures.map(\.path))
+        let givenPrefix: @Sendable (String) -> String? = { path in
+            (rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil })?.prefix
+                ?? configuredPrefix
+        }
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
         let afterLogChunk = configuration.afterLogChunk
@@ -98,7 +107,7 @@ public struct ScanPipeline: Sendable {
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
-                explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
+                plans: plans, givenPrefix: givenPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
                 progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
@@ -107,6 +116,11 @@ public struct ScanPipeline: Sendable {
                 let before = local.bytesScanned
                 switch files[index].kind {
                 case .log:
+                    if failedPaths.contains(files[index].path) {
+                        local.logFiles += 1
+                        progress.fileDone(bytes: 0)
+                        continue
+                    }
                     logScanner.scan(files[index], into: &local)
                     progress.fileDone(bytes: 0)
                 case .source:
@@ -124,7 +138,7 @@ public struct ScanPipeline: Sendable {
         statistics.statementsParsed = cache.misses
         statistics.parseCacheHits = cache.hits
         statistics.parseCacheEvictions = cache.evictions
-        result.errors += inputs.errors
+        result.errors += inputs.errors + planFailures
         result.skipped += inputs.skipped
         let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }
         return ReportBuilder(configuration: configuration, matchers: matchers).build(result, scannedLogs: scannedLogs)
@@ -163,6 +177,7 @@ struct ReportBuilder {
             $0.path < $1.path
         }
         coverage.formats = result.formats
+        if result.logFiles > 0 { coverage.logFormats = result.logFormats.sorted { $0.path < $1.path } }
         let log = result.coverage
         if result.logFiles > 0 {
             coverage.entries = EntryCounts(
@@ -191,6 +206,11 @@ struct ReportBuilder {
             coverageReasons.append(
                 "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."
             )
+        }
+        for (problem, paths) in result.prefixProblems.sorted(by: { $0.key < $1.key }) {
+            let sorted = paths.sorted()
+            let files = sorted.count == 1 ? sorted[0] : "\(sorted[0]) and \(sorted.count - 1) more log file(s)"
+            coverageReasons.append("\(files): \(problem)")
         }
         var targets: [TargetUsage] = []
         var reasons: [String] = []

@@ -2,6 +2,7 @@ import Foundation
 import Gate
 import Matching
 import Report
+import ScanIO
 
 /// Everything a scan needs, as the command line gave it.
 public struct ScanConfiguration: Sendable {
@@ -23,8 +24,11 @@ public struct ScanConfiguration: Sendable {
     public var showValues = false
     /// Gaps in the logs longer than this many seconds are reported.
     public var gapSeconds: Int64 = 3600
-    /// An explicit `log_line_prefix` for stderr logs (inferred when `nil`).
-    public var logLinePrefix: String?
+    /// Explicit `log_line_prefix` values (`--log-line-prefix`), each for all logs or for paths matching a
+    /// glob; the first that applies to a file wins, scoped ones before unscoped ones.
+    public var logLinePrefixes: [ScopedPrefix] = []
+    /// The `log_line_prefix` of `--postgresql-conf`, used for logs no `--log-line-prefix` applies to.
+    public var configuredPrefix: String?
     /// The year of RFC 3164 syslog times, which have none; from each file's modification time when `nil`.
     public var syslogYear: Int?
     public var policy = GatePolicy()
@@ -43,6 +47,39 @@ public struct ScanConfiguration: Sendable {
     public var afterLogChunk: (@Sendable (_ path: String) -> Void)?
 
     public init() {}
+}
+
+/// A `--log-line-prefix` value: `PREFIX` for every log, or `GLOB=PREFIX` for the logs whose path (or, for
+/// a glob without `/`, whose file name) matches `GLOB`.
+public struct ScopedPrefix: Sendable, Equatable {
+    public var glob: String?
+    public var prefix: String
+
+    public init(glob: String?, prefix: String) {
+        self.glob = glob
+        self.prefix = prefix
+    }
+
+    /// Reads `GLOB=PREFIX` when the text before the first `=` holds a glob character or a `/` and no `%`
+    /// (so that `user=%u,db=%d ` stays a prefix), else the whole text as a prefix.
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "=") {
+            let head = argument[..<equals]
+            if !head.isEmpty, !head.contains("%"), head.contains(where: { "*?[/".contains($0) }) {
+                self.init(glob: String(head), prefix: String(argument[argument.index(after: equals)...]))
+                return
+            }
+        }
+        self.init(glob: nil, prefix: argument)
+    }
+
+    /// Whether this prefix applies to the log at `path`.
+    public func applies(to path: String) -> Bool {
+        guard let glob else { return true }
+        if GlobMatcher.matches(glob, path) { return true }
+        if !glob.contains("/") { return GlobMatcher.matches(glob, (path as NSString).lastPathComponent) }
+        return false
+    }
 }
 
 /// A problem with the configuration (exit code 2), with a message that says what to fix.

@@ -48,8 +48,6 @@ public enum LogFormat: Sendable, Hashable, CustomStringConvertible {
 public enum LogFormatError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `log_line_prefix` text that cannot be matched reliably.
     case invalidPrefix(prefix: String, reason: String)
-    /// A line of the sample does not start with the given prefix.
-    case prefixMismatch(prefix: String, line: Int, expected: String, column: Int, found: String)
     /// No known format or prefix fits the sample.
     case undetectable(firstLine: String)
     /// The sample holds no complete line.
@@ -62,10 +60,6 @@ public enum LogFormatError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidPrefix(let prefix, let reason):
             return
                 "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
-        case .prefixMismatch(let prefix, let line, let expected, let column, let found):
-            return
-                "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
-                + "pass the server's value with --log-line-prefix (SHOW log_line_prefix), or check that this file is a PostgreSQL log"
         case .undetectable(let firstLine):
             return "cannot recognise the log format from the first line \"\(firstLine)\"; "
                 + "pass the server's log_line_prefix with --log-line-prefix (SHOW log_line_prefix)"

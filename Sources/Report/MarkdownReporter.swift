@@ -192,9 +192,22 @@ public struct MarkdownReporter: Reporter {
         let errors = coverage.errors.map { error in
             "- ❗ \(MarkdownText.code(error.path, limit: 160, inTable: false)) at byte \(error.offset): \(MarkdownText.text(error.message, limit: 300))\n"
         }
-        return [
+        var pieces: [MarkdownDocument.Piece] = [
             .text("\n### Coverage\n\n" + lines.joined()),
             .list(MarkdownDocument.List(head: "", items: errors.map { [.text($0)] }, weight: 4)),
         ]
+        if let files = coverage.logFormats, !files.isEmpty {
+            let rows = files.map { file in
+                "| \(MarkdownText.code(file.path, limit: 160, inTable: true)) | \(MarkdownText.text(file.format, limit: 40))"
+                    + " | \(file.prefix.map { MarkdownText.code($0, limit: 120, inTable: true) } ?? "-")"
+                    + " | \(MarkdownText.text(file.decidedText, limit: 120)) |\n"
+            }
+            pieces.append(
+                .list(
+                    MarkdownDocument.List(
+                        head: "\n| log file | format | log_line_prefix | decided |\n|---|---|---|---|\n",
+                        items: rows.map { [.text($0)] }, weight: 2)))
+        }
+        return pieces
     }
 }

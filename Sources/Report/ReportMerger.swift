@@ -90,6 +90,9 @@ public enum ReportMerger {
         merged.errors += b.errors
         merged.skipped += b.skipped
         merged.formats.merge(b.formats, uniquingKeysWith: +)
+        if a.logFormats != nil || b.logFormats != nil {
+            merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
+        }
         merged.gaps += b.gaps
         switch (a.entries, b.entries) {
         case (let x?, let y?):

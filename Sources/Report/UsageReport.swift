@@ -273,8 +273,59 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var statementLoggingNote: String?
     /// Log formats seen, with file counts.
     public var formats: [String: Int] = [:]
+    /// How each log file was read: its format, and the prefix and how it was decided.
+    public var logFormats: [LogFileFormat]?
 
     public init() {}
+}
+
+/// How one log file was read: its format and, for stderr and syslog, the `log_line_prefix` used and how it
+/// was decided (`given` with --log-line-prefix, `configuration` from --postgresql-conf, `inferred` from
+/// lines sampled across the file, with how many of them it explains).
+public struct LogFileFormat: Codable, Sendable, Equatable {
+    public var path: String
+    /// `stderr`, `csvlog`, `jsonlog` or `syslog`.
+    public var format: String
+    public var prefix: String?
+    /// `given`, `configuration` or `inferred`.
+    public var prefixSource: String?
+    public var sampledLines: Int?
+    public var explainedLines: Int?
+
+    public init(
+        path: String, format: String, prefix: String? = nil, prefixSource: String? = nil, sampledLines: Int? = nil,
+        explainedLines: Int? = nil
+    ) {
+        self.path = path
+        self.format = format
+        self.prefix = prefix
+        self.prefixSource = prefixSource
+        self.sampledLines = sampledLines
+        self.explainedLines = explainedLines
+    }
+
+    /// `given`, `from configuration`, or `inferred: 97% of 4,000 sampled lines`.
+    public var decidedText: String {
+        switch prefixSource {
+        case "given": return "given"
+        case "configuration": return "from configuration"
+        case "inferred":
+            guard let sampled = sampledLines, let explained = explainedLines, sampled > 0 else { return "inferred" }
+            let percent = explained * 100 / sampled
+            return "inferred: \(percent)% of \(LogFileFormat.grouped(sampled)) sampled lines"
+        default: return "-"
+        }
+    }
+
+    static func grouped(_ value: Int) -> String {
+        var digits = Array(String(value))
+        var index = digits.count - 3
+        while index > 0 {
+            digits.insert(",", at: index)
+            index -= 3
+        }
+        return String(digits)
+    }
 }
 
 public struct CoverageError: Codable, Sendable, Equatable {

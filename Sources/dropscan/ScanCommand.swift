@@ -54,8 +54,15 @@ struct Scan: ParsableCommand {
     @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
     var gap: String = "1h"
 
-    @Option(help: "The server's log_line_prefix, for stderr logs (inferred when absent).")
-    var logLinePrefix: String?
+    @Option(
+        name: .customLong("log-line-prefix"),
+        help:
+            "The server's log_line_prefix for stderr and syslog logs, or GLOB=PREFIX for the logs matching GLOB (repeatable; inferred when absent)."
+    )
+    var logLinePrefixes: [String] = []
+
+    @Option(help: "The server's postgresql.conf (includes followed), to take log_line_prefix from.")
+    var postgresqlConf: String?
 
     @Option(
         help:
@@ -92,13 +99,14 @@ struct Scan: ParsableCommand {
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
             fileLists: filesFrom,
             patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
-            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefix: logLinePrefix,
+            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefixes: logLinePrefixes,
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
             maxFileSize: maxFilesize, quiet: quiet)
         request.stats = stats
         request.repoURL = repoURL
         request.commit = commit
         request.syslogYear = syslogYear
+        request.postgresqlConf = postgresqlConf
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
