@@ -313,30 +313,10 @@ extension LogFileScanner {
         switch error {
         case .undetectable(let firstLine):
             return LogFormatError.undetectable(firstLine: SQLNormalizer.redactLogLine(firstLine)).description
-        case .prefixMismatch(let prefix, let line, let expected, let column, let found):
-            return LogFormatError.prefixMismatch(
-                prefix: prefix, line: line, expected: expected, column: column,
-                found: shape(of: found)
-            ).description
-        default:
+        case .invalidPrefix, .emptySample, .refusedExport:
+            // These quote only the prefix the user gave, or nothing from the log.
             return error.description
         }
-    }
-
-    /// A piece cut from the middle of a line may start inside a literal, where no lexer can tell values from
-    /// words: only its shape is shown (letters `a`, digits `9`, punctuation and spaces kept), which is what a
-    /// prefix mismatch needs (`9999-99-99 99:99:99.999 aaa`).
-    static func shape(of fragment: String) -> String {
-        String(
-            String.UnicodeScalarView(
-                fragment.unicodeScalars.map { scalar -> Unicode.Scalar in
-                    if scalar.properties.isAlphabetic { return "a" }
-                    if ("0"..."9").contains(scalar) { return "9" }
-                    if scalar.isASCII && scalar.value >= 0x20 && !"'\"$`".unicodeScalars.contains(scalar) {
-                        return scalar
-                    }
-                    return "?"
-                }))
     }
 
     /// Whether a statement could use columns without naming them: it holds `*`, or starts with INSERT or COPY.

@@ -22,6 +22,8 @@ struct LogPrefixPlanner {
     let rules: [ScopedPrefix]
     let configuredPrefix: String?
     let threads: Int
+    /// Whether log text quoted in error messages keeps its literal values (`--show-values`).
+    var showValues = false
 
     static let windows = 32
     static let windowSize = 32 * 1024
@@ -106,18 +108,31 @@ struct LogPrefixPlanner {
         if layout == .csv || layout == .json {
             return .success(PlannedLog(format: LogFormatDetector.format(layout, prefix: Self.empty), decision: nil))
         }
-        func failure(_ message: String) -> Result<PlannedLog, ReadError> {
-            .failure(
+        func failure(_ error: LogFormatError) -> Result<PlannedLog, ReadError> {
+            let message = LogFileScanner.describe(error, showValues: showValues)
+            return .failure(
                 ReadError(
                     path: path, offset: 0, kind: .read, message: "not a PostgreSQL log this scan can read: \(message)"))
         }
         let given = rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil }
+        if case .cloud = layout {
+            // The server lines a cloud export wraps are decided from the unwrapped lines of its head.
+            let detected = sampled.head.withUnsafeBytes { head in
+                Result { () throws(LogFormatError) -> LogFormat in
+                    try LogFormatDetector.detect(sample: head, explicitPrefix: given?.prefix ?? configuredPrefix)
+                }
+            }
+            switch detected {
+            case .success(let format): return .success(PlannedLog(format: format, decision: nil))
+            case .failure(let error): return failure(error)
+            }
+        }
         if let text = given?.prefix ?? configuredPrefix {
             let prefix: LinePrefix
             do {
                 prefix = try LinePrefix(parsing: text)
             } catch {
-                return failure("\(error)")
+                return failure(error)
             }
             let decision = PrefixDecision(
                 prefix: prefix, origin: given != nil ? .given : .configuration, sampledLines: sampled.lines.count,
@@ -125,8 +140,7 @@ struct LogPrefixPlanner {
             return .success(PlannedLog(format: LogFormatDetector.format(layout, prefix: prefix), decision: decision))
         }
         guard let decision = PrefixInference.decide(sample: sampled.lines, pool: pool) else {
-            let error = sampled.head.withUnsafeBytes { LogFormatDetector.undetectable($0) }
-            return failure("\(error)")
+            return failure(sampled.head.withUnsafeBytes { LogFormatDetector.undetectable($0) })
         }
         return .success(
             PlannedLog(format: LogFormatDetector.format(layout, prefix: decision.prefix), decision: decision))

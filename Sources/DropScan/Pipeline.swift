@@ -86,8 +86,9 @@ public struct ScanPipeline: Sendable {
         }
         let rules = configuration.logLinePrefixes
         let configuredPrefix = configuration.configuredPrefix
-        let planner = LogPrefixPlanner(
+        var planner = LogPrefixPlanner(
             rules: rules, configuredPrefix: configuredPrefix, threads: max(1, configuration.threads))
+        planner.showValues = configuration.showValues
         let (plans, planFailures) = planner.plan(files)
         let failedPaths = Set(planFailures.map(\.path))
         let givenPrefix: @Sendable (String) -> String? = { path in

@@ -11,6 +11,39 @@ extension LogFormatDetector {
     public static func detectCloudExport(sample: UnsafeRawBufferPointer, explicitPrefix: String? = nil)
         throws(LogFormatError) -> LogFormat?
     {
+        guard let (export, start) = try recogniseCloudExport(sample) else { return nil }
+        guard export.wrapsLine else { return .cloud(export, LinePrefix(inferred: "", elements: [])) }
+        // The wrapped lines of the sample, one per line, to detect their prefix.
+        var inner: [UInt8] = []
+        var position = start
+        var count = 0
+        while position < sample.count, count < 400 {
+            let end = find(10, sample, from: position, end: sample.count)
+            if end == sample.count && count > 0 { break }
+            if let line = export.wrappedLine(sample, position, end).0 {
+                var text: [UInt8] = []
+                JSONText.unescape(UnsafeRawBufferPointer(rebasing: sample[line]), into: &text)
+                while let last = text.last, last == 10 || last == 13 { text.removeLast() }
+                inner += text
+                inner.append(10)
+                count += 1
+            }
+            position = end + 1
+        }
+        switch try detect(sample: inner, explicitPrefix: explicitPrefix) {
+        case .stderr(let prefix): return .cloud(export, prefix)
+        default:
+            throw .refusedExport(
+                "the lines wrapped in this \(export.rawValue) export are not plain server lines; "
+                    + "pass their log_line_prefix with --log-line-prefix")
+        }
+    }
+
+    /// Recognises a cloud provider's export from its first line, without deciding the prefix of the lines it
+    /// wraps: the export and where its first record starts, or `nil` for a log that is not one.
+    ///
+    /// - Throws: ``LogFormatError/refusedExport(_:)`` for exports that are recognised but not read.
+    static func recogniseCloudExport(_ sample: UnsafeRawBufferPointer) throws(LogFormatError) -> (CloudExport, Int)? {
         var start = 0
         while start < sample.count,
             sample[start] == 32 || sample[start] == 9 || sample[start] == 10 || sample[start] == 13
@@ -45,31 +78,7 @@ extension LogFormatDetector {
                     + "server-logs download`) and scan those")
         }
         guard let export = CloudExport.recognise(sample, start, firstEnd) else { return nil }
-        guard export.wrapsLine else { return .cloud(export, LinePrefix(inferred: "", elements: [])) }
-        // The wrapped lines of the sample, one per line, to detect their prefix.
-        var inner: [UInt8] = []
-        var position = start
-        var count = 0
-        while position < sample.count, count < 400 {
-            let end = find(10, sample, from: position, end: sample.count)
-            if end == sample.count && count > 0 { break }
-            if let line = export.wrappedLine(sample, position, end).0 {
-                var text: [UInt8] = []
-                JSONText.unescape(UnsafeRawBufferPointer(rebasing: sample[line]), into: &text)
-                while let last = text.last, last == 10 || last == 13 { text.removeLast() }
-                inner += text
-                inner.append(10)
-                count += 1
-            }
-            position = end + 1
-        }
-        switch try detect(sample: inner, explicitPrefix: explicitPrefix) {
-        case .stderr(let prefix): return .cloud(export, prefix)
-        default:
-            throw .refusedExport(
-                "the lines wrapped in this \(export.rawValue) export are not plain server lines; "
-                    + "pass their log_line_prefix with --log-line-prefix")
-        }
+        return (export, start)
     }
 
     /// Azure Monitor resource logs: `category` and `properties` (or a `records` array of such objects).

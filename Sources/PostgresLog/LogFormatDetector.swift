@@ -10,16 +10,20 @@ public enum LogFormatDetector {
     /// The layout of a log, read from its first bytes before any prefix is decided.
     public enum Layout: Sendable, Hashable {
         case stderr, syslog, csv, json
+        /// A cloud provider's JSON export; the prefix applies to the server lines it wraps, if any.
+        case cloud(CloudExport)
     }
 
     /// Recognises the layout from the first bytes of a log (up to ``sampleSize``, decompressed): csvlog by a
     /// line starting with a timestamp and a comma, jsonlog by `{"timestamp":`, syslog by
-    /// `ident[pid]: [N-M]` after a syslog time on most lines; anything else is stderr.
+    /// `ident[pid]: [N-M]` after a syslog time on most lines, cloud exports by their JSON members (see
+    /// ``CloudExport``); anything else is stderr.
     ///
-    /// - Throws: ``LogFormatError/emptySample`` when the bytes hold no line.
+    /// - Throws: ``LogFormatError/emptySample`` when the bytes hold no line,
+    ///   ``LogFormatError/refusedExport(_:)`` for a cloud export that is recognised but not read.
     public static func layout(of sample: UnsafeRawBufferPointer) throws(LogFormatError) -> Layout {
         let sample = UnsafeRawBufferPointer(rebasing: sample[0..<min(sample.count, sampleSize)])
-        if let cloud = try detectCloudExport(sample: sample, explicitPrefix: explicitPrefix) { return cloud }
+        if let (export, _) = try recogniseCloudExport(sample) { return .cloud(export) }
         let lines = headerLines(sample)
         guard let first = lines.first else { throw .emptySample }
         if startsJSON(sample, first) { return .json }
@@ -35,6 +39,7 @@ public enum LogFormatDetector {
         case .syslog: .syslog(prefix)
         case .csv: .csv
         case .json: .json
+        case .cloud(let export): .cloud(export, prefix)
         }
     }
 
@@ -48,6 +53,12 @@ public enum LogFormatDetector {
         -> LogFormat
     {
         let layout = try layout(of: sample)
+        if case .cloud = layout {
+            guard let format = try detectCloudExport(sample: sample, explicitPrefix: explicitPrefix) else {
+                throw undetectable(sample)
+            }
+            return format
+        }
         if layout == .csv || layout == .json { return format(layout, prefix: try LinePrefix(parsing: "")) }
         if let explicitPrefix { return format(layout, prefix: try LinePrefix(parsing: explicitPrefix)) }
         let head = UnsafeRawBufferPointer(rebasing: sample[0..<min(sample.count, sampleSize)])
