@@ -29,6 +29,10 @@ public struct ScanRequest: Sendable {
     public var quiet: Bool
     /// Print timings and the parser's cache statistics on stderr.
     public var stats = false
+    /// `pg_dump --schema-only` files whose tables join the model index (`--schema`).
+    public var schemaFiles: [String] = []
+    /// Targets whose resolution to models, files and rules is printed on stderr (`--explain`).
+    public var explain: [String] = []
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
@@ -96,6 +100,10 @@ public enum ScanCommandRunner {
             let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
             report = scanned
             if request.stats { StandardError.write(statistics.description) }
+            for text in request.explain {
+                let target = try Target(parsing: text)
+                StandardError.write(Explanation.render(target: target, report: report, catalog: statistics.catalog))
+            }
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
@@ -155,6 +163,15 @@ public enum ScanCommandRunner {
         configuration.followSymlinks = request.followSymlinks
         configuration.maxSourceFileSize = request.maxFileSize
         configuration.progress = !request.quiet
+        configuration.schemaFiles = request.schemaFiles
+        for text in request.explain {
+            let target = try Target(parsing: text)
+            guard configuration.targets.contains(target) else {
+                throw UsageError(
+                    "--explain \(text) is not one of the scan's targets (\(configuration.targets.map(\.normalized).joined(separator: ", ")))"
+                )
+            }
+        }
         return configuration
     }
 

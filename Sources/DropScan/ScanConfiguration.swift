@@ -25,6 +25,8 @@ public struct ScanConfiguration: Sendable {
     /// An explicit `log_line_prefix` for stderr logs (inferred when `nil`).
     public var logLinePrefix: String?
     public var policy = GatePolicy()
+    /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
+    public var schemaFiles: [String] = []
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
     /// Show progress on stderr (only honoured when stderr is a terminal).
@@ -43,6 +45,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     case noInputs
     case patternsNotFound(searched: [String])
     case patterns(String)
+    /// A `--schema` file that cannot be read.
+    case schemaUnreadable(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -55,6 +59,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
                 "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
         case .patterns(let message):
             return message
+        case .schemaUnreadable(let path, let message):
+            return "cannot read the schema file \(path): \(message); give a `pg_dump --schema-only` file to --schema"
         }
     }
 }

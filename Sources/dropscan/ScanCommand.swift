@@ -75,6 +75,12 @@ struct Scan: ParsableCommand {
     @Flag(help: "Print timings and the SQL parser's cache statistics on stderr.")
     var stats = false
 
+    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
+    var schema: [String] = []
+
+    @Option(help: "Print how a target resolved to models, files and rules on stderr (repeatable).")
+    var explain: [String] = []
+
     func run() throws {
         var request = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
@@ -84,6 +90,8 @@ struct Scan: ParsableCommand {
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
             maxFileSize: maxFilesize, quiet: quiet)
         request.stats = stats
+        request.schemaFiles = schema
+        request.explain = explain
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
