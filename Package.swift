@@ -46,7 +46,9 @@ let package = Package(
         .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
         .testTarget(name: "ModelIndexTests", dependencies: ["ModelIndex", "Catalog"]),
-        .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CodeUsageTests", dependencies: ["CodeUsage", "Catalog", "ModelIndex"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
         .testTarget(
             name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),

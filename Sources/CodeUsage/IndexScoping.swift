@@ -46,12 +46,22 @@ struct IndexFacts: Sendable {
         }
         otherReceivers.subtract(ownReceivers)
         guard let column = target.column?.name else { return }
-        var tables = catalog.tables(havingColumn: column)
+        let tables = catalog.tables(havingColumn: column)
         let aliasSet = catalog.attributes(ofColumn: column, inTable: table)
         aliases = aliasSet.filter { $0 != column && Self.isIdentifier($0) }.sorted()
-        if !tables.isEmpty || catalog.mentions(table: table) {
-            tables.insert(table)
-            rarity = tables.count == 1 ? .rare : .common
+        // A quoted mixed-case column (Prisma's `"templateToken"`) is matched by SQL rules only when quoted; a
+        // model attribute of that very name is how code uses it.
+        if let identifier = target.column, !identifier.isFoldable, Self.isIdentifier(column),
+            catalog.models(ofTable: table).contains(where: { $0.columns.contains { $0.attribute == column } })
+        {
+            aliases.append(column)
+        }
+        // Rare only when the column is known on the target's table and on no other; known elsewhere, or the
+        // table known without it (the tree after a removal), a use needs scoping evidence.
+        if tables == [table] {
+            rarity = .rare
+        } else if !tables.isEmpty || catalog.mentions(table: table) {
+            rarity = .common
         }
     }
 
@@ -95,6 +105,16 @@ extension CodeScanner {
         }
         let updater = updatedReceiver(on: line)
         if let updater, info.receivers.contains(updater) { return .probable }
+        // Prisma's client: `prisma.board.findMany({ where: { slug } })`, the call on the line or up to 10 above.
+        var index = lineIndex
+        while index >= 0 && lineIndex - index <= 10 {
+            let text = index == lineIndex ? line : Array(document.line(index))
+            if let model = prismaDelegate(on: text) {
+                if info.receivers.contains(model) { return .probable }
+                if info.facts.otherReceivers.contains(model) { return .notAUse }
+            }
+            index -= 1
+        }
         if let region = context.region(atLine: lineIndex) {
             if let maps = info.mapping(of: region) { return maps ? .probable : .notAUse }
             if let model = declaredModel(in: region, document: document), let found = judge(model) { return found }
@@ -181,6 +201,32 @@ extension CodeScanner {
                 let word = receiver(before: index, in: line)
                 if !word.isEmpty { return word }
             }
+        }
+        return nil
+    }
+
+    private static let prismaVerbs: [[UInt8]] = [
+        "findMany(", "findFirst(", "findUnique(", "findFirstOrThrow(", "findUniqueOrThrow(", "create(", "createMany(",
+        "update(", "updateMany(", "upsert(", "delete(", "deleteMany(", "count(", "aggregate(", "groupBy(",
+    ].map { Array($0.utf8) }
+
+    /// The model delegate of a Prisma client call on the line (`prisma.board.findMany(` → `board`), lower-cased.
+    static func prismaDelegate(on line: [UInt8]) -> String? {
+        var index = 0
+        while index < line.count {
+            guard line[index] == UInt8(ascii: ".") else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < line.count && isIdentifierByte(line[end]) { end += 1 }
+            if end > index + 1, end < line.count, line[end] == UInt8(ascii: ".") {
+                let rest = line[(end + 1)...]
+                if prismaVerbs.contains(where: { rest.starts(with: $0) }) {
+                    return String(decoding: line[(index + 1)..<end], as: UTF8.self).lowercased()
+                }
+            }
+            index = end
         }
         return nil
     }

@@ -93,6 +93,8 @@ struct ScanAccumulator: Sendable {
     var coverage: LogCoverage
     /// Log lines that fit no format but name a target.
     var unparsedNamingTargets = 0
+    /// Time the model index's readers took (and `structure.sql`), summed over threads.
+    var indexNanoseconds: UInt64 = 0
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -118,5 +120,6 @@ struct ScanAccumulator: Sendable {
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
+        indexNanoseconds += other.indexNanoseconds
     }
 }

@@ -1,5 +1,6 @@
 import Catalog
 import CodeUsage
+import Dispatch
 import Foundation
 import Matching
 import ModelIndex
@@ -20,6 +21,7 @@ struct SourceFileScanner {
         guard let bytes = read(file, into: &accumulator) else { return false }
         accumulator.sourceFiles += 1
         accumulator.bytesScanned += Int64(bytes.count)
+        let start = DispatchTime.now().uptimeNanoseconds
         bytes.withUnsafeBytes { ModelIndex.read(path: file.relativePath, bytes: $0, into: &part) }
         if ModelIndex.isStructureFile(file.relativePath) {
             let (tables, problems) = SchemaDump.read(
@@ -32,6 +34,7 @@ struct SourceFileScanner {
                         message: "line \(problem.line): a table definition does not parse (\(problem.message))"))
             }
         }
+        accumulator.indexNanoseconds += DispatchTime.now().uptimeNanoseconds - start
         return scanner.mightReference(bytes: bytes, scratch: scratch)
     }
 
