@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Matching
 import Report
@@ -80,18 +81,32 @@ public struct CodeScanner: Sendable {
     ///
     /// - Throws: `CodeScanError.noTargets` for an empty list, `.ruleDoesNotCompile` when a rule's pattern does
     ///   not compile for a target.
-    public init(targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil)
-        throws(CodeScanError)
-    {
+    /// With a `catalog` (the model index and the schema), classes the index maps to a target's table count
+    /// as its model, attributes it maps to the column (`_image_url`, Django's `owner` for `owner_id`) are
+    /// looked for too, and the column name's rarity decides what a match without scoping evidence is worth.
+    public init(
+        targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil,
+        catalog: Catalog? = nil
+    ) throws(CodeScanError) {
         guard !targets.isEmpty else { throw .noTargets }
         self.targets = targets
         self.sqlResolver = sqlResolver
-        infos = targets.map(TargetInfo.init)
+        let facts = targets.map { target in catalog.map { IndexFacts(target: target, catalog: $0) } ?? IndexFacts() }
+        infos = zip(targets, facts).map { TargetInfo($0, facts: $1) }
         var table = RoleTable()
         var compiled: [[CompiledRule]] = []
         for (index, target) in targets.enumerated() {
             table.addNames(for: target, index: index)
             var forTarget: [CompiledRule] = []
+            for alias in facts[index].aliases {
+                table.add(alias, caseSensitive: true, role: NameRole(target: index, isPrimary: true))
+                if let rule = try? IndexFacts.aliasRule(alias).compile(for: target, targetIndex: index) {
+                    forTarget.append(rule)
+                }
+            }
+            for name in facts[index].ownClasses where target.column != nil {
+                table.add(name, caseSensitive: true, role: NameRole(target: index, isPrimary: false))
+            }
             for rule in library.rules where rule.inputs.contains(.source) {
                 do {
                     if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
@@ -173,6 +188,12 @@ public struct CodeScanner: Sendable {
             }
         }
         return found
+    }
+
+    /// Whether a file names any target at all (the word prefilter and embedded names): files that do not are
+    /// not scanned further. Cheap; the pipeline's first pass asks it of every file.
+    public func mightReference(bytes: [UInt8], scratch: MatchScratch) -> Bool {
+        hits(in: bytes, scratch: scratch).contains { hit in nameRoles[hit.name].contains { $0.isPrimary } }
     }
 
     /// Scans the bytes of one text file. `relativePath` (relative to the source root) is reported as given

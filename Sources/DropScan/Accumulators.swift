@@ -116,6 +116,8 @@ struct ScanAccumulator: Sendable {
         }
         logFormats.append(record)
     }
+    /// Time the model index's readers took (and `structure.sql`), summed over threads.
+    var indexNanoseconds: UInt64 = 0
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -143,5 +145,6 @@ struct ScanAccumulator: Sendable {
         unparsedNamingTargets += other.unparsedNamingTargets
         logFormats += other.logFormats
         prefixProblems.merge(other.prefixProblems, uniquingKeysWith: +)
+        indexNanoseconds += other.indexNanoseconds
     }
 }

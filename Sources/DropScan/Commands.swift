@@ -38,6 +38,10 @@ public struct ScanRequest: Sendable {
     /// The repository's web address and commit, for links in reports (else GitHub's or GitLab's CI variables).
     public var repoURL: String?
     public var commit: String?
+    /// `pg_dump --schema-only` files whose tables join the model index (`--schema`).
+    public var schemaFiles: [String] = []
+    /// Targets whose resolution to models, files and rules is printed on stderr (`--explain`).
+    public var explain: [String] = []
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
@@ -112,6 +116,10 @@ public enum ScanCommandRunner {
             let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
             report = scanned
             if request.stats { StandardError.write(statistics.description) }
+            for text in request.explain {
+                let target = try Target(parsing: text)
+                StandardError.write(Explanation.render(target: target, report: report, catalog: statistics.catalog))
+            }
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
@@ -201,6 +209,15 @@ public enum ScanCommandRunner {
         configuration.followSymlinks = request.followSymlinks
         configuration.maxSourceFileSize = request.maxFileSize
         configuration.progress = !request.quiet
+        configuration.schemaFiles = request.schemaFiles
+        for text in request.explain {
+            let target = try Target(parsing: text)
+            guard configuration.targets.contains(target) else {
+                throw UsageError(
+                    "--explain \(text) is not one of the scan's targets (\(configuration.targets.map(\.normalized).joined(separator: ", ")))"
+                )
+            }
+        }
         return configuration
     }
 

@@ -1,8 +1,10 @@
+import Catalog
 import CodeUsage
 import Dispatch
 import Foundation
 import Gate
 import Matching
+import ModelIndex
 import PostgresLog
 import Report
 import SQLResolution
@@ -27,14 +29,21 @@ public struct ScanPipeline: Sendable {
         public var statementsParsed = 0
         public var parseCacheHits = 0
         public var parseCacheEvictions = 0
+        /// Seconds of the first pass over the sources (reading, the model index, the candidate check).
+        public var firstPassSeconds: Double = 0
+        /// Seconds the model index took: its readers (summed over threads) and its resolution.
+        public var indexSeconds: Double = 0
+        /// The model index and schema the scan used (for `--explain`).
+        public var catalog = Catalog()
 
         public var description: String {
             let mebibytes = Double(bytesScanned) / 1_048_576
             return String(
                 format:
-                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
-                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, statementsParsed, parseCacheHits,
-                parseCacheEvictions)
+                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s; first pass %.2f s, of which the model index %.3f s, %d models); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
+                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, firstPassSeconds, indexSeconds,
+                catalog.models.count,
+                statementsParsed, parseCacheHits, parseCacheEvictions)
         }
     }
 
@@ -77,10 +86,9 @@ public struct ScanPipeline: Sendable {
         let gapSeconds = configuration.gapSeconds
         let total = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
         let resolver = SQLResolver(targets: matchers.targets)
-        let codeScanner: CodeScanner
+        let screen: CodeScanner
         do {
-            codeScanner = try CodeScanner(
-                targets: matchers.targets, library: library, sqlResolver: ParserSQLResolver(resolver: resolver))
+            screen = try CodeScanner(targets: matchers.targets, library: library)
         } catch {
             throw .patterns(error.description)
         }
@@ -95,15 +103,78 @@ public struct ScanPipeline: Sendable {
             (rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil })?.prefix
                 ?? configuredPrefix
         }
+        let schemaTables = try readSchemaFiles()
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
         let afterLogChunk = configuration.afterLogChunk
         let merged = Mutex(total)
-        let nextFile = Atomic<Int>(0)
         let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
-        let threads = max(1, min(configuration.threads, max(files.count, 1)))
         let chunkSize = configuration.chunkSize
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        func threads(for count: Int) -> Int { max(1, min(configuration.threads, max(count, 1))) }
+
+        // First pass: every source file once, for the model index and to find the few that name a target.
+        let indexStart = DispatchTime.now()
+        let sourceIndices = files.indices.filter { files[$0].kind == .source }
+        let indexed = Mutex((part: IndexPart(), candidates: [Int](), others: [Int]()))
+        let nextSource = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads(for: sourceIndices.count)) { _ in
+            var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
+            var part = IndexPart()
+            var candidates: [Int] = []
+            var others: [Int] = []
+            let scanner = SourceFileScanner(scanner: screen, scratch: MatchScratch())
+            while true {
+                let next = nextSource.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard next < sourceIndices.count else { break }
+                let index = sourceIndices[next]
+                let before = local.bytesScanned
+                if scanner.index(files[index], into: &local, part: &part) {
+                    candidates.append(index)
+                } else {
+                    others.append(index)
+                }
+                progress.fileDone(bytes: local.bytesScanned - before)
+            }
+            merged.withLock { $0.merge(local) }
+            indexed.withLock {
+                $0.part.merge(part)
+                $0.candidates += candidates
+                $0.others += others
+            }
+        }
+        let (part, firstCandidates, others) = indexed.withLock { $0 }
+        let buildStart = DispatchTime.now().uptimeNanoseconds
+        let catalog = ModelIndex.build(part, tables: schemaTables.tables)
+        let buildNanoseconds = DispatchTime.now().uptimeNanoseconds - buildStart
+        merged.withLock { $0.errors += schemaTables.errors }
+        let codeScanner: CodeScanner
+        do {
+            codeScanner = try CodeScanner(
+                targets: matchers.targets, library: library, sqlResolver: ParserSQLResolver(resolver: resolver),
+                catalog: catalog)
+        } catch {
+            throw .patterns(error.description)
+        }
+        statistics.firstPassSeconds =
+            Double(DispatchTime.now().uptimeNanoseconds - indexStart.uptimeNanoseconds) / 1e9
+        statistics.indexSeconds =
+            Double(merged.withLock { $0.indexNanoseconds } + buildNanoseconds) / 1e9
+        statistics.catalog = catalog
+        // Attribute names the index maps to a target column (`_image_url`) were not looked for in the first
+        // pass: the files that did not name a target are checked again for them.
+        let hasAliases = matchers.targets.contains { target in
+            target.column.map { !catalog.attributes(ofColumn: $0.name, inTable: target.table.name).isEmpty } ?? false
+        }
+
+        // Second pass: the logs, and the source files that name a target.
+        var secondPass: [(index: Int, recheck: Bool)] = files.indices.filter { files[$0].kind == .log }.map {
+            ($0, false)
+        }
+        secondPass += firstCandidates.sorted { files[$0].size > files[$1].size }.map { ($0, false) }
+        if hasAliases { secondPass += others.map { ($0, true) } }
+        let work = secondPass
+        let nextFile = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
@@ -112,21 +183,21 @@ public struct ScanPipeline: Sendable {
                 progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
-                let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < files.count else { break }
-                let before = local.bytesScanned
-                switch files[index].kind {
+                let next = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard next < work.count else { break }
+                let file = files[work[next].index]
+                switch file.kind {
                 case .log:
-                    if failedPaths.contains(files[index].path) {
+                    if failedPaths.contains(file.path) {
                         local.logFiles += 1
                         progress.fileDone(bytes: 0)
                         continue
                     }
-                    logScanner.scan(files[index], into: &local)
+                    logScanner.scan(file, into: &local)
                     progress.fileDone(bytes: 0)
                 case .source:
-                    sourceScanner.scan(files[index], into: &local)
-                    progress.fileDone(bytes: local.bytesScanned - before)
+                    if work[next].recheck && !sourceScanner.names(file) { continue }
+                    sourceScanner.scan(file, into: &local)
                 }
             }
             merged.withLock { $0.merge(local) }
@@ -142,7 +213,8 @@ public struct ScanPipeline: Sendable {
         result.errors += inputs.errors + planFailures
         result.skipped += inputs.skipped
         let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }
-        return ReportBuilder(configuration: configuration, matchers: matchers).build(result, scannedLogs: scannedLogs)
+        return ReportBuilder(configuration: configuration, matchers: matchers, catalog: catalog).build(
+            result, scannedLogs: scannedLogs)
     }
 
     private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {
@@ -164,6 +236,7 @@ public struct ScanPipeline: Sendable {
 struct ReportBuilder {
     let configuration: ScanConfiguration
     let matchers: TargetMatchers
+    var catalog = Catalog()
 
     func build(_ result: ScanAccumulator, scannedLogs: Bool) -> UsageReport {
         var coverage = Coverage()
@@ -241,8 +314,11 @@ struct ReportBuilder {
 
             let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
             let blockingCode = code.findings.filter { $0.countsAsUse && policy.blocks($0.evidence) }.count
+            let unmapped = unmappedTableReason(target, code: code)
             let verdict = policy.verdict(
-                blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
+                blockingUses: blockingRuntime + runtime.failed + blockingCode,
+                coverageReasons: coverageReasons + (unmapped.map { [$0] } ?? []))
+            if verdict == .inconclusive, let unmapped { reasons.append(unmapped) }
             if verdict == .blocked {
                 var parts: [String] = []
                 if blockingRuntime > 0 {
@@ -265,8 +341,10 @@ struct ReportBuilder {
         }
         let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
         reasons += coverageReasons
-        return UsageReport(
+        var report = UsageReport(
             tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets,
             coverage: coverage)
+        report.models = modelSummaries()
+        return report
     }
 }

@@ -32,6 +32,8 @@ public struct ScanConfiguration: Sendable {
     /// The year of RFC 3164 syslog times, which have none; from each file's modification time when `nil`.
     public var syslogYear: Int?
     public var policy = GatePolicy()
+    /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
+    public var schemaFiles: [String] = []
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
     /// Where the migration under review drops or renames each of its targets.
@@ -88,6 +90,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     case noInputs
     case patternsNotFound(searched: [String])
     case patterns(String)
+    /// A `--schema` file that cannot be read.
+    case schemaUnreadable(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -100,6 +104,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
                 "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
         case .patterns(let message):
             return message
+        case .schemaUnreadable(let path, let message):
+            return "cannot read the schema file \(path): \(message); give a `pg_dump --schema-only` file to --schema"
         }
     }
 }

@@ -36,7 +36,9 @@ public enum ReportMerger {
             }
             merged.coverage = mergeCoverage(merged.coverage, report.coverage)
             for reason in report.reasons where !merged.reasons.contains(reason) { merged.reasons.append(reason) }
+            for model in report.models where !merged.models.contains(model) { merged.models.append(model) }
         }
+        merged.models.sort { ($0.file, $0.line, $0.className) < ($1.file, $1.line, $1.className) }
         let verdicts = merged.targets.map(\.verdict)
         merged.verdict =
             verdicts.contains(.blocked) || reports.contains { $0.verdict == .blocked }

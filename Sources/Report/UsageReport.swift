@@ -20,6 +20,8 @@ public struct UsageReport: Codable, Sendable, Equatable {
     public var reasons: [String]
     public var targets: [TargetUsage]
     public var coverage: Coverage
+    /// The ORM models the model index found in the sources (empty without sources or models).
+    public var models: [ModelSummary] = []
 
     public init(tool: ToolInfo, verdict: Verdict, reasons: [String], targets: [TargetUsage], coverage: Coverage) {
         self.tool = tool
@@ -27,6 +29,56 @@ public struct UsageReport: Codable, Sendable, Equatable {
         self.reasons = reasons
         self.targets = targets
         self.coverage = coverage
+    }
+
+    enum CodingKeys: String, CodingKey { case schemaVersion, tool, verdict, reasons, targets, coverage, models }
+
+    /// Reads reports written before `models` existed as having none.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        tool = try container.decode(ToolInfo.self, forKey: .tool)
+        verdict = try container.decode(Verdict.self, forKey: .verdict)
+        reasons = try container.decode([String].self, forKey: .reasons)
+        targets = try container.decode([TargetUsage].self, forKey: .targets)
+        coverage = try container.decode(Coverage.self, forKey: .coverage)
+        models = try container.decodeIfPresent([ModelSummary].self, forKey: .models) ?? []
+    }
+}
+
+/// An ORM model class of the sources and the table it maps to, as the model index resolved it.
+public struct ModelSummary: Codable, Sendable, Equatable {
+    /// An attribute of the model and the column it stands for.
+    public struct Column: Codable, Sendable, Equatable {
+        public var attribute: String
+        public var column: String
+
+        public init(attribute: String, column: String) {
+            self.attribute = attribute
+            self.column = column
+        }
+    }
+
+    public var className: String
+    public var file: String
+    public var line: Int
+    public var table: String
+    /// `django`, `rails`, `sqlalchemy`, `prisma`, `typeorm`, `jpa`, `gorm`.
+    public var ecosystem: String
+    public var columns: [Column]
+
+    public init(className: String, file: String, line: Int, table: String, ecosystem: String, columns: [Column]) {
+        self.className = className
+        self.file = file
+        self.line = line
+        self.table = table
+        self.ecosystem = ecosystem
+        self.columns = columns
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case className = "class"
+        case file, line, table, ecosystem, columns
     }
 }
 

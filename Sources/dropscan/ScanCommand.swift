@@ -94,6 +94,12 @@ struct Scan: ParsableCommand {
     @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
     var commit: String?
 
+    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
+    var schema: [String] = []
+
+    @Option(help: "Print how a target resolved to models, files and rules on stderr (repeatable).")
+    var explain: [String] = []
+
     func run() throws {
         var request = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
@@ -107,6 +113,8 @@ struct Scan: ParsableCommand {
         request.commit = commit
         request.syslogYear = syslogYear
         request.postgresqlConf = postgresqlConf
+        request.schemaFiles = schema
+        request.explain = explain
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
