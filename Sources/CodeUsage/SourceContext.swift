@@ -98,6 +98,7 @@ struct SourceContext {
                 open[open.count - 1].isModel = true
             }
             if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
+            localVariables.formUnion(FunctionDeclaration.parameterNames(trimmed))
             if trimmed.containsBytes(Self.stateOperationsBytes) { stateOperationLines.append(index) }
             if trimmed.containsBytes(Self.databaseOperationsBytes) { databaseOperationLines.append(index) }
         }

@@ -1,3 +1,4 @@
+import CodeUsage
 import Matching
 import PostgresLog
 import Report
@@ -93,6 +94,10 @@ struct ScanAccumulator: Sendable {
     var coverage: LogCoverage
     /// Log lines that fit no format but name a target.
     var unparsedNamingTargets = 0
+    /// Methods, properties, fields and SQL aliases of the targets' names defined in the source trees.
+    var definitions: DefinedNames
+    /// The source files that gave a finding: scanned again when the trees define a target's name.
+    var sourceFilesWithFindings: [InputFile] = []
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -100,6 +105,7 @@ struct ScanAccumulator: Sendable {
         findings = Array(repeating: [], count: targetCount)
         declarations = Array(repeating: [], count: targetCount)
         deprecations = Array(repeating: [], count: targetCount)
+        definitions = DefinedNames(targetCount: targetCount)
     }
 
     mutating func merge(_ other: ScanAccumulator) {
@@ -118,5 +124,7 @@ struct ScanAccumulator: Sendable {
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
+        definitions.merge(other.definitions)
+        sourceFilesWithFindings += other.sourceFilesWithFindings
     }
 }

@@ -1,15 +1,19 @@
 import CodeUsage
+import Dispatch
 import Foundation
 import Matching
 import Report
 import SQLResolution
 import ScanIO
+import Synchronization
 
 /// Scans one source file: reads it (source files are size-limited), skips binaries, and hands the bytes to
 /// the `CodeScanner` (ecosystem rules, classification, scoping).
 struct SourceFileScanner {
     let scanner: CodeScanner
     let scratch: MatchScratch
+    /// The trees' definitions of the targets' names, on the second scan of the files with findings.
+    var definitions: DefinedNames? = nil
 
     func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
         let bytes: [UInt8]
@@ -27,13 +31,50 @@ struct SourceFileScanner {
         }
         accumulator.sourceFiles += 1
         accumulator.bytesScanned += Int64(bytes.count)
-        let result = scanner.scan(relativePath: file.relativePath, bytes: bytes, scratch: scratch)
+        let result = scanner.scan(
+            relativePath: file.relativePath, bytes: bytes, scratch: scratch, definitions: definitions)
+        accumulator.definitions.merge(result.definitions)
         if result.isEmpty { return }
+        if result.findings.contains(where: { !$0.isEmpty }) { accumulator.sourceFilesWithFindings.append(file) }
         for index in result.findings.indices {
             accumulator.findings[index] += result.findings[index]
             accumulator.declarations[index] += result.declarations[index]
             accumulator.deprecations[index] += result.deprecations[index]
         }
+    }
+
+    /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
+    /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
+    static func rescoreWithDefinitions(_ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int) {
+        guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
+        let files = result.sourceFilesWithFindings
+        let paths = Set(files.map(\.relativePath))
+        for index in result.findings.indices {
+            result.findings[index].removeAll { paths.contains($0.path) }
+            result.declarations[index].removeAll { paths.contains($0.path) }
+            result.deprecations[index].removeAll { paths.contains($0.path) }
+        }
+        let definitions = result.definitions
+        let targetCount = result.findings.count
+        let merged = Mutex(ScanAccumulator(targetCount: targetCount, gapSeconds: 0))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, files.count))) { _ in
+            var local = ScanAccumulator(targetCount: targetCount, gapSeconds: 0)
+            let scanner = SourceFileScanner(scanner: scanner, scratch: MatchScratch(), definitions: definitions)
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < files.count else { break }
+                scanner.scan(files[index], into: &local)
+            }
+            merged.withLock { $0.merge(local) }
+        }
+        let again = merged.withLock { $0 }
+        for index in result.findings.indices {
+            result.findings[index] += again.findings[index]
+            result.declarations[index] += again.declarations[index]
+            result.deprecations[index] += again.deprecations[index]
+        }
+        result.errors += again.errors
     }
 
     static func readAll(_ path: String) throws(ReadError) -> [UInt8] {

@@ -1,0 +1,506 @@
+import Foundation
+import Matching
+
+/// Facts about a unit (a file or a cell) that limit its findings whatever rule made them. Computed once per
+/// unit with a hit.
+struct UnitTraits {
+    /// Browser code (`.vue`, `.svelte`, `.jsx`, `.tsx`, or JavaScript/TypeScript under a front-end folder or
+    /// using the DOM or a UI framework) that uses no ORM or database client: it reads an API's JSON.
+    var isBrowserCode = false
+    /// A Rails-style locale file (`config/locales/*.yml`): its keys are scoped by their path.
+    var isLocale = false
+    /// A gettext catalogue (`.po`, `.pot`): messages are prose.
+    var isGettext = false
+    var isPython = false
+
+    init(ruleName: String, bytes: [UInt8]) {
+        let lower = ruleName.lowercased()
+        let components = lower.split(separator: "/").map(String.init)
+        let name = components.last ?? lower
+        let ext = name.contains(".") ? String(name.split(separator: ".").last ?? "") : ""
+        let directories = Set(components.dropLast())
+        isPython = ext == "py"
+        isGettext = ext == "po" || ext == "pot"
+        isLocale =
+            (ext == "yml" || ext == "yaml")
+            && !directories.isDisjoint(with: ["locales", "locale", "i18n", "translations", "lang"])
+        if Self.scriptExtensions.contains(ext) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if !Self.databaseMarkers.occurs(in: text) {
+                isBrowserCode =
+                    Self.componentExtensions.contains(ext) || !directories.isDisjoint(with: Self.frontEndDirectories)
+                    || lower.contains("app/javascript/") || lower.contains("app/assets/")
+                    || Self.browserMarkers.occurs(in: text)
+            }
+        }
+    }
+
+    static let scriptExtensions: Set<String> = ["js", "jsx", "ts", "tsx", "mjs", "cjs", "vue", "svelte"]
+    static let componentExtensions: Set<String> = ["jsx", "tsx", "vue", "svelte"]
+    static let frontEndDirectories: Set<String> = [
+        "frontend", "front-end", "client", "static", "public", "assets", "javascripts", "webapp", "web-ui", "ui",
+        "components",
+    ]
+    /// An ORM, query builder or database client: server code whose reads are the database's.
+    static let databaseMarkers = LiteralSet([
+        "@prisma/client", "prisma.", "typeorm", "sequelize", "Sequelize", "knex", "drizzle-orm", "mikro-orm",
+        "objection", "kysely", "mongoose", "'pg'", "\"pg\"", "mysql", "better-sqlite3", "getRepository",
+        "createQueryBuilder", "@Entity", "@Column", "sql`", "pg-promise", "postgres(",
+    ])
+    /// The DOM, the browser's storage and HTTP objects, and UI frameworks.
+    static let browserMarkers = LiteralSet([
+        "document.", "window.", "localStorage", "XMLHttpRequest", "$.ajax", "from 'react'", "from \"react\"",
+        "from 'vue'", "from \"vue\"", "useState(", "useEffect(", "defineComponent", "<template>", "@angular/",
+        "from 'svelte", "jQuery",
+    ])
+}
+
+extension CodeScanner {
+    /// The evidence of a scoped finding once the unit's facts are applied; each limit only lowers it:
+    /// - gettext messages, prose (docstrings, log and exception messages, UI labels) and browser code: at most
+    ///   `possible`;
+    /// - a locale key: by its key path (`activerecord.attributes.order.legacy_status` is `orders`'s; another
+    ///   model's attribute is `not-a-use`; any other key or value is at most `possible`);
+    /// - a quoted name whose case differs from the column's (`'Created'` for `created`), an SQL output or
+    ///   import alias (`AS legacy_status`), a parameter or a method of that name being declared: `not-a-use`;
+    /// - a method, property, field or SQL alias of the name defined in the tree (`definitions`): see
+    ///   `DefinedNames`.
+    func limitedEvidence(
+        _ evidence: Evidence, rule: PatternRule, line: [UInt8], lineIndex: Int, hits: [Int], info: TargetInfo,
+        document: Document, context: SourceContext, traits: UnitTraits, definitions: [Definition],
+        template: TemplateLanguage?, path: String
+    ) -> Evidence {
+        guard evidence.isUse, !hits.isEmpty, !info.target.isWholeTable else { return evidence }
+        let words = hits.map { NameOccurrence(line: line, start: $0) }
+        if words.allSatisfy({ $0.isQuotedToken && !info.isCaseExactSpelling($0.text(in: line)) }) { return .notAUse }
+        if words.allSatisfy({ $0.isAfterAlias(in: line) }) { return .notAUse }
+        if Self.isDeclarationLine(line, words: words) { return .notAUse }
+        if traits.isGettext { return max(evidence, .possible) }
+        if traits.isLocale {
+            return localeEvidence(evidence, line: line, lineIndex: lineIndex, words: words, info: info, document: document)
+        }
+        var limited = evidence
+        if traits.isBrowserCode { limited = max(limited, .possible) }
+        if words.allSatisfy({
+            Self.isProse($0, line: line, lineIndex: lineIndex, document: document, context: context, traits: traits)
+        }) {
+            limited = max(limited, .possible)
+        }
+        if !definitions.isEmpty {
+            limited = definedNameEvidence(
+                limited, rule: rule, line: line, lineIndex: lineIndex, words: words, info: info, context: context,
+                definitions: definitions, path: path)
+        }
+        return limited
+    }
+
+    /// A locale file's key or value: the key path (found by indentation) decides.
+    func localeEvidence(
+        _ evidence: Evidence, line: [UInt8], lineIndex: Int, words: [NameOccurrence], info: TargetInfo,
+        document: Document
+    ) -> Evidence {
+        let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.count
+        // A value (`status: "Legacy status"`) is a UI string.
+        if words.allSatisfy({ $0.start > colon }) { return max(evidence, .possible) }
+        let path = Self.yamlKeyPath(at: lineIndex, in: document).map { $0.lowercased() }
+        let parents = path.dropLast().map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+        let own: Set<String> = [info.modelSnake.lowercased(), info.table.lowercased(), info.modelClass.lowercased()]
+        if let parent = parents.last, own.contains(parent) { return min(evidence, .probable) }
+        let structural: Set<String> = [
+            "attributes", "models", "labels", "label", "hints", "placeholders", "errors", "prompts", "include_blanks",
+        ]
+        if parents.contains(where: { structural.contains($0) }) { return .notAUse }
+        return max(evidence, .possible)
+    }
+
+    /// The keys from the document's root to line `lineIndex`'s own key (`en`, `activerecord`, `attributes`,
+    /// `order`, `legacy_status`), found by indentation; list items (`- `) are skipped.
+    static func yamlKeyPath(at lineIndex: Int, in document: Document) -> [String] {
+        func key(_ index: Int) -> (indent: Int, key: String)? {
+            let bytes = Array(document.line(index))
+            var indent = 0
+            while indent < bytes.count && (bytes[indent] == 0x20 || bytes[indent] == 0x09) { indent += 1 }
+            guard indent < bytes.count, bytes[indent] != UInt8(ascii: "#"), bytes[indent] != UInt8(ascii: "-"),
+                let colon = bytes[indent...].firstIndex(of: UInt8(ascii: ":"))
+            else { return nil }
+            var name = String(decoding: bytes[indent..<colon], as: UTF8.self)
+            name = name.trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+            return name.isEmpty ? nil : (indent, name)
+        }
+        guard let own = key(lineIndex) else { return [] }
+        var path = [own.key]
+        var indent = own.indent
+        var index = lineIndex - 1
+        while index >= 0 && indent > 0 {
+            if let parent = key(index), parent.indent < indent {
+                path.insert(parent.key, at: 0)
+                indent = parent.indent
+            }
+            index -= 1
+        }
+        return path
+    }
+
+    /// Whether the line declares a function or method whose name or parameters are every occurrence:
+    /// `def legacy_status`, `def update(legacy_status:)`, `function f(legacyStatus)`, `func f(legacyStatus
+    /// string)`. A declaration names something of the code's own, not the column.
+    static func isDeclarationLine(_ line: [UInt8], words: [NameOccurrence]) -> Bool {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let declaration = FunctionDeclaration(text) else { return false }
+        return words.allSatisfy { declaration.names(offset: $0.start) }
+    }
+
+    /// Whether an occurrence is prose: in a Python docstring, or in a string literal (not the name alone) that
+    /// is a log, print, exception or translation call's argument or a label's value, or that reads as a
+    /// sentence rather than SQL.
+    static func isProse(
+        _ word: NameOccurrence, line: [UInt8], lineIndex: Int, document: Document, context: SourceContext,
+        traits: UnitTraits
+    ) -> Bool {
+        if traits.isPython, context.isDocstring(line: lineIndex, in: document) { return true }
+        let mask = Document.quotedMask(of: line)
+        guard word.start < mask.count, mask[word.start] else { return false }
+        var open = word.start
+        while open > 0 && mask[open - 1] { open -= 1 }
+        var close = word.start
+        while close + 1 < line.count && mask[close + 1] { close += 1 }
+        let body = String(decoding: line[min(open + 1, close)..<close], as: UTF8.self)
+        let prefix = String(decoding: line[..<open], as: UTF8.self)
+        if let call = callName(before: prefix), proseCalls.contains(call) || call.hasSuffix("Error")
+            || call.hasSuffix("Exception")
+        {
+            return true
+        }
+        if let label = labelName(before: prefix), proseLabels.contains(label.lowercased()) { return true }
+        return looksLikeSentence(body)
+    }
+
+    static let proseCalls: Set<String> = [
+        "info", "debug", "warn", "warning", "error", "critical", "exception", "fatal", "log", "print", "puts",
+        "println", "printf", "Printf", "Println", "Infof", "Errorf", "Warnf", "Debugf", "Fatalf", "logf", "_",
+        "gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "pgettext", "ngettext", "gettext_noop", "alert",
+        "confirm", "toast", "notice", "flash", "raise", "abort", "fail", "NSLocalizedString", "String(localized",
+        "assert", "trace", "notify", "message",
+    ]
+    static let proseLabels: Set<String> = [
+        "verbose_name", "verbose_name_plural", "help_text", "label", "placeholder", "title", "description",
+        "message", "msg", "hint", "summary", "error_message", "notice", "alert", "tooltip", "caption",
+    ]
+
+    /// The name of the call whose open parenthesis encloses the end of `prefix` (`logger.info("…` → `info`,
+    /// `raise ValueError(f"…` → `ValueError`), if the literal is one of its arguments (not a subscript).
+    static func callName(before prefix: String) -> String? {
+        let bytes = Array(prefix.utf8)
+        var depth = 0
+        var index = bytes.count - 1
+        // The literal's own prefix (`f"`, `r'`, `_(`): skip string prefixes.
+        while index >= 0 && (bytes[index] == UInt8(ascii: "f") || bytes[index] == UInt8(ascii: "r")) { index -= 1 }
+        var sawSeparator = true
+        while index >= 0 {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") {
+                depth += 1
+            } else if byte == UInt8(ascii: "[") {
+                if depth == 0 { return nil }
+                depth -= 1
+            } else if byte == UInt8(ascii: "(") {
+                if depth == 0 {
+                    guard sawSeparator else { return nil }
+                    var end = index
+                    while end > 0 && bytes[end - 1] == 0x20 { end -= 1 }
+                    var start = end
+                    while start > 0 && isIdentifierByte(bytes[start - 1]) { start -= 1 }
+                    return start < end ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
+                }
+                depth -= 1
+            } else if byte == UInt8(ascii: " ") && depth == 0 && index > 0 && isIdentifierByte(bytes[index - 1]) {
+                // Ruby and Python 2 calls without parentheses: `puts "…"`, `raise "…"`.
+                var start = index
+                while start > 0 && isIdentifierByte(bytes[start - 1]) { start -= 1 }
+                let word = String(decoding: bytes[start..<index], as: UTF8.self)
+                if proseCalls.contains(word) { return word }
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The keyword or key the literal is the value of: `help_text="…` → `help_text`, `label: '…` → `label`.
+    static func labelName(before prefix: String) -> String? {
+        var bytes = Array(prefix.utf8)
+        while let last = bytes.last, last == 0x20 || last == UInt8(ascii: "f") || last == UInt8(ascii: "_")
+            || last == UInt8(ascii: "(")
+        {
+            bytes.removeLast()
+        }
+        guard let last = bytes.last, last == UInt8(ascii: "=") || last == UInt8(ascii: ":") else { return nil }
+        bytes.removeLast()
+        // `help_text="…"` is a keyword argument; `label = "…"` assigns a variable.
+        if last == UInt8(ascii: "="), bytes.last == 0x20 { return nil }
+        while let byte = bytes.last, byte == 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+            bytes.removeLast()
+        }
+        var start = bytes.count
+        while start > 0 && isIdentifierByte(bytes[start - 1]) { start -= 1 }
+        return start < bytes.count ? String(decoding: bytes[start...], as: UTF8.self) : nil
+    }
+
+    /// A literal of at least three words with no SQL keyword, operator or placeholder: a message, not a query.
+    static func looksLikeSentence(_ body: String) -> Bool {
+        let words = body.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+        guard words.count >= 3 else { return false }
+        if body.contains(where: { "=<>?$%{}();*".contains($0) }) { return false }
+        let sqlWords: Set<String> = [
+            "select", "from", "where", "update", "insert", "into", "delete", "set", "join", "order", "group", "by",
+            "asc", "desc", "is", "null", "and", "or", "not", "in", "like", "between", "as", "on", "values",
+            "returning", "having", "limit", "distinct", "case", "when", "then", "coalesce", "alter", "table", "add",
+            "column", "drop", "index",
+        ]
+        return !words.contains { sqlWords.contains($0.lowercased()) }
+    }
+}
+
+/// One occurrence of a target's name on a line.
+struct NameOccurrence {
+    let start: Int
+    let end: Int
+
+    init(line: [UInt8], start: Int) {
+        self.start = start
+        var end = start
+        while end < line.count && CodeScanner.isIdentifierByte(line[end]) { end += 1 }
+        self.end = end
+        let before: UInt8 = start > 0 ? line[start - 1] : 0
+        let after: UInt8 = end < line.count ? line[end] : 0
+        isQuotedToken =
+            (before == UInt8(ascii: "\"") || before == UInt8(ascii: "'") || before == UInt8(ascii: "`"))
+            && after == before
+    }
+
+    /// Whether the name is alone between quotes (`"created"`, `'Created'`).
+    let isQuotedToken: Bool
+
+    func text(in line: [UInt8]) -> String { String(decoding: line[start..<end], as: UTF8.self) }
+
+    /// Whether the word directly follows `AS` (SQL output alias, Python `import … as`).
+    func isAfterAlias(in line: [UInt8]) -> Bool {
+        var index = start
+        if index > 0 && (line[index - 1] == UInt8(ascii: "\"") || line[index - 1] == UInt8(ascii: "`")) { index -= 1 }
+        guard index > 0, line[index - 1] == 0x20 || line[index - 1] == 0x09 else { return false }
+        while index > 0 && (line[index - 1] == 0x20 || line[index - 1] == 0x09) { index -= 1 }
+        guard index >= 3 else { return false }
+        let word = line[(index - 2)..<index].map { $0 | 0x20 }
+        return word == [UInt8(ascii: "a"), UInt8(ascii: "s")] && !CodeScanner.isIdentifierByte(line[index - 3])
+    }
+}
+
+extension TargetInfo {
+    /// Whether a quoted name is spelled as code or SQL names the column (`legacy_status`, `legacyStatus`), as
+    /// opposed to another case (`'Created'` for `created`, `"LEGACY_STATUS"`).
+    func isCaseExactSpelling(_ text: String) -> Bool {
+        guard let column = target.column else { return true }
+        if !column.isFoldable { return text == column.name }
+        let spellings = NameSpellings(column.name)
+        return text == spellings.snake || text == spellings.camel
+    }
+}
+
+extension SourceContext {
+    /// Whether `line` is in a Python docstring: a string that opens a line as the first statement after a
+    /// `def` or `class` line (or the `):` closing its signature), or at the top of the module.
+    func isDocstring(line: Int, in document: Document) -> Bool {
+        let opening = multilineString(containing: line)?.lowerBound ?? line
+        let text = document.lineString(opening).trimmingSpaces()
+        let body = text.drop(while: { "rRuUbB".contains($0) })
+        guard body.hasPrefix("\"\"\"") || body.hasPrefix("'''") || (opening == line && body.first == "\"") else {
+            return false
+        }
+        var index = opening - 1
+        while index >= 0 {
+            let previous = document.lineString(index).trimmingSpaces()
+            if previous.isEmpty || previous.hasPrefix("#") {
+                index -= 1
+                continue
+            }
+            guard previous.hasSuffix(":") else { return false }
+            return previous.hasPrefix("def ") || previous.hasPrefix("async def ") || previous.hasPrefix("class ")
+                || previous.hasPrefix(")")
+        }
+        return true
+    }
+}
+
+/// A function or method declared on a line, with where its name and its parameters sit.
+struct FunctionDeclaration {
+    /// Byte ranges of the declared name and of each parameter's name.
+    var nameRanges: [Range<Int>] = []
+
+    /// Recognises `def name(…)` (Python, Ruby, also without parentheses), `function name(…)`, `func name(…)`
+    /// (Go, with an optional receiver; Swift), `fun name(…)`, `fn name(…)`, JavaScript class methods
+    /// `name(…) {`, arrow functions `(a, b) =>`, and Ruby block parameters `|a, b|`.
+    init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count && (bytes[index] == 0x20 || bytes[index] == 0x09) { index += 1 }
+        let start = index
+        func word(at position: Int) -> Range<Int> {
+            var end = position
+            while end < bytes.count && CodeScanner.isIdentifierByte(bytes[end]) { end += 1 }
+            return position..<end
+        }
+        var position = start
+        var keyword = ""
+        // Modifiers and the declaring keyword.
+        while position < bytes.count {
+            let range = word(at: position)
+            guard !range.isEmpty else { break }
+            let text = String(decoding: bytes[range], as: UTF8.self)
+            if Self.modifiers.contains(text) {
+                position = range.upperBound
+                while position < bytes.count && bytes[position] == 0x20 { position += 1 }
+                continue
+            }
+            if Self.keywords.contains(text) {
+                keyword = text
+                position = range.upperBound
+                while position < bytes.count && bytes[position] == 0x20 { position += 1 }
+            }
+            break
+        }
+        if keyword == "func", position < bytes.count, bytes[position] == UInt8(ascii: "(") {
+            // A Go method's receiver: skip it.
+            guard let close = bytes[position...].firstIndex(of: UInt8(ascii: ")")) else { return nil }
+            position = close + 1
+            while position < bytes.count && bytes[position] == 0x20 { position += 1 }
+        }
+        if !keyword.isEmpty {
+            // `def self.name`, `def name=`
+            if keyword == "def", bytes[position...].starts(with: Array("self.".utf8)) { position += 5 }
+            let name = word(at: position)
+            guard !name.isEmpty else { return nil }
+            nameRanges.append(name)
+            position = name.upperBound
+            if position < bytes.count, bytes[position] == UInt8(ascii: "(") {
+                nameRanges += Self.parameters(bytes, open: position, goStyle: keyword == "func" && !text.contains(":"))
+            } else if keyword == "def" {
+                // Ruby without parentheses: `def name a, b`.
+                nameRanges += Self.parameterList(bytes, position..<bytes.count, goStyle: false)
+            }
+            return
+        }
+        // `name(…) {` (a JavaScript/TypeScript class method), not a control statement.
+        let name = word(at: position)
+        if !name.isEmpty, name.upperBound < bytes.count, bytes[name.upperBound] == UInt8(ascii: "("),
+            !Self.controlWords.contains(String(decoding: bytes[name], as: UTF8.self)),
+            let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }), bytes[last] == UInt8(ascii: "{")
+        {
+            nameRanges.append(name)
+            nameRanges += Self.parameters(bytes, open: name.upperBound, goStyle: false)
+            return
+        }
+        // `(a, b) =>` and `a =>`
+        if let arrow = text.range(of: "=>") {
+            let head = bytes[..<text.utf8.distance(from: text.utf8.startIndex, to: arrow.lowerBound)]
+            if let close = head.lastIndex(where: { $0 != 0x20 }), head[close] == UInt8(ascii: ")"),
+                let open = head[..<close].lastIndex(of: UInt8(ascii: "("))
+            {
+                nameRanges += Self.parameterList(bytes, (open + 1)..<close, goStyle: false)
+            }
+            if nameRanges.isEmpty { return nil }
+            return
+        }
+        // Ruby block parameters.
+        if let bar = bytes.firstIndex(of: UInt8(ascii: "|")), bar > 0,
+            bytes[..<bar].contains(where: { $0 == UInt8(ascii: "{") }) || text.contains(" do |"),
+            let close = bytes[(bar + 1)...].firstIndex(of: UInt8(ascii: "|"))
+        {
+            nameRanges += Self.parameterList(bytes, (bar + 1)..<close, goStyle: false)
+            if nameRanges.isEmpty { return nil }
+            return
+        }
+        return nil
+    }
+
+    /// Whether byte `offset` starts the declared name or a parameter's name.
+    func names(offset: Int) -> Bool { nameRanges.contains { $0.lowerBound == offset } }
+
+    static func parameters(_ bytes: [UInt8], open: Int, goStyle: Bool) -> [Range<Int>] {
+        var depth = 0
+        var index = open
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "(") { depth += 1 }
+            if bytes[index] == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            index += 1
+        }
+        return parameterList(bytes, (open + 1)..<min(index, bytes.count), goStyle: goStyle)
+    }
+
+    /// The names in a parameter list: for each comma-separated element (outside brackets), the identifier
+    /// before `:` (Python, TypeScript, Kotlin, Swift's internal name, Ruby keywords), else the first (Go) or
+    /// last (Java, C#) word before any default value.
+    static func parameterList(_ bytes: [UInt8], _ range: Range<Int>, goStyle: Bool) -> [Range<Int>] {
+        var elements: [Range<Int>] = []
+        var depth = 0
+        var start = range.lowerBound
+        for index in range {
+            let byte = bytes[index]
+            if "([{<".utf8.contains(byte) { depth += 1 }
+            if ")]}>".utf8.contains(byte) { depth -= 1 }
+            if byte == UInt8(ascii: ",") && depth == 0 {
+                elements.append(start..<index)
+                start = index + 1
+            }
+        }
+        elements.append(start..<range.upperBound)
+        var names: [Range<Int>] = []
+        for element in elements {
+            var end = element.upperBound
+            if let equals = bytes[element].firstIndex(of: UInt8(ascii: "=")) { end = equals }
+            if let colon = bytes[element.lowerBound..<end].firstIndex(of: UInt8(ascii: ":")) { end = colon }
+            let hasColon = end < element.upperBound && bytes[end] == UInt8(ascii: ":")
+            var words: [Range<Int>] = []
+            var index = element.lowerBound
+            while index < end {
+                if CodeScanner.isIdentifierByte(bytes[index]) {
+                    var stop = index
+                    while stop < end && CodeScanner.isIdentifierByte(bytes[stop]) { stop += 1 }
+                    words.append(index..<stop)
+                    index = stop
+                } else {
+                    index += 1
+                }
+            }
+            guard let first = words.first, let last = words.last else { continue }
+            names.append(hasColon ? last : (goStyle ? first : last))
+        }
+        return names
+    }
+
+    static let keywords: Set<String> = ["def", "function", "func", "fun", "fn"]
+    static let modifiers: Set<String> = [
+        "async", "export", "default", "public", "private", "protected", "internal", "static", "override", "final",
+        "open", "suspend", "inline", "mutating", "fileprivate", "abstract", "get", "set",
+    ]
+    static let controlWords: Set<String> = [
+        "if", "for", "while", "switch", "catch", "with", "elif", "unless", "until", "return", "foreach", "when",
+        "guard", "else",
+    ]
+}
+
+extension FunctionDeclaration {
+    private static let hints = LiteralSet(["def ", "function", "func ", "fun ", "fn ", "=>", "|", ") {"])
+
+    /// The parameter names a line declares (not the function's own name), for the file's local names.
+    static func parameterNames(_ line: Substring) -> [String] {
+        guard hints.occurs(in: line), let declaration = FunctionDeclaration(String(line)) else { return [] }
+        let bytes = Array(line.utf8)
+        let isNamed = declaration.nameRanges.count > 0 && (line.hasPrefix("def ") || line.contains("func")
+            || line.contains("function ") || line.contains("fun ") || line.contains("fn ") || line.hasSuffix("{"))
+        let parameters = isNamed && !line.contains("=>") && !line.contains("|") ? declaration.nameRanges.dropFirst()
+            : declaration.nameRanges[...]
+        return parameters.map { String(decoding: bytes[$0], as: UTF8.self) }.filter { $0 != "self" && $0 != "cls" }
+    }
+}
