@@ -354,7 +354,7 @@ public struct CodeScanner: Sendable {
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
                 evidence = limitedEvidence(
-                    evidence, rule: rule.rule, line: lineBytes, lineIndex: lineIndex,
+                    evidence, rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex,
                     hits: relative.filter { $0 >= 0 && $0 < lineBytes.count }, info: info, document: document,
                     context: context, traits: traits, definitions: definitions?[target: targetIndex] ?? [],
                     template: template, path: unit.path)

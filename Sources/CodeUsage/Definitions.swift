@@ -153,9 +153,22 @@ extension CodeScanner {
             if index > lineIndex && !text.trimmingSpaces().isEmpty && indent(index) <= own { break }
             if text.contains("super") { return true }
             if markers.contains(where: { text.contains($0) }) && info.columnSpellings.contains(where: text.contains) {
-                return true
+                // `self._image_url` wraps the column only where `_image_url` is mapped to it (`Column("image_url")`).
+                if !text.contains("._") || Self.mapsPrivateAttribute(in: document, info: info) { return true }
             }
             index += 1
+        }
+        return false
+    }
+
+    /// Whether the document maps a private attribute to the column: `_image_url = Column("image_url")`,
+    /// `mapped_column(…)`, a Django field with `db_column=`.
+    static func mapsPrivateAttribute(in document: Document, info: TargetInfo) -> Bool {
+        let names = info.columnSpellings.map { "_" + $0 }
+        for index in 0..<document.lineCount {
+            let text = document.lineString(index).trimmingSpaces()
+            guard text.hasPrefix("_"), names.contains(where: { text.hasPrefix($0) }) else { continue }
+            if text.contains("Column(") || text.contains("column(") || text.contains("db_column") { return true }
         }
         return false
     }
@@ -223,7 +236,7 @@ extension CodeScanner {
                     && !(after + 1 < line.count && line[after + 1] == UInt8(ascii: "="))
                 let isCall = after < line.count && line[after] == UInt8(ascii: "(")
                 let inDefiningClass = region.map { owners.contains($0.name) } ?? false
-                if ownModelShadows && !isAssignment {
+                if ownModelShadows && !(isAssignment && receiver != nil) {
                     outcome = .notAUse
                 } else if let receiver {
                     if ["self", "this", "@", "cls"].contains(receiver) {

@@ -49,8 +49,10 @@ struct UnitTraits {
     ])
     /// The DOM, the browser's storage and HTTP objects, and UI frameworks.
     static let browserMarkers = LiteralSet([
-        "document.", "window.", "localStorage", "XMLHttpRequest", "$.ajax", "from 'react'", "from \"react\"",
-        "from 'vue'", "from \"vue\"", "useState(", "useEffect(", "defineComponent", "<template>", "@angular/",
+        "document.getElement", "document.querySelector", "document.createElement", "document.body", "window.location",
+        "window.addEventListener", "localStorage", "sessionStorage", "XMLHttpRequest", "$.ajax", "from 'react'",
+        "from \"react\"",
+"from \"mobx\"", "from 'mobx'", "from 'vue'", "from \"vue\"", "useState(", "useEffect(", "defineComponent", "<template>", "@angular/",
         "from 'svelte", "jQuery",
     ])
 }
@@ -66,8 +68,8 @@ extension CodeScanner {
     /// - a method, property, field or SQL alias of the name defined in the tree (`definitions`): see
     ///   `DefinedNames`.
     func limitedEvidence(
-        _ evidence: Evidence, rule: PatternRule, line: [UInt8], lineIndex: Int, hits: [Int], info: TargetInfo,
-        document: Document, context: SourceContext, traits: UnitTraits, definitions: [Definition],
+        _ evidence: Evidence, rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, hits: [Int],
+        info: TargetInfo, document: Document, context: SourceContext, traits: UnitTraits, definitions: [Definition],
         template: TemplateLanguage?, path: String
     ) -> Evidence {
         guard evidence.isUse, !hits.isEmpty, !info.target.isWholeTable else { return evidence }
@@ -87,9 +89,11 @@ extension CodeScanner {
             limited = max(limited, .possible)
         }
         if !definitions.isEmpty {
+            // The occurrences the rule matched (`obj.user.x` in `"x": obj.user.x`), else every one.
+            let matched = words.filter { match.overlaps($0.start..<max($0.end, $0.start + 1)) }
             limited = definedNameEvidence(
-                limited, rule: rule, line: line, lineIndex: lineIndex, words: words, info: info, context: context,
-                definitions: definitions, path: path)
+                limited, rule: rule, line: line, lineIndex: lineIndex, words: matched.isEmpty ? words : matched,
+                info: info, context: context, definitions: definitions, path: path)
         }
         return limited
     }
