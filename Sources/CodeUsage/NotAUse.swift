@@ -12,6 +12,8 @@ struct UnitTraits {
     /// A gettext catalogue (`.po`, `.pot`): messages are prose.
     var isGettext = false
     var isPython = false
+    /// JavaScript or TypeScript (and their component files).
+    var isScript = false
 
     init(ruleName: String, bytes: [UInt8]) {
         let lower = ruleName.lowercased()
@@ -24,7 +26,8 @@ struct UnitTraits {
         isLocale =
             (ext == "yml" || ext == "yaml")
             && !directories.isDisjoint(with: ["locales", "locale", "i18n", "translations", "lang"])
-        if Self.scriptExtensions.contains(ext) {
+        isScript = Self.scriptExtensions.contains(ext)
+        if isScript {
             let text = String(decoding: bytes, as: UTF8.self)
             if !Self.databaseMarkers.occurs(in: text) {
                 isBrowserCode =
@@ -77,12 +80,15 @@ extension CodeScanner {
         if words.allSatisfy({ $0.isQuotedToken && !info.isCaseExactSpelling($0.text(in: line)) }) { return .notAUse }
         if words.allSatisfy({ $0.isAfterAlias(in: line) }) { return .notAUse }
         if Self.isDeclarationLine(line, words: words) { return .notAUse }
+        if words.allSatisfy({ Self.isORMOptionKey($0, in: line) }) { return .notAUse }
         if traits.isGettext { return max(evidence, .possible) }
         if traits.isLocale {
             return localeEvidence(evidence, line: line, lineIndex: lineIndex, words: words, info: info, document: document)
         }
         var limited = evidence
         if traits.isBrowserCode { limited = max(limited, .possible) }
+        if traits.isScript, words.allSatisfy({ Self.isTypeKeyword($0, in: line) }) { return .notAUse }
+        if traits.isScript, words.allSatisfy({ Self.isTypeMember($0, in: line) }) { limited = max(limited, .possible) }
         if words.allSatisfy({
             Self.isProse($0, line: line, lineIndex: lineIndex, document: document, context: context, traits: traits)
         }) {
@@ -96,6 +102,49 @@ extension CodeScanner {
                 info: info, context: context, definitions: definitions, path: path)
         }
         return limited
+    }
+
+    /// The value after a key (`name: value`), without leading spaces; `nil` when the word is not a key.
+    static func keyValue(_ word: NameOccurrence, in line: [UInt8]) -> ArraySlice<UInt8>? {
+        var index = word.end
+        if index < line.count && line[index] == UInt8(ascii: "?") { index += 1 }
+        guard index < line.count, line[index] == UInt8(ascii: ":"),
+            !(index + 1 < line.count && line[index + 1] == UInt8(ascii: ":"))
+        else { return nil }
+        return line[(index + 1)...].drop(while: { $0 == 0x20 })
+    }
+
+    /// Whether a key is an ORM's own attribute option rather than a column: Sequelize's
+    /// `type: DataTypes.STRING`, `type: Sequelize.INTEGER`, `type: sequelize.QueryTypes.SELECT`.
+    static func isORMOptionKey(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        guard let value = keyValue(word, in: line) else { return false }
+        return ["DataTypes.", "Sequelize.", "sequelize.", "QueryTypes.", "Sequelize.DataTypes."].contains {
+            value.starts(with: Array($0.utf8))
+        }
+    }
+
+    /// Whether the word is TypeScript's or Flow's `type` keyword: `type Props = {`, `export type Id<T> =`,
+    /// `import type { Node }`.
+    static func isTypeKeyword(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        guard word.text(in: line) == "type" else { return false }
+        let before = String(decoding: line[..<word.start], as: UTF8.self).trimmingSpaces()
+        let after = String(decoding: line[word.end...], as: UTF8.self).trimmingSpaces()
+        if before.hasSuffix("import") || before.hasSuffix("export") && after.hasPrefix("{") { return true }
+        guard let first = after.first, first.isLetter || first == "_" else { return false }
+        let rest = after.drop(while: { $0.isLetter || $0.isNumber || $0 == "_" }).trimmingSpaces()
+        return rest.hasPrefix("=") && !rest.hasPrefix("==") || rest.hasPrefix("<")
+    }
+
+    /// Whether a key declares a member's type in JavaScript or TypeScript (`type: string,`, `slug?: string;`,
+    /// `id: number | null`): a type or interface, which may describe an API's JSON as well as a row.
+    static func isTypeMember(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        guard var value = keyValue(word, in: line) else { return false }
+        if value.first == UInt8(ascii: "?") { value = value.dropFirst() }
+        let text = String(decoding: value, as: UTF8.self)
+        let type = text.prefix(while: { $0.isLetter })
+        guard ["string", "number", "boolean", "Date", "bigint"].contains(String(type)) else { return false }
+        let rest = text.dropFirst(type.count).trimmingSpaces()
+        return rest.isEmpty || rest == "," || rest == ";" || rest.hasPrefix("|") || rest.hasPrefix("[]")
     }
 
     /// A locale file's key or value: the key path (found by indentation) decides.

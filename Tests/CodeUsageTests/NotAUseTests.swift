@@ -260,3 +260,28 @@ import Testing
         #expect(scanText(scanner, path: "models/document.go", model).definitions[target: 0].isEmpty)
     }
 }
+
+@Suite struct KeyTests {
+    @Test func sequelizesTypeOptionIsNotTheColumnAndATypeMemberIsPossible() throws {
+        let scanner = try makeScanner(["collections.type"])
+        let model = """
+            const Collection = sequelize.define("collection", {
+              name: { type: DataTypes.STRING },
+              type: {
+                type: DataTypes.STRING,
+              },
+            });
+            const rows = await sequelize.query(sql, { type: sequelize.QueryTypes.SELECT });
+            """
+        #expect(
+            brief(scanText(scanner, path: "server/models/Collection.js", model).findings[0]) == [
+                "2:code.string-key:not-a-use", "3:code.string-key:probable", "4:code.string-key:not-a-use",
+                "7:code.string-key:not-a-use",
+            ])
+        let types = "import Collection from './Collection';\ntype Props = {\n  type: string,\n};\n"
+        #expect(
+            brief(scanText(scanner, path: "server/presenters/collection.js", types).findings[0]) == [
+                "2:code.identifier:not-a-use", "3:code.string-key:possible",
+            ])
+    }
+}
