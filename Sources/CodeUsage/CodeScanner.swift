@@ -307,7 +307,8 @@ public struct CodeScanner: Sendable {
                             // In a template its variable and form rules come first (`f.select :x` is a form
                             // field, not a query).
                             func first(_ rule: CompiledRule) -> Bool {
-                                template != nil && rule.rule.id.hasPrefix("template.") && rule.rule.evidence <= .probable
+                                template != nil && rule.rule.id.hasPrefix("template.")
+                                    && rule.rule.evidence <= .probable
                             }
                             let value = rules[targetIndex].filter(admits).sorted { first($0) && !first($1) }
                             applicable[targetIndex] = value

@@ -72,7 +72,8 @@ extension CodeScanner {
             if name.upperBound < line.count && line[name.upperBound] == UInt8(ascii: "=") { return nil }
             if Self.wrapsStoredValue(after: lineIndex, in: document, info: info) { return nil }
             let owner = Self.methodReceiverTypeName(text) ?? region?.name
-            let isProperty = text.contains(" get ") || text.hasPrefix("get ") || Self.isDecoratedProperty(lineIndex, document)
+            let isProperty =
+                text.contains(" get ") || text.hasPrefix("get ") || Self.isDecoratedProperty(lineIndex, document)
             return make(isProperty ? .property : .method, owner: owner)
         }
         let trimmed = text.trimmingSpaces()
@@ -132,7 +133,8 @@ extension CodeScanner {
         // Go: `LegacyStatus string`, `LegacyStatus *time.Time`, with no column tag.
         guard after < line.count, line[after] == 0x20 else { return false }
         let rest = line[after...].drop(while: { $0 == 0x20 })
-        guard let first = rest.first, isIdentifierByte(first) || first == UInt8(ascii: "*") || first == UInt8(ascii: "[")
+        guard let first = rest.first,
+            isIdentifierByte(first) || first == UInt8(ascii: "*") || first == UInt8(ascii: "[")
         else {
             return false
         }

@@ -55,7 +55,8 @@ struct UnitTraits {
         "document.getElement", "document.querySelector", "document.createElement", "document.body", "window.location",
         "window.addEventListener", "localStorage", "sessionStorage", "XMLHttpRequest", "$.ajax", "from 'react'",
         "from \"react\"",
-"from \"mobx\"", "from 'mobx'", "from 'vue'", "from \"vue\"", "useState(", "useEffect(", "defineComponent", "<template>", "@angular/",
+        "from \"mobx\"", "from 'mobx'", "from 'vue'", "from \"vue\"", "useState(", "useEffect(", "defineComponent",
+        "<template>", "@angular/",
         "from 'svelte", "jQuery",
     ])
 }
@@ -83,7 +84,8 @@ extension CodeScanner {
         if words.allSatisfy({ Self.isORMOptionKey($0, in: line) }) { return .notAUse }
         if traits.isGettext { return max(evidence, .possible) }
         if traits.isLocale {
-            return localeEvidence(evidence, line: line, lineIndex: lineIndex, words: words, info: info, document: document)
+            return localeEvidence(
+                evidence, line: line, lineIndex: lineIndex, words: words, info: info, document: document)
         }
         var limited = evidence
         if traits.isBrowserCode { limited = max(limited, .possible) }
@@ -219,8 +221,9 @@ extension CodeScanner {
         while close + 1 < line.count && mask[close + 1] { close += 1 }
         let body = String(decoding: line[min(open + 1, close)..<close], as: UTF8.self)
         let prefix = String(decoding: line[..<open], as: UTF8.self)
-        if let call = callName(before: prefix), proseCalls.contains(call) || call.hasSuffix("Error")
-            || call.hasSuffix("Exception")
+        if let call = callName(before: prefix),
+            proseCalls.contains(call) || call.hasSuffix("Error")
+                || call.hasSuffix("Exception")
         {
             return true
         }
@@ -281,8 +284,9 @@ extension CodeScanner {
     /// The keyword or key the literal is the value of: `help_text="…` → `help_text`, `label: '…` → `label`.
     static func labelName(before prefix: String) -> String? {
         var bytes = Array(prefix.utf8)
-        while let last = bytes.last, last == 0x20 || last == UInt8(ascii: "f") || last == UInt8(ascii: "_")
-            || last == UInt8(ascii: "(")
+        while let last = bytes.last,
+            last == 0x20 || last == UInt8(ascii: "f") || last == UInt8(ascii: "_")
+                || last == UInt8(ascii: "(")
         {
             bytes.removeLast()
         }
@@ -550,9 +554,13 @@ extension FunctionDeclaration {
     static func parameterNames(_ line: Substring) -> [String] {
         guard hints.occurs(in: line), let declaration = FunctionDeclaration(String(line)) else { return [] }
         let bytes = Array(line.utf8)
-        let isNamed = declaration.nameRanges.count > 0 && (line.hasPrefix("def ") || line.contains("func")
-            || line.contains("function ") || line.contains("fun ") || line.contains("fn ") || line.hasSuffix("{"))
-        let parameters = isNamed && !line.contains("=>") && !line.contains("|") ? declaration.nameRanges.dropFirst()
+        let isNamed =
+            declaration.nameRanges.count > 0
+            && (line.hasPrefix("def ") || line.contains("func")
+                || line.contains("function ") || line.contains("fun ") || line.contains("fn ") || line.hasSuffix("{"))
+        let parameters =
+            isNamed && !line.contains("=>") && !line.contains("|")
+            ? declaration.nameRanges.dropFirst()
             : declaration.nameRanges[...]
         return parameters.map { String(decoding: bytes[$0], as: UTF8.self) }.filter { $0 != "self" && $0 != "cls" }
     }

@@ -164,8 +164,10 @@ import Testing
         var out: [String: [String]] = [:]
         for (path, text) in files {
             out[path] = brief(
-                scanner.scan(relativePath: path, bytes: Array(text.utf8), scratch: MatchScratch(), definitions: definitions)
-                    .findings[0])
+                scanner.scan(
+                    relativePath: path, bytes: Array(text.utf8), scratch: MatchScratch(), definitions: definitions
+                )
+                .findings[0])
         }
         return out
     }
@@ -211,8 +213,9 @@ import Testing
             """
         let view = "class DocumentsController\n  def show\n    @sum = @document.checksum\n  end\nend\n"
         #expect(
-            scanTree(scanner, [("app/models/document.rb", replaced), ("app/controllers/documents_controller.rb", view)])[
-                "app/controllers/documents_controller.rb"] == ["3:code.member-access:not-a-use"])
+            scanTree(
+                scanner, [("app/models/document.rb", replaced), ("app/controllers/documents_controller.rb", view)])[
+                    "app/controllers/documents_controller.rb"] == ["3:code.member-access:not-a-use"])
         let wrapped = """
             class Document < ApplicationRecord
               def checksum
@@ -221,13 +224,15 @@ import Testing
             end
             """
         #expect(
-            scanTree(scanner, [("app/models/document.rb", wrapped), ("app/controllers/documents_controller.rb", view)])[
-                "app/controllers/documents_controller.rb"] == ["3:code.member-access:confirmed"])
+            scanTree(
+                scanner, [("app/models/document.rb", wrapped), ("app/controllers/documents_controller.rb", view)])[
+                    "app/controllers/documents_controller.rb"] == ["3:code.member-access:confirmed"])
     }
 
     @Test func aPropertyAndAnSQLAliasInTheTreeMakeUnknownReceiversPossible() throws {
         let scanner = try makeScanner(["posts.comment_count"])
-        let query = "ROWS = \"SELECT p.id, count(c.id) AS comment_count FROM posts p JOIN comments c ON c.post_id = p.id\"\n"
+        let query =
+            "ROWS = \"SELECT p.id, count(c.id) AS comment_count FROM posts p JOIN comments c ON c.post_id = p.id\"\n"
         let reader = """
             from blog.models import Post
             for row in rows:

@@ -84,7 +84,8 @@ import Testing
 
     @Test func unknownInterpretersAndFilesWithAnExtensionKeepTheirName() {
         #expect(SourceDialect.shebangExtension(Array("#!/usr/bin/env shellcheck\n".utf8)) == nil)
-        #expect(SourceDialect.ruleName(forPath: "bin/x.rb", bytes: Array("#!/usr/bin/env python3\n".utf8)) == "bin/x.rb")
+        #expect(
+            SourceDialect.ruleName(forPath: "bin/x.rb", bytes: Array("#!/usr/bin/env python3\n".utf8)) == "bin/x.rb")
         #expect(SourceDialect.ruleName(forPath: "bin/sync", bytes: Array("print(1)\n".utf8)) == "bin/sync")
         #expect(
             SourceDialect.ruleName(forPath: "bin/sync", bytes: Array("#!/usr/bin/env python3\n".utf8)) == "bin/sync.py")
