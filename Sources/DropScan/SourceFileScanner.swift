@@ -47,7 +47,17 @@ struct SourceFileScanner {
     /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
     static func rescoreWithDefinitions(_ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int) {
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
-        let files = result.sourceFilesWithFindings
+        // Only findings of the generic code and template rules, for a target whose name the trees define, can
+        // change.
+        var affected: Set<String> = []
+        for index in result.findings.indices where !result.definitions[target: index].isEmpty {
+            for finding in result.findings[index]
+            where finding.rule.hasPrefix("code.") || finding.rule.hasPrefix("template.") {
+                affected.insert(finding.path)
+            }
+        }
+        let files = result.sourceFilesWithFindings.filter { affected.contains($0.relativePath) }
+        guard !files.isEmpty else { return }
         let paths = Set(files.map(\.relativePath))
         for index in result.findings.indices {
             result.findings[index].removeAll { paths.contains($0.path) }
