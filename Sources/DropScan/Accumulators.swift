@@ -1,3 +1,4 @@
+import CodeUsage
 import Matching
 import PostgresLog
 import Report
@@ -118,6 +119,10 @@ struct ScanAccumulator: Sendable {
     }
     /// Time the model index's readers took (and `structure.sql`), summed over threads.
     var indexNanoseconds: UInt64 = 0
+    /// Methods, properties, fields and SQL aliases of the targets' names defined in the source trees.
+    var definitions: DefinedNames
+    /// The source files that gave a finding: scanned again when the trees define a target's name.
+    var sourceFilesWithFindings: [InputFile] = []
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -125,6 +130,7 @@ struct ScanAccumulator: Sendable {
         findings = Array(repeating: [], count: targetCount)
         declarations = Array(repeating: [], count: targetCount)
         deprecations = Array(repeating: [], count: targetCount)
+        definitions = DefinedNames(targetCount: targetCount)
     }
 
     mutating func merge(_ other: ScanAccumulator) {
@@ -146,5 +152,7 @@ struct ScanAccumulator: Sendable {
         logFormats += other.logFormats
         prefixProblems.merge(other.prefixProblems, uniquingKeysWith: +)
         indexNanoseconds += other.indexNanoseconds
+        definitions.merge(other.definitions)
+        sourceFilesWithFindings += other.sourceFilesWithFindings
     }
 }

@@ -204,6 +204,7 @@ public struct ScanPipeline: Sendable {
         }
         progress.finish()
         var result = merged.withLock { $0 }
+        SourceFileScanner.rescoreWithDefinitions(&result, scanner: codeScanner, threads: configuration.threads)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned

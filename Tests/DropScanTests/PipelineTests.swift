@@ -99,3 +99,27 @@ import Testing
         #expect(withSchema.verdict == .pass)
     }
 }
+
+@Suite struct DefinedNamesPipelineTests {
+    @Test func aMethodDefinedInAnotherFileRescoresItsCallsAcrossTheTree() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dir.write(
+            "docs/upload.py", "class Upload:\n    def checksum(self):\n        return md5(self.data)\n")
+        _ = try dir.write(
+            "docs/views.py",
+            "from docs.models import Document\ndef show(upload, document):\n    a = upload.checksum()\n    b = document.checksum\n"
+        )
+        var configuration = ScanConfiguration()
+        configuration.targets = [try Target(parsing: "documents.checksum")]
+        configuration.sources = [dir.path]
+        configuration.bundledPatterns = repositoryRoot + "/Patterns"
+        configuration.threads = 2
+        configuration.progress = false
+        let report = try ScanPipeline(configuration: configuration).run()
+        let code = try #require(report.targets.first).code
+        #expect(
+            code.findings.map { "\($0.path):\($0.line):\($0.evidence.rawValue)" }.sorted() == [
+                "docs/upload.py:2:not-a-use", "docs/views.py:3:not-a-use", "docs/views.py:4:confirmed",
+            ])
+    }
+}
