@@ -19,6 +19,10 @@ public struct DeclaredClass: Sendable, Hashable {
     public var line: Int
     /// The base classes as written, short names (`Model`, `ApplicationRecord`, `TimestampMixin`).
     public var bases: [String] = []
+    /// Python: a base's module as the file imports it, as a path from the source root for a relative import
+    /// (`from .mixins import X` in `shop/forms.py` → `shop/mixins`), as written with `/` for an absolute one
+    /// (`from extras.forms.mixins import X` → `extras/forms/mixins`).
+    public var baseModules: [String: String] = [:]
     /// Whether a base is the ORM's own root (`models.Model`, `ApplicationRecord`, `DeclarativeBase`'s
     /// subclass `Base`, `db.Model`), or an annotation/tag marks it mapped (`@Entity`, `gorm:"…"`).
     public var isMapped = false

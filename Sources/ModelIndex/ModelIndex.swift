@@ -74,12 +74,17 @@ private struct Resolver {
         }
     }
 
-    /// The class a base name refers to: in the same file, else the same folder, else the first declared.
+    /// The class a base name refers to: in the module the file imports it from (none if that module is not in
+    /// the tree: a library's class of the same name), else in the same file, else the same folder, else the
+    /// first declared.
     func base(_ name: String, of index: Int) -> Int? {
         let declared = part.classes[index]
         guard let candidates = byName[Self.family(declared.ecosystem) + ":" + name]?.filter({ $0 != index }),
             let first = candidates.first
         else { return nil }
+        if let module = declared.baseModules[name] {
+            return candidates.first { PythonModels.file(part.classes[$0].file, isInModule: module) }
+        }
         if let same = candidates.first(where: { part.classes[$0].file == declared.file }) { return same }
         let folder = PythonModels.folder(of: declared.file)
         return candidates.first(where: { PythonModels.folder(of: part.classes[$0].file) == folder }) ?? first

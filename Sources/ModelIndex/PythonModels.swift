@@ -58,16 +58,20 @@ enum PythonModels {
 
     static func read(path: String, bytes: UnsafeRawBufferPointer, into part: inout IndexPart) {
         var open: [OpenClass] = []
+        var imports: [String: String] = [:]
         func close(_ item: OpenClass) {
             if item.isAppConfig {
                 if let label = item.appConfigLabel { part.appLabels[folder(of: path)] = label }
                 return
             }
-            part.classes.append(item.declared)
+            var declared = item.declared
+            for base in declared.bases { declared.baseModules[base] = imports[base] }
+            part.classes.append(declared)
         }
         for statement in statements(Text.lines(bytes)) {
             let indent = statement.line.indent
             let text = statement.text
+            if indent == 0 && text.hasPrefix("from ") { readImport(text, path: path, into: &imports) }
             while let last = open.last, indent <= last.indent { close(open.removeLast()) }
             if var current = open.popLast() {
                 if current.bodyIndent == nil { current.bodyIndent = indent }
@@ -98,6 +102,40 @@ enum PythonModels {
             }
         }
         while let last = open.popLast() { close(last) }
+    }
+
+    /// `from extras.forms.mixins import CustomFieldsMixin, SavedFiltersMixin as Saved` → each imported name
+    /// (as bound in the file) → `extras/forms/mixins`; a relative module (`.mixins`, `..core.models`) is
+    /// resolved against the file's folder. `import *` binds nothing known.
+    static func readImport(_ text: Substring, path: String, into imports: inout [String: String]) {
+        let rest = text.dropFirst("from ".count).drop(while: { $0 == " " })
+        let module = rest.prefix(while: { $0 != " " })
+        guard !module.isEmpty, let range = rest.range(of: " import ") else { return }
+        let dots = module.prefix(while: { $0 == "." }).count
+        var modulePath = module.dropFirst(dots).split(separator: ".").joined(separator: "/")
+        if dots > 0 {
+            var components = folder(of: path).split(separator: "/").map(String.init)
+            components.removeLast(min(dots - 1, components.count))
+            if !modulePath.isEmpty { components.append(modulePath) }
+            modulePath = components.joined(separator: "/")
+        }
+        let names = rest[range.upperBound...].filter { $0 != "(" && $0 != ")" && $0 != "\\" }
+        for item in names.split(separator: ",") {
+            let words = item.split(separator: " ")
+            guard let name = words.last.map(String.init), Text.identifier(name[...]).count == name.count,
+                !name.isEmpty, name != "*"
+            else { continue }
+            imports[name] = modulePath
+        }
+    }
+
+    /// Whether a file is the module an import names, or lies in the package it names (a package re-exports
+    /// its modules' classes): `extras/forms/mixins.py` for `extras/forms/mixins` (the import's path may
+    /// start below the source root, as `netbox/extras/…` is imported as `extras.…`).
+    static func file(_ file: String, isInModule module: String) -> Bool {
+        guard !module.isEmpty else { return false }
+        let padded = "/" + file
+        return padded.hasSuffix("/" + module + ".py") || padded.contains("/" + module + "/")
     }
 
     /// The folder of a file (`shop/apps.py` → `shop`).

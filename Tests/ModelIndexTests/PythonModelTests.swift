@@ -93,6 +93,64 @@ import Testing
         ])
         #expect(found.models.isEmpty)
     }
+
+    @Test func aBaseResolvesToTheModuleTheFileImportsItFrom() {
+        let found = catalog([
+            (
+                "src/core/models/features.py",
+                """
+                class TaggedMixin(models.Model):
+                    tags = models.CharField(max_length=10)
+
+                    class Meta:
+                        abstract = True
+                """
+            ),
+            (
+                "src/extras/forms/mixins.py",
+                """
+                class TaggedMixin:
+                    def clean(self):
+                        return super().clean()
+                """
+            ),
+            (
+                "src/core/forms/base.py",
+                """
+                from extras.forms.mixins import (
+                    TaggedMixin,
+                )
+
+                class CoreBulkEditForm(TaggedMixin, forms.Form):
+                    comment = SlugField(max_length=10)
+                """
+            ),
+            (
+                "src/shop/models.py",
+                """
+                from ..core.models import TaggedMixin
+
+                class Order(TaggedMixin):
+                    status = models.CharField(max_length=10)
+                """
+            ),
+            (
+                "src/shop/forms.py",
+                """
+                from core.forms.base import CoreBulkEditForm
+
+                class OrderBulkEditForm(CoreBulkEditForm):
+                    status = forms.CharField(max_length=10)
+                """
+            ),
+        ])
+        // The form's mixin is the one in `extras/forms/mixins.py`, not the abstract model of the same name.
+        #expect(found.model("OrderBulkEditForm") == nil)
+        #expect(found.model("CoreBulkEditForm") == nil)
+        #expect(found.model("Order")?.table == "shop_order")
+        #expect(found.model("Order")?.mapping == ["tags", "status"])
+        #expect(found.models.count == 1)
+    }
 }
 
 @Suite struct SQLAlchemyModelTests {
