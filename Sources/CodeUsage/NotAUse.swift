@@ -77,7 +77,11 @@ extension CodeScanner {
         template: TemplateLanguage?, path: String
     ) -> Evidence {
         guard evidence.isUse, !hits.isEmpty, !info.target.isWholeTable else { return evidence }
-        let words = hits.map { NameOccurrence(line: line, start: $0) }
+        // The occurrences of the name itself; a hit inside a longer identifier (`body` in `body_raw`) is
+        // another name and decides nothing (unless there is nothing else: the embedded-name rules).
+        let all = hits.map { NameOccurrence(line: line, start: $0) }
+        let whole = all.filter { info.isSpelling($0.text(in: line)) }
+        let words = whole.isEmpty ? all : whole
         if words.allSatisfy({ $0.isQuotedToken && !info.isCaseExactSpelling($0.text(in: line)) }) { return .notAUse }
         if words.allSatisfy({ $0.isAfterAlias(in: line) }) { return .notAUse }
         if Self.isDeclarationLine(line, words: words) { return .notAUse }
@@ -227,8 +231,40 @@ extension CodeScanner {
         {
             return true
         }
-        if let label = labelName(before: prefix), proseLabels.contains(label.lowercased()) { return true }
+        if let label = labelName(before: prefix) {
+            if proseLabels.contains(label.lowercased()) { return true }
+            // Data written under another name (`body_raw=b"this is body"`, `"note": "the body"`), not SQL.
+            if !word.isQuotedToken, !CodeScanner.isSpellingOfName(label, word: word, in: line),
+                !sqlLabels.contains(label.lowercased()), !looksLikeSQL(body)
+            {
+                return true
+            }
+        }
         return looksLikeSentence(body)
+    }
+
+    /// Keys and keyword arguments whose string values are SQL or a column list.
+    static let sqlLabels: Set<String> = [
+        "sql", "query", "where", "select", "order", "order_by", "orderby", "sort", "group", "group_by", "having",
+        "tables", "columns", "fields", "raw", "statement", "condition", "conditions", "filter", "expression",
+        "returning", "on", "join", "joins", "include", "attributes", "pluck",
+    ]
+
+    /// Whether a literal's text has SQL's shape: an operator, a placeholder, parentheses, or a clause keyword.
+    static func looksLikeSQL(_ body: String) -> Bool {
+        if body.contains(where: { "=<>?$%{}();*".contains($0) }) { return true }
+        let clauses: Set<String> = [
+            "select", "from", "where", "join", "order", "group", "having", "returning", "values", "insert",
+            "update", "delete", "into", "set", "asc", "desc", "null", "distinct", "limit",
+        ]
+        return body.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }).contains {
+            clauses.contains($0.lowercased())
+        }
+    }
+
+    /// Whether `label` is the occurrence's own name (`body: "body text"`): then the key decides, not the value.
+    static func isSpellingOfName(_ label: String, word: NameOccurrence, in line: [UInt8]) -> Bool {
+        label.lowercased() == word.text(in: line).lowercased()
     }
 
     static let proseCalls: Set<String> = [
@@ -284,6 +320,14 @@ extension CodeScanner {
     /// The keyword or key the literal is the value of: `help_text="…` → `help_text`, `label: '…` → `label`.
     static func labelName(before prefix: String) -> String? {
         var bytes = Array(prefix.utf8)
+        // A string prefix (`b"`, `rb"`, `u'`) right before the quote: one or two such letters after a non-word.
+        var letters = 0
+        while letters < 2 && letters < bytes.count && "bBrRuU".utf8.contains(bytes[bytes.count - 1 - letters]) {
+            letters += 1
+        }
+        if letters > 0 && (letters == bytes.count || !isIdentifierByte(bytes[bytes.count - 1 - letters])) {
+            bytes.removeLast(letters)
+        }
         while let last = bytes.last,
             last == 0x20 || last == UInt8(ascii: "f") || last == UInt8(ascii: "_")
                 || last == UInt8(ascii: "(")
@@ -352,6 +396,14 @@ struct NameOccurrence {
 }
 
 extension TargetInfo {
+    /// Whether an identifier is the column's name in one of its spellings (case folded for foldable names).
+    func isSpelling(_ text: String) -> Bool {
+        guard let column = target.column else { return false }
+        if !column.isFoldable { return text == column.name }
+        let lower = text.lowercased()
+        return columnSpellings.contains { $0.lowercased() == lower }
+    }
+
     /// Whether a quoted name is spelled as code or SQL names the column (`legacy_status`, `legacyStatus`), as
     /// opposed to another case (`'Created'` for `created`, `"LEGACY_STATUS"`).
     func isCaseExactSpelling(_ text: String) -> Bool {

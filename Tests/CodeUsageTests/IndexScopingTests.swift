@@ -102,6 +102,32 @@ import Testing
             """
         let serialized = scanText(try scanner("pings.body"), path: "serializers.py", serializers).findings[0]
         #expect(brief(serialized) == ["4:code.string-key:probable", "9:code.string-key:not-a-use"])
+        // A table or search index of the model: its `Column(` and `models.` do not make it a model itself.
+        let tables = """
+            class PingTable(NetBoxTable):
+                owner = tables.Column(linkify=True)
+
+                class Meta(NetBoxTable.Meta):
+                    model = models.Ping
+                    fields = ("pk", "body")
+
+            class PingIndex(SearchIndex):
+                model = models.Ping
+                fields = (
+                    ("body", 100),
+                )
+
+            class MessageIndex(SearchIndex):
+                model = models.Message
+                fields = (
+                    ("body", 100),
+                )
+            """
+        let tabled = scanText(try scanner("pings.body"), path: "tables.py", tables).findings[0]
+        #expect(
+            brief(tabled) == [
+                "11:code.string-key:probable", "17:code.string-key:not-a-use", "6:code.string-key:probable",
+            ])
         let factory = """
             FactoryBot.define do
               factory :ping do
@@ -111,6 +137,71 @@ import Testing
             """
         let made = scanText(try scanner("pings.body"), path: "spec/factories/pings.rb", factory).findings[0]
         #expect(brief(made) == ["3:code.identifier:probable"])
+    }
+
+    @Test func aKeywordArgumentOfAMultiLineCallIsScopedByTheCallsModel() throws {
+        let text = """
+            import pings.models
+
+            ping_factory = ModelFactory(pings.models.Ping,
+                                        body="hello",
+                                        checksum=None)
+
+            message_factory = ModelFactory(pings.models.Message,
+                                           body="hi")
+
+            def make():
+                ping = Ping.objects.create(
+                    owner=user,
+                    body="x",
+                )
+                return dict(
+                    body="free",
+                )
+            """
+        let findings = scanText(try scanner("pings.body"), path: "tests/factories.py", text).findings[0]
+        #expect(
+            brief(findings) == [
+                "13:code.identifier:probable",  // `Ping.objects.create(` opened on the line above
+                "16:code.identifier:possible",  // `dict(`: no model
+                "4:code.identifier:probable",  // the factory's model is the first argument
+                "8:code.identifier:not-a-use",  // another model's factory
+            ])
+    }
+
+    @Test func aReceiverBoundToAModelQueryScopesItsMembers() throws {
+        let text = """
+            def test_it_saves(self):
+                c = Ping.objects.get()
+                self.assertEqual(c.body, "x")
+                m = Message.objects.get()
+                self.assertEqual(m.body, "y")
+                r = self.client.get("/")
+                self.assertEqual(r.body, "z")
+            """
+        let findings = scanText(try scanner("pings.body"), path: "tests/test_save.py", text).findings[0]
+        #expect(
+            brief(findings) == [
+                "3:code.member-access:probable", "5:code.member-access:not-a-use", "7:code.member-access:possible",
+            ])
+    }
+
+    @Test func prismaDelegatesAreReadInScriptsOnly() throws {
+        let python = """
+            def test_no_last_ping(self):
+                self.ping.delete()
+                payload = mock_post.call_args.kwargs["json"]
+                self.assertIn("x", payload["body"])
+            """
+        let scanned = scanText(try scanner("pings.body"), path: "tests/test_notify.py", python).findings[0]
+        #expect(brief(scanned) == ["4:code.string-key:possible"])
+    }
+
+    @Test func aNameInsideALongerIdentifierDecidesNothing() throws {
+        // `body_raw=` is another column; the only `body` on the line is in a sentence.
+        let text = "ping = Ping.objects.create(owner=check, n=1, body_raw=b\"this is body\")\n"
+        let findings = scanText(try scanner("pings.body"), path: "tests/test_body.py", text).findings[0]
+        #expect(brief(findings) == ["1:django.chain-query:possible"])
     }
 
     @Test func anAttributeMappedToTheColumnIsLookedFor() throws {

@@ -45,6 +45,22 @@ import Testing
             ])
     }
 
+    @Test func aValueWrittenUnderAnotherNameIsDataButSQLUnderItIsNot() throws {
+        let scanner = try makeScanner(["orders.legacy_status"])
+        let python = """
+            from shop.models import Order
+
+            def seed(order):
+                Order.objects.create(note=b"this is legacy_status", id=1)
+                Order.objects.extra(where="legacy_status IS NULL")
+                payload = {"comment": "legacy_status is on"}
+            """
+        #expect(
+            brief(scanText(scanner, path: "shop/seed.py", python).findings[0]) == [
+                "4:django.chain-query:possible", "5:django.chain-query:confirmed", "6:code.bare-name:possible",
+            ])
+    }
+
     @Test func gettextCataloguesArePossibleAtMost() throws {
         let scanner = try makeScanner(["orders.legacy_status"])
         let po = "#: shop/models.py:12\nmsgid \"legacy_status\"\nmsgstr \"Ancien statut\"\n"
