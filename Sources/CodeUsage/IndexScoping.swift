@@ -92,7 +92,8 @@ extension CodeScanner {
     /// filterset, table or factory whose `model =` is the model), or a FactoryBot `factory :ping` block.
     /// `.probable` for the target's model, `.notAUse` for another table's model, `nil` for no evidence.
     static func indexLineEvidence(
-        line: [UInt8], lineIndex: Int, info: TargetInfo, context: SourceContext, document: Document
+        line: [UInt8], lineIndex: Int, hits: [Int] = [], info: TargetInfo, context: SourceContext,
+        document: Document, isScript: Bool = false
     ) -> Evidence? {
         func judge(_ name: String) -> Evidence? {
             if info.isOwnModelName(name) { return .probable }
@@ -105,9 +106,20 @@ extension CodeScanner {
         }
         let updater = updatedReceiver(on: line)
         if let updater, info.receivers.contains(updater) { return .probable }
-        // Prisma's client: `prisma.board.findMany({ where: { slug } })`, the call on the line or up to 10 above.
+        // A receiver bound above to a query or constructor of a model: `c = Channel.objects.get()`, then `c.user`.
+        let words = hits.filter { $0 < line.count }.map { NameOccurrence(line: line, start: $0) }
+        for word in words {
+            guard let receiver = memberReceiver(of: word, in: line), receiver != "@",
+                !["self", "this", "cls"].contains(receiver), !info.receivers.contains(receiver)
+            else { continue }
+            for name in boundModels(of: receiver, before: lineIndex, in: document) {
+                if let found = judge(name) { return found }
+            }
+        }
+        // Prisma's client (JavaScript and TypeScript only): `prisma.board.findMany({ where: { slug } })`, the
+        // call on the line or up to 10 above.
         var index = lineIndex
-        while index >= 0 && lineIndex - index <= 10 {
+        while isScript && index >= 0 && lineIndex - index <= 10 {
             let text = index == lineIndex ? line : Array(document.line(index))
             if let model = prismaDelegate(on: text) {
                 if info.receivers.contains(model) { return .probable }
@@ -115,9 +127,23 @@ extension CodeScanner {
             }
             index -= 1
         }
+        // A keyword argument of a call opened on a line above: `ModelFactory(models.Widget,` / `Check(` /
+        // `Check.objects.create(` / `create(:ping,`, then `type="chart",` on its own line.
+        if words.contains(where: { isKeywordArgument($0, in: line) && !isInsideBrackets($0, in: line) }),
+            let opening = enclosingCallOpening(before: lineIndex, in: document)
+        {
+            for name in modelsCalled(on: opening) + firstArgumentModels(of: opening) {
+                if let found = judge(name) { return found }
+            }
+            for symbol in factorySymbols(on: opening) {
+                if let found = judge(NameSpellings(symbol).pascal) { return found }
+            }
+        }
         if let region = context.region(atLine: lineIndex) {
-            if let maps = info.mapping(of: region) { return maps ? .probable : .notAUse }
+            // A class that names its model (`model = models.Platform`) is about that model, whatever its body
+            // looks like (a table's `tables.Column(`, a search index's `models.` read as model markers).
             if let model = declaredModel(in: region, document: document), let found = judge(model) { return found }
+            if let maps = info.mapping(of: region) { return maps ? .probable : .notAUse }
         }
         if let factory = enclosingFactory(before: lineIndex, document: document),
             let found = judge(NameSpellings(factory).pascal)
@@ -127,8 +153,105 @@ extension CodeScanner {
         return nil
     }
 
+    /// Whether an occurrence is a keyword argument or a key (`type="chart"`, `body: "x"`), not a comparison.
+    static func isKeywordArgument(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        var index = word.end
+        while index < line.count && line[index] == 0x20 { index += 1 }
+        guard index < line.count else { return false }
+        let next: UInt8 = index + 1 < line.count ? line[index + 1] : 0
+        if line[index] == UInt8(ascii: "=") { return next != UInt8(ascii: "=") && next != UInt8(ascii: ">") }
+        return line[index] == UInt8(ascii: ":") && next != UInt8(ascii: ":")
+    }
+
+    /// Whether an occurrence sits inside a bracket opened earlier on its own line (`f(type=1)`).
+    static func isInsideBrackets(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        let mask = Document.quotedMask(of: line)
+        var depth = 0
+        for position in 0..<min(word.start, line.count) where !mask[position] {
+            let byte = line[position]
+            if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { depth += 1 }
+            if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                depth = max(0, depth - 1)
+            }
+        }
+        return depth > 0
+    }
+
+    /// The line, up to and including its unclosed `(`, that opens the call enclosing line `lineIndex` (within
+    /// 20 lines above), or `nil` when the line is not inside a multi-line call.
+    static func enclosingCallOpening(before lineIndex: Int, in document: Document) -> [UInt8]? {
+        var closers = 0
+        var index = lineIndex - 1
+        while index >= 0 && lineIndex - index <= 20 {
+            let text = Array(document.line(index))
+            let mask = Document.quotedMask(of: text)
+            var opens: [Int] = []
+            var closes = 0
+            for (position, byte) in text.enumerated() where !mask[position] {
+                if byte == UInt8(ascii: "#") { break }
+                if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                    opens.append(position)
+                } else if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                    if opens.isEmpty { closes += 1 } else { opens.removeLast() }
+                }
+            }
+            // `closers`: brackets the lines below close that were opened above them. This line's last open
+            // brackets are those; the one before them encloses the line.
+            if opens.count > closers {
+                let open = opens[opens.count - closers - 1]
+                return text[open] == UInt8(ascii: "(") ? Array(text[...open]) + firstArgument(after: open, in: text) : nil
+            }
+            closers += closes - opens.count
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The first argument after an open parenthesis, up to its `,` or `)` (empty when none is on the line).
+    private static func firstArgument(after open: Int, in text: [UInt8]) -> [UInt8] {
+        let rest = text[(open + 1)...]
+        return Array(rest.prefix(while: { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ")") }))
+    }
+
+    /// The model class given as the first argument of a call (`ModelFactory(redash.models.Widget`,
+    /// `get_object_or_404(Ping`, `SubFactory("pings.Ping"`): the last dotted component, capitalised.
+    static func firstArgumentModels(of opening: [UInt8]) -> [String] {
+        guard let open = opening.firstIndex(of: UInt8(ascii: "(")) else { return [] }
+        let argument = String(decoding: firstArgument(after: open, in: opening), as: UTF8.self)
+        let cleaned = argument.trimmingSpaces().filter { $0 != "\"" && $0 != "'" }
+        guard let last = cleaned.split(separator: ".").last, let first = last.first, first.isUppercase,
+            last.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        else { return [] }
+        return [String(last)]
+    }
+
+    /// The models a variable is bound to by its nearest assignment within 60 lines above
+    /// (`c = Channel.objects.get()`, `m = Message.find(1)`, `ping = Ping(owner=check)`).
+    static func boundModels(of variable: String, before lineIndex: Int, in document: Document) -> [String] {
+        let name = Array(variable.utf8)
+        var index = lineIndex - 1
+        while index >= 0 && lineIndex - index <= 60 {
+            let text = Array(document.line(index))
+            var start = 0
+            while start < text.count && (text[start] == 0x20 || text[start] == 0x09) { start += 1 }
+            let end = start + name.count
+            if end < text.count, text[start..<end].map({ $0 | 0x20 }) == name.map({ $0 | 0x20 }),
+                !isIdentifierByte(text[end])
+            {
+                var after = end
+                while after < text.count && text[after] == 0x20 { after += 1 }
+                if after + 1 < text.count, text[after] == UInt8(ascii: "="), text[after + 1] != UInt8(ascii: "=") {
+                    return modelsCalled(on: Array(text[(after + 1)...]))
+                }
+            }
+            index -= 1
+        }
+        return []
+    }
+
     private static let callSuffixes: [[UInt8]] = [
         ".objects", ".where", ".find_by", ".find_or_create_by", ".find_or_initialize_by", ".create", ".new(",
+        ".find(", ".find!(", ".first", ".last", ".get(", ".joins(", ".includes(",
         ".update_all", ".query", ".filter", ".exclude", ".order", ".pluck", ".select", ".insert", ".upsert",
         ".build", "(",
     ].map { Array($0.utf8) }

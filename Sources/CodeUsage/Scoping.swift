@@ -201,7 +201,8 @@ extension CodeScanner {
         func capped(_ evidence: Evidence) -> Evidence {
             if info.facts.rarity != .unknown && !info.target.isWholeTable,
                 let lineLevel = Self.indexLineEvidence(
-                    line: line, lineIndex: lineIndex, info: info, context: context, document: document)
+                    line: line, lineIndex: lineIndex, hits: hits, info: info, context: context, document: document,
+                    isScript: UnitTraits.scriptExtensions.contains(Self.fileExtension(path)))
             {
                 return lineLevel == .notAUse ? .notAUse : max(evidence, lineLevel)
             }
@@ -267,6 +268,13 @@ extension CodeScanner {
             }
             return capped(ceiling)
         }
+    }
+
+    /// The lower-cased extension of a path (`app/board.ts` → `ts`), empty when it has none.
+    static func fileExtension(_ path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: ".") else { return "" }
+        return name[name.index(after: dot)...].lowercased()
     }
 
     /// The model class that starts a query chain before `position`: `Customer.objects…`,

@@ -354,9 +354,30 @@ struct SourceContext {
         if rest.hasPrefix("=") && !rest.hasPrefix("==") && !rest.hasPrefix("=>") {
             let value = rest.dropFirst()
             if fieldMarkerSet.occurs(in: value) { return nil }
+            // A keyword argument on its own line of a multi-line call (`type='chart',`, `org_id=1)`).
+            if isKeywordArgumentLine(value) { return nil }
             return String(name)
         }
         return nil
+    }
+
+    /// Whether the value of `name=value` ends a call's argument rather than a statement: it ends with `,` or
+    /// closes a bracket it did not open (`'chart',`, `1)`, `Sequence("x"))`).
+    static func isKeywordArgumentLine(_ value: Substring) -> Bool {
+        let bytes = Array(value.utf8)
+        let mask = Document.quotedMask(of: bytes)
+        var depth = 0
+        var last: UInt8 = 0
+        for (position, byte) in bytes.enumerated() where !mask[position] {
+            if byte == UInt8(ascii: "#") { break }
+            if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { depth += 1 }
+            if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") {
+                depth -= 1
+                if depth < 0 { return true }
+            }
+            if byte != 0x20 && byte != 0x09 && byte != 0x0D { last = byte }
+        }
+        return depth == 0 && last == UInt8(ascii: ",")
     }
 
     /// Words that declare a local variable in the languages scanned.
