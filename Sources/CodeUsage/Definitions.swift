@@ -227,7 +227,7 @@ extension CodeScanner {
                 before == UInt8(ascii: ":") || word.isQuotedToken
                 || (word.end < line.count && line[word.end] == UInt8(ascii: ":")
                     && !(word.end + 1 < line.count && line[word.end + 1] == UInt8(ascii: ":")))
-            if isKey {
+            if isKey || Self.isCallKeywordArgument(word, in: line) {
                 outcome = hasAlias ? max(evidence, .possible) : evidence
             } else {
                 let receiver = Self.memberReceiver(of: word, in: line)
@@ -257,6 +257,17 @@ extension CodeScanner {
             strongest = min(strongest, outcome)
         }
         return strongest
+    }
+
+    /// Whether an occurrence is a call's keyword argument (`Widget(type="chart")`, or `type="chart",` on its own
+    /// line of a multi-line call): it names a parameter (a model's column), never calls a method of that name.
+    static func isCallKeywordArgument(_ word: NameOccurrence, in line: [UInt8]) -> Bool {
+        guard word.end < line.count, line[word.end] == UInt8(ascii: "="), isKeywordArgument(word, in: line) else {
+            return false
+        }
+        if isInsideBrackets(word, in: line) { return true }
+        let value = String(decoding: line[(word.end + 1)...], as: UTF8.self)
+        return SourceContext.isKeywordArgumentLine(value[...])
     }
 
     /// The identifier before the `.` that precedes an occurrence (`order.x`, `@order.x`, `order&.x`,

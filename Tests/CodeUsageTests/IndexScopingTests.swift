@@ -169,6 +169,30 @@ import Testing
             ])
     }
 
+    @Test func aKeywordArgumentIsNotACallOfAMethodOfTheSameNameDefinedInTheTree() throws {
+        let files = [
+            ("pings/util.py", "class Helper:\n    def body(self):\n        return 1\n"),
+            (
+                "tests/factories.py",
+                """
+                ping_factory = ModelFactory(pings.models.Ping,
+                                            body="hello")
+                message_factory = ModelFactory(pings.models.Message,
+                                               body="hi")
+                """
+            ),
+        ]
+        let scanner = try scanner("pings.body")
+        // As the pipeline does: the tree's definitions first, then the scan with them.
+        var definitions = DefinedNames(targetCount: 1)
+        for (path, text) in files { definitions.merge(scanText(scanner, path: path, text).definitions) }
+        #expect(definitions[target: 0].map(\.kind) == [.method])
+        let found = scanner.scan(
+            relativePath: "tests/factories.py", bytes: Array(files[1].1.utf8), scratch: MatchScratch(),
+            definitions: definitions)
+        #expect(brief(found.findings[0]) == ["2:code.identifier:probable", "4:code.identifier:not-a-use"])
+    }
+
     @Test func aReceiverBoundToAModelQueryScopesItsMembers() throws {
         let text = """
             def test_it_saves(self):
