@@ -368,7 +368,7 @@ public struct CodeScanner: Sendable {
                     ? codeEvidence()
                     : templateEvidence(
                         rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, info: info,
-                        document: document, otherwise: codeEvidence)
+                        document: document, path: unit.ruleName, otherwise: codeEvidence)
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let sql = embeddedSQL(
                         around: lineIndex, position: offset, line: lineBytes, document: document, context: context,

@@ -97,7 +97,7 @@ extension CodeScanner {
     /// like code.
     func templateEvidence(
         rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, info: TargetInfo, document: Document,
-        otherwise: () -> Evidence
+        path: String = "", otherwise: () -> Evidence
     ) -> Evidence {
         if Self.isInTemplateComment(match.lowerBound, line: line, lineIndex: lineIndex, document: document) {
             return .notAUse
@@ -113,8 +113,37 @@ extension CodeScanner {
         default:
             variable = nil
         }
-        guard let variable, info.receivers.contains(variable) else { return max(ceiling, .possible) }
-        return ceiling
+        guard let variable else { return max(ceiling, .possible) }
+        if info.receivers.contains(variable) { return ceiling }
+        // A generic view's `object` in the template rendered for the model (`dcim/platform.html`,
+        // `shop/order_detail.html`).
+        if Self.genericObjectNames.contains(variable) && Self.isTemplate(path, renderedFor: info) { return ceiling }
+        return max(ceiling, .possible)
+    }
+
+    /// The names generic views and admin templates give the object they render.
+    static let genericObjectNames: Set<String> = ["object", "instance", "original"]
+
+    /// Whether a template is named after the target's model as Django's generic views name theirs:
+    /// `<model>.html`, `<model>_detail.html`, `<model>_list.html`, `<model>_form.html`, … (case and `_` ignored).
+    static func isTemplate(_ path: String, renderedFor info: TargetInfo) -> Bool {
+        guard let file = path.split(separator: "/").last, let stem = file.split(separator: ".").first else {
+            return false
+        }
+        var name = String(stem).lowercased()
+        for suffix in ["_detail", "_list", "_form", "_edit", "_confirm_delete", "_delete", "_table", "_view"]
+        where name.hasSuffix(suffix) {
+            name.removeLast(suffix.count)
+            break
+        }
+        name = name.replacingOccurrences(of: "_", with: "")
+        guard !name.isEmpty else { return false }
+        var models = info.facts.ownClasses.map { $0.lowercased() } + [info.modelClass.lowercased()]
+        // Without the index: Django's `<app>_<model>` table names the model (`shop_order` → `order`).
+        if info.facts.ownClasses.isEmpty {
+            models += Placeholders.djangoModelTails(forTable: info.table).map { $0.replacingOccurrences(of: "_", with: "") }
+        }
+        return models.contains(name)
     }
 
     /// The variable an ERB form is built for, from the nearest `form_with(model: @order`, `form_for @order`,

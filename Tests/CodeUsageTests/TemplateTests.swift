@@ -25,6 +25,24 @@ import Testing
             ])
     }
 
+    @Test func aGenericViewsObjectIsTheModelInTheTemplateNamedAfterIt() throws {
+        let scanner = try makeScanner(["shop_order.legacy_status"])
+        let template = "<td>{{ object.legacy_status }}</td>\n"
+        #expect(
+            brief(scanText(scanner, path: "shop/templates/shop/order.html", template).findings[0]) == [
+                "1:template.member-variable:probable"
+            ])
+        #expect(
+            brief(scanText(scanner, path: "templates/shop/order_detail.html", template).findings[0]) == [
+                "1:template.member-variable:probable"
+            ])
+        // Another model's template: its `object` is that model.
+        #expect(
+            brief(scanText(scanner, path: "templates/shop/customer.html", template).findings[0]) == [
+                "1:template.member-variable:possible"
+            ])
+    }
+
     @Test func theSQLBareColumnRuleDoesNotFireInTemplates() throws {
         let scanner = try makeScanner(["orders.legacy_status"])
         let template = "{% block content %}\nSELECT legacy_status FROM orders\n{% endblock %}\n"
