@@ -132,7 +132,7 @@ extension CodeScanner {
         if words.contains(where: { isKeywordArgument($0, in: line) && !isInsideBrackets($0, in: line) }),
             let opening = enclosingCallOpening(before: lineIndex, in: document)
         {
-            for name in modelsCalled(on: opening) + firstArgumentModels(of: opening) {
+            for name in modelsCalled(on: opening) + firstArgumentModels(of: opening) + assignedName(of: opening) {
                 if let found = judge(name) { return found }
             }
             for symbol in factorySymbols(on: opening) {
@@ -198,13 +198,37 @@ extension CodeScanner {
             // `closers`: brackets the lines below close that were opened above them. This line's last open
             // brackets are those; the one before them encloses the line.
             if opens.count > closers {
-                let open = opens[opens.count - closers - 1]
-                return text[open] == UInt8(ascii: "(") ? Array(text[...open]) + firstArgument(after: open, in: text) : nil
+                var which = opens.count - closers - 1
+                while true {
+                    let open = opens[which]
+                    if text[open] == UInt8(ascii: "(") { return Array(text[...open]) + firstArgument(after: open, in: text) }
+                    // An object or array literal passed to a call (`Integration.create({`, `define("x", {`) is
+                    // looked through; a block (`=> {`, `) {`) ends the search.
+                    let before = text[..<open].last { $0 != 0x20 && $0 != 0x09 }
+                    if before == UInt8(ascii: ")") || before == UInt8(ascii: ">") { return nil }
+                    if which == 0 { break }
+                    which -= 1
+                }
+                closers = 0
+            } else {
+                closers += closes - opens.count
             }
-            closers += closes - opens.count
             index -= 1
         }
         return nil
+    }
+
+    /// The capitalised name a line assigns (`const Collection = sequelize.define(` → `Collection`): a model
+    /// declared by a call.
+    static func assignedName(of line: [UInt8]) -> [String] {
+        var text = String(decoding: line, as: UTF8.self).trimmingSpaces()
+        for keyword in ["export ", "const ", "let ", "var "] where text.hasPrefix(keyword) {
+            text = text.dropFirst(keyword.count)
+        }
+        let name = text.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+        let rest = text.dropFirst(name.count).trimmingSpaces()
+        guard let first = name.first, first.isUppercase, rest.hasPrefix("="), !rest.hasPrefix("==") else { return [] }
+        return [String(name)]
     }
 
     /// The first argument after an open parenthesis, up to its `,` or `)` (empty when none is on the line).

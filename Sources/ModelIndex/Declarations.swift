@@ -3,7 +3,7 @@ import Foundation
 
 /// The ORMs and schema files the index reads.
 public enum Ecosystem: String, Sendable, Hashable, CaseIterable {
-    case django, sqlalchemy, rails, prisma, typeorm, jpa, gorm
+    case django, sqlalchemy, rails, prisma, typeorm, jpa, gorm, sequelize
 }
 
 /// A class (or struct, or Prisma model) as one file declares it, before inheritance and naming

@@ -18,8 +18,12 @@ public enum ModelIndex {
         } else if lower.hasSuffix(".prisma") {
             PrismaSchema.read(path: path, bytes: bytes, into: &part)
         } else if lower.hasSuffix(".ts") || lower.hasSuffix(".js") {
-            guard !lower.hasSuffix(".d.ts"), AnnotatedModels.mightDeclare(bytes) else { return }
-            AnnotatedModels.read(path: path, bytes: bytes, ecosystem: .typeorm, into: &part)
+            guard !lower.hasSuffix(".d.ts") else { return }
+            let sequelize = SequelizeModels.mightDeclare(bytes)
+            let annotated = AnnotatedModels.mightDeclare(bytes)
+            guard sequelize || annotated else { return }
+            if sequelize { SequelizeModels.read(path: path, bytes: bytes, into: &part) }
+            if annotated { AnnotatedModels.read(path: path, bytes: bytes, ecosystem: .typeorm, into: &part) }
         } else if lower.hasSuffix(".java") || lower.hasSuffix(".kt") {
             guard AnnotatedModels.mightDeclare(bytes) else { return }
             AnnotatedModels.read(path: path, bytes: bytes, ecosystem: .jpa, into: &part)
@@ -160,7 +164,7 @@ private struct Resolver {
         case .django:
             let app = declared.appLabel ?? djangoAppLabel(file: declared.file)
             return app.lowercased() + "_" + declared.name.lowercased()
-        case .rails, .gorm: return Text.plural(snake)
+        case .rails, .gorm, .sequelize: return Text.plural(snake)
         case .sqlalchemy:
             // Flask-SQLAlchemy names a `db.Model` without `__tablename__` after the class.
             return declared.bases.contains("Model") ? snake : nil

@@ -193,6 +193,40 @@ import Testing
         #expect(brief(found.findings[0]) == ["2:code.identifier:probable", "4:code.identifier:not-a-use"])
     }
 
+    @Test func aKeyOfAnObjectPassedToAModelsCallIsScopedByThatModel() throws {
+        let text = """
+            async function connect(user) {
+              await Message.create({
+                service: "slack",
+                body: "command",
+              });
+              await Ping.create({
+                body: "x",
+              });
+            }
+            """
+        let findings = scanText(try scanner("pings.body"), path: "server/auth/slack.js", text).findings[0]
+        #expect(brief(findings) == ["4:code.string-key:not-a-use", "7:code.string-key:probable"])
+        // A model declared by a call: its attributes object is the model's own.
+        let declared = """
+            const Ping = sequelize.define(
+              "ping",
+              {
+                body: { type: DataTypes.TEXT },
+              },
+            );
+            router.post("hooks", async (ctx) => {
+              ctx.body = {
+                body: "help",
+              };
+            });
+            """
+        let defined = scanText(try scanner("pings.body"), path: "server/models/Ping.js", declared).findings[0]
+        #expect(brief(defined).filter { $0.hasPrefix("4:") || $0.hasPrefix("9:") } == [
+            "4:code.string-key:probable", "9:code.string-key:possible",
+        ])
+    }
+
     @Test func aReceiverBoundToAModelQueryScopesItsMembers() throws {
         let text = """
             def test_it_saves(self):

@@ -189,3 +189,57 @@ import Testing
         #expect(!catalog.mentions(table: "orders"))
     }
 }
+
+@Suite struct SequelizeModelTests {
+    @Test func defineNamesTheVariableTheTableAndTheAttributes() {
+        let found = catalog([
+            (
+                "server/models/Collection.js",
+                """
+                import { DataTypes, sequelize } from "../sequelize";
+
+                const Collection = sequelize.define(
+                  "collection",
+                  {
+                    id: { type: DataTypes.UUID, primaryKey: true },
+                    name: DataTypes.STRING,
+                    // the kind of collection
+                    type: {
+                      type: DataTypes.STRING,
+                      validate: { isIn: [["atlas", "journal"]] },
+                    },
+                    legacyCode: { type: DataTypes.STRING, field: "legacy_code" },
+                  },
+                  {
+                    tableName: "collections",
+                    getterMethods: {
+                      url() {
+                        return `/collections/${this.id}`;
+                      },
+                    },
+                  }
+                );
+                export default Collection;
+                """
+            ),
+            (
+                "server/models/Integration.js",
+                """
+                const Integration = sequelize.define("integration", {
+                  type: DataTypes.STRING,
+                  events: DataTypes.ARRAY(DataTypes.STRING),
+                });
+                const Star = sequelize.define("star", { id: DataTypes.UUID }, { freezeTableName: true });
+                """
+            ),
+        ])
+        let collection = found.model("Collection")
+        #expect(collection?.table == "collections")
+        #expect(collection?.line == 3)
+        #expect(collection?.mapping == ["id", "name", "type", "legacyCode→legacy_code"])
+        #expect(found.model("Integration")?.table == "integrations")
+        #expect(found.model("Integration")?.mapping == ["type", "events"])
+        #expect(found.model("Star")?.table == "star")
+        #expect(found.rarity(ofColumn: "type") == 2)
+    }
+}
