@@ -141,6 +141,24 @@ import Testing
         #expect(brief(client.findings[0]) == ["6:prisma.chain-query:confirmed"])
     }
 
+    @Test func aPrismaFieldOfAQuotedMixedCaseColumnIsTheModelsField() throws {
+        let scanner = try makeScanner([#""Recipient"."templateToken""#])
+        let schema = """
+            model Recipient {
+              id            Int     @id
+              templateToken String?
+            }
+
+            model Template {
+              templatetoken String?
+            }
+            """
+        #expect(
+            brief(scanText(scanner, path: "prisma/schema.prisma", schema).findings[0]) == [
+                "3:prisma.model-field:confirmed"
+            ])
+    }
+
     @Test func goStructTagsAreScopedByStructAndSQLInRawStringsSeesItsTable() throws {
         let result = try scan("go", "internal/store/order.go")
         #expect(
