@@ -380,6 +380,10 @@ public struct CodeScanner: Sendable {
                     hits: relative.filter { $0 >= 0 && $0 < lineBytes.count }, info: info, document: document,
                     context: context, traits: traits, definitions: definitions?[target: targetIndex] ?? [],
                     template: template, path: unit.path)
+                // A model of the dropped table, declared on this line (`class Containers(db.Model):`).
+                if info.target.isWholeTable, info.facts.ownDeclarations.contains("\(unit.path):\(lineIndex + 1)") {
+                    evidence = .confirmed
+                }
                 let snippet = Snippet.make(fromLine: lineText)
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,

@@ -25,6 +25,9 @@ struct IndexFacts: Sendable {
     var otherReceivers: Set<String> = []
     /// Attribute names code uses for the column besides its own (`_image_url`, Django's `owner` for `owner_id`).
     var aliases: [String] = []
+    /// Where the index found the target table's models declared (`path:line`): for a whole-table target, the
+    /// declaration is the ORM's use of the table.
+    var ownDeclarations: Set<String> = []
 
     init() {}
 
@@ -45,6 +48,7 @@ struct IndexFacts: Sendable {
             }
         }
         otherReceivers.subtract(ownReceivers)
+        ownDeclarations = Set(catalog.models(ofTable: table).map { "\($0.file):\($0.line)" })
         guard let column = target.column?.name else { return }
         let tables = catalog.tables(havingColumn: column)
         let aliasSet = catalog.attributes(ofColumn: column, inTable: table)

@@ -139,6 +139,21 @@ import Testing
         #expect(brief(made) == ["3:code.identifier:probable"])
     }
 
+    @Test func theDeclarationOfADroppedTablesModelIsAConfirmedUse() throws {
+        // Flask-SQLAlchemy: no `__tablename__`, the table is named after the class.
+        let text = "class Containers(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+        var part = IndexPart()
+        Array(text.utf8).withUnsafeBytes { ModelIndex.read(path: "app/models.py", bytes: $0, into: &part) }
+        let scanner = try CodeScanner(
+            targets: [try Target(parsing: "containers")], library: try bundledLibrary(),
+            catalog: ModelIndex.build(part))
+        let found = scanText(scanner, path: "app/models.py", text).findings[0]
+        #expect(found.filter { $0.line == 1 }.map(\.evidence) == [.confirmed])
+        // The same class elsewhere (not where the index found it) is only what its rule says.
+        let copied = scanText(scanner, path: "docs/example.py", text).findings[0]
+        #expect(copied.filter { $0.line == 1 }.map(\.evidence) == [.possible])
+    }
+
     @Test func aKeywordArgumentOfAMultiLineCallIsScopedByTheCallsModel() throws {
         let text = """
             import pings.models
