@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +29,7 @@ let package = Package(
         .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching"]),
         .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report"]),
         .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Gate", dependencies: ["Report"]),
+        .target(name: "Gate", dependencies: ["Report", "Matching", "ScanIO", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "DropScan",
             dependencies: ["ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate"]),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
         .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "Report", "Matching"]),
         .testTarget(
             name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),
     ]

@@ -93,6 +93,8 @@ struct ScanAccumulator: Sendable {
     var coverage: LogCoverage
     /// Log lines that fit no format but name a target.
     var unparsedNamingTargets = 0
+    /// Parsed entries by application.
+    var applications = ApplicationTally()
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -118,5 +120,6 @@ struct ScanAccumulator: Sendable {
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
+        applications.merge(other.applications)
     }
 }

@@ -69,6 +69,7 @@ struct LogFileScanner {
                 hits.sortIfNeeded()
                 let used = current.frame(bytes, baseOffset: streamOffset, atEnd: atEnd || mustConsume) { entry in
                     accumulator.coverage.observe(entry)
+                    accumulator.applications.observe(entry)
                     let names: (target: Bool, table: Bool)
                     if let base = bytes.baseAddress, let start = entry.bytes.baseAddress, start >= base,
                         start + entry.bytes.count <= base + bytes.count

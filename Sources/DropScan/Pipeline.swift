@@ -10,7 +10,7 @@ import ScanIO
 import Synchronization
 
 /// The version reported in `tool.version`.
-public let dropscanVersion = "0.1.0"
+public let dropscanVersion = "0.2.0"
 
 /// Runs a whole scan: walks the inputs, scans files on a pool of worker threads (largest first, so a
 /// big file does not start last), merges what the workers saw and builds the report.
@@ -55,6 +55,7 @@ public struct ScanPipeline: Sendable {
     }
 
     private func run(statistics: inout Statistics) throws(ConfigurationError) -> UsageReport {
+        let startedAt = RunClock.nowMilliseconds()
         guard !configuration.targets.isEmpty else { throw .noTargets }
         guard !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty else {
             throw .noInputs
@@ -125,8 +126,10 @@ public struct ScanPipeline: Sendable {
         statistics.parseCacheEvictions = cache.evictions
         result.errors += inputs.errors
         result.skipped += inputs.skipped
-        let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }
-        return ReportBuilder(configuration: configuration, matchers: matchers).build(result, scannedLogs: scannedLogs)
+        return ReportBuilder(
+            configuration: configuration, matchers: matchers, startedAt: startedAt,
+            inputs: RunClock.records(files)
+        ).build(result)
     }
 
     private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {
@@ -149,7 +152,11 @@ struct ReportBuilder {
     let configuration: ScanConfiguration
     let matchers: TargetMatchers
 
-    func build(_ result: ScanAccumulator, scannedLogs: Bool) -> UsageReport {
+    /// When the scan started (milliseconds since the epoch) and every file it read.
+    let startedAt: Int64
+    let inputs: [InputRecord]
+
+    func build(_ result: ScanAccumulator) -> UsageReport {
         var coverage = Coverage()
         coverage.logFiles = result.logFiles
         coverage.sourceFiles = result.sourceFiles
@@ -181,15 +188,9 @@ struct ReportBuilder {
             coverage.statementLoggingNote = log.statementLoggingCaveat
         }
 
-        let policy = configuration.policy
-        var coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
-        if result.unparsedNamingTargets > 0 {
-            coverageReasons.append(
-                "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."
-            )
-        }
+        if result.logFiles > 0 { coverage.applications = result.applications.byName() }
+        if result.unparsedNamingTargets > 0 { coverage.unparsedNamingTargets = result.unparsedNamingTargets }
         var targets: [TargetUsage] = []
-        var reasons: [String] = []
         for (index, target) in matchers.targets.enumerated() {
             let runtime = result.runtime[index]
             var usage = RuntimeUsage()
@@ -214,32 +215,17 @@ struct ReportBuilder {
                 findings: result.findings[index], declarations: result.declarations[index],
                 deprecations: result.deprecations[index])
 
-            let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
-            let blockingCode = code.findings.filter { $0.countsAsUse && policy.blocks($0.evidence) }.count
-            let verdict = policy.verdict(
-                blockingUses: blockingRuntime + runtime.failed + blockingCode, coverageReasons: coverageReasons)
-            if verdict == .blocked {
-                var parts: [String] = []
-                if blockingRuntime > 0 {
-                    let tiers = Evidence.allCases.compactMap { tier in
-                        runtime.byEvidence[tier].flatMap {
-                            policy.blocks(tier) && $0 > 0 ? "\($0) \(tier.rawValue)" : nil
-                        }
-                    }
-                    parts.append("\(blockingRuntime) logged statement(s) (\(tiers.joined(separator: ", ")))")
-                }
-                if runtime.failed > 0 {
-                    parts.append("\(runtime.failed) failed statement(s) naming it after it was gone")
-                }
-                if blockingCode > 0 { parts.append("\(blockingCode) code reference(s)") }
-                reasons.append("\(target.normalized) is still used: \(parts.joined(separator: " and ")).")
-            }
-            targets.append(TargetUsage(target: target, verdict: verdict, runtime: usage, code: code))
+            // The verdicts are decided by the gate below, from these data alone.
+            targets.append(TargetUsage(target: target, verdict: .inconclusive, runtime: usage, code: code))
         }
-        let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
-        reasons += coverageReasons
-        return UsageReport(
-            tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets,
+        var report = UsageReport(
+            tool: ToolInfo(version: dropscanVersion), verdict: .inconclusive, reasons: [], targets: targets,
             coverage: coverage)
+        report.run = RunRecord(
+            commandLine: configuration.commandLine, startedAt: LogTimestamp.iso8601(milliseconds: startedAt),
+            endedAt: LogTimestamp.iso8601(milliseconds: RunClock.nowMilliseconds()), sources: configuration.sources,
+            logs: configuration.logs, inputs: inputs, policy: configuration.policy.record)
+        Gate.decide(&report, policy: configuration.policy, context: configuration.gateContext)
+        return report
     }
 }

@@ -25,6 +25,10 @@ public struct ScanConfiguration: Sendable {
     /// An explicit `log_line_prefix` for stderr logs (inferred when `nil`).
     public var logLinePrefix: String?
     public var policy = GatePolicy()
+    /// What the gate needs besides the policy (baseline, attestations, the change under review).
+    public var gateContext = GateContext()
+    /// The command line, recorded in the report.
+    public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
     /// Show progress on stderr (only honoured when stderr is a terminal).

@@ -44,6 +44,8 @@ public struct LogEntry {
 
     /// `application_name`, or `nil` when absent (empty or `[unknown]`).
     public var application: String? { layout.string(.application, bytes) }
+    /// The `application_name` field's bytes as logged (escapes not decoded), for counting without a String.
+    public var rawApplication: UnsafeRawBufferPointer? { layout.raw(.application, bytes) }
     /// The session user, or `nil`.
     public var user: String? { layout.string(.user, bytes) }
     /// The database, or `nil`.

@@ -102,6 +102,7 @@ public struct MarkdownReporter: Reporter {
         }
         for error in coverage.errors { out += "- ❗ `\(error.path)` at byte \(error.offset): \(error.message)\n" }
         if !coverage.skipped.isEmpty { out += "- Skipped files: \(coverage.skipped.count)\n" }
+        out += checklistSection(report)
         return Data(out.utf8)
     }
 }

@@ -13,13 +13,20 @@ public enum Verdict: String, Codable, Sendable {
 /// The usage report: one model, serialized as the versioned JSON contract (`Reports/schema/`); every other
 /// format is rendered from it. Key names are a contract with the gate and other tools: keep them.
 public struct UsageReport: Codable, Sendable, Equatable {
-    public var schemaVersion = 1
+    public var schemaVersion = UsageReport.currentSchemaVersion
     public var tool: ToolInfo
     public var verdict: Verdict
     /// One sentence per reason the verdict is not `pass`.
     public var reasons: [String]
     public var targets: [TargetUsage]
     public var coverage: Coverage
+    /// How the report was made (command, inputs, policy, times); set by every command that writes one.
+    public var run: RunRecord?
+    /// What the gate decided and on what.
+    public var decision: DecisionRecord?
+
+    /// The version this dropscan writes (`Reports/schema/CHANGELOG.md`).
+    public static let currentSchemaVersion = 2
 
     public init(tool: ToolInfo, verdict: Verdict, reasons: [String], targets: [TargetUsage], coverage: Coverage) {
         self.tool = tool
@@ -257,6 +264,10 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var statementLoggingNote: String?
     /// Log formats seen, with file counts.
     public var formats: [String: Int] = [:]
+    /// Parsed log entries by `application_name` (at most 256 names; the rest under `(other)`).
+    public var applications: [String: Int]?
+    /// Log lines that fit no format but name a target (a use may hide in them).
+    public var unparsedNamingTargets: Int?
 
     public init() {}
 }
