@@ -137,16 +137,28 @@ struct AllowlistMatcher {
             if let tier = Evidence(rawValue: name) { runtime[tier, default: 0] += count }
         }
         var failed = target.runtime.failed
+        var grouped = 0
         // Statement groups carry the fingerprints: an allowed group's executions leave the totals.
         for group in target.runtime.groups {
             let blockingCount = policy.blocks(group.evidence) ? group.count : 0
             let blockingFailed = policy.failedStatementsBlock ? group.failed : 0
+            grouped += blockingCount + blockingFailed
             guard blockingCount + blockingFailed > 0,
                 allows(target: target.target, path: nil, fingerprint: group.id)
             else { continue }
             runtime[group.evidence] = max(0, (runtime[group.evidence] ?? 0) - blockingCount)
             failed = max(0, failed - blockingFailed)
             tally.allowed += blockingCount + blockingFailed
+        }
+        // Counted uses that no group holds (none from a scan today) are allowed only with the whole target.
+        let blockingTotal =
+            target.runtime.byEvidence.filter { Evidence(rawValue: $0.key).map(policy.blocks) ?? false }.values
+            .reduce(0, +) + (policy.failedStatementsBlock ? target.runtime.failed : 0)
+        if blockingTotal > grouped, allows(target: target.target, path: nil, fingerprint: "") {
+            tally.allowed += runtime.filter { policy.blocks($0.key) }.values.reduce(0, +)
+                + (policy.failedStatementsBlock ? failed : 0)
+            for tier in runtime.keys where policy.blocks(tier) { runtime[tier] = 0 }
+            if policy.failedStatementsBlock { failed = 0 }
         }
         for (tier, count) in runtime where count > 0 {
             if policy.blocks(tier) {
@@ -166,13 +178,6 @@ struct AllowlistMatcher {
             } else if policy.warns(finding.evidence) {
                 tally.warnCode += 1
             }
-        }
-        // Uses not in any group (none today) still block unless the whole target is allowed.
-        if tally.blocks, allows(target: target.target, path: nil, fingerprint: "") {
-            tally.allowed += tally.runtimeTotal + tally.failed + tally.code
-            tally.runtime = [:]
-            tally.failed = 0
-            tally.code = 0
         }
         suppressed += tally.allowed
         return tally

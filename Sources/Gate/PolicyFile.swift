@@ -123,6 +123,7 @@ struct Reader {
     }
 
     func strings(_ node: Node, _ what: String) throws(PolicyFileError) -> [String] {
+        if case .scalar(let scalar) = node, scalar.string.isEmpty { return [] }
         if case .scalar = node { return [try string(node, what)] }
         guard case .sequence(let sequence) = node else { throw fail(node, "\(what) must be a list") }
         var result: [String] = []
@@ -139,13 +140,6 @@ struct Reader {
             result.append(tier)
         }
         return result
-    }
-
-    func positiveInt(_ node: Node, _ what: String) throws(PolicyFileError) -> Int {
-        guard let value = Int(try string(node, what)), value > 0 else {
-            throw fail(node, "\(what) must be a whole number above 0")
-        }
-        return value
     }
 
     func bool(_ node: Node, _ what: String) throws(PolicyFileError) -> Bool {
@@ -168,9 +162,13 @@ struct Reader {
             "sources",
         ]
         let map = try mapping(node, "coverage", keys: keys)
-        var result = CoverageRequirements()
+        // Keys left out keep the gate's defaults: a policy only loosens what it says.
+        var result = GatePolicy.gateDefault.requirements
         if let days = map["minimumWindowDays"] {
-            result.minimumWindowDays = try positiveInt(days, "coverage.minimumWindowDays")
+            guard let value = Int(try string(days, "coverage.minimumWindowDays")), value >= 0 else {
+                throw fail(days, "coverage.minimumWindowDays must be a whole number of days (0: no minimum)")
+            }
+            result.minimumWindowDays = value == 0 ? nil : value
         }
         if let gap = map["maximumGap"] {
             let text = try string(gap, "coverage.maximumGap")
