@@ -1,0 +1,155 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A policy under which the demo's short logs can pass: no minimum window, the attestable items waived.
+let lenientPolicy = """
+    coverage:
+      minimumWindowDays: 0
+    checklist:
+      waive: [owners-approve, retention, backup, rollback-plan, isolated-change]
+    """
+
+func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+
+@Suite struct GateCommandTests {
+    let demoInputs = ["--logs", demo + "/logs", "--source", demo + "/app"]
+
+    @Test func aUseBlocksAndTheFirstLinesGiveTheVerdictAndItsReason() throws {
+        let result = try dropscan(["gate", "--targets-file", demo + "/targets.txt"] + demoInputs)
+        #expect(result.status == 1)
+        #expect(lines(result.stdout)[0] == "verdict: blocked")
+        #expect(
+            lines(result.stdout)[1]
+                == "reason: orders.legacy_status is still used: 12 logged statement(s) (11 confirmed, 1 implicit) and 3 code reference(s)."
+        )
+        #expect(lines(result.stdout).last == "exit code 1 (blocked)")
+    }
+
+    @Test func shortLogsAreInconclusiveUnderTheDefaultPolicy() throws {
+        let result = try dropscan(["gate", "--target", "order_items.legacy_discount_code"] + demoInputs)
+        #expect(result.status == 3)
+        #expect(lines(result.stdout)[0] == "verdict: inconclusive")
+        #expect(lines(result.stdout)[1].hasPrefix("reason: The logs cover 0.0 days ("))
+        #expect(result.stdout.contains("  [missing] The backup strategy is known: Nobody attested it"))
+    }
+
+    @Test func anUnusedTargetPassesUnderALenientPolicy() throws {
+        let dir = try TemporaryDirectory()
+        let policy = try dir.write("policy.yml", lenientPolicy)
+        let result = try dropscan(
+            ["gate", "--policy", policy, "--target", "order_items.legacy_discount_code", "--json", dir.path + "/r.json"]
+                + demoInputs)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(lines(result.stdout)[0] == "verdict: pass")
+        #expect(lines(result.stdout)[1].hasPrefix("reason: No blocking use of 1 target(s) in 2 log file(s)"))
+        let report = try decodeReport(String(decoding: FileManager.default.contents(atPath: dir.path + "/r.json")!, as: UTF8.self))
+        let run = try #require(report["run"] as? [String: Any])
+        let recorded = try #require(run["policy"] as? [String: Any])
+        #expect(recorded["file"] as? String == policy)
+        #expect((run["inputs"] as? [Any])?.count == 6)
+        #expect((run["commandLine"] as? [String])?.first == "gate")
+    }
+
+    @Test func aBadPolicyIsAUsageErrorNamingTheLine() throws {
+        let dir = try TemporaryDirectory()
+        let policy = try dir.write("policy.yml", "coverage:\n  minimumWindowDays: 30\n  maximumGapp: 1h\n")
+        let result = try dropscan(["gate", "--policy", policy, "--target", "orders.x"] + demoInputs)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("policy.yml:3: unknown key 'maximumGapp' in coverage"))
+    }
+
+    @Test func aWrittenBaselineLetsTodaysUsesPassAndASavedReportIsDecidedAgain() throws {
+        let dir = try TemporaryDirectory()
+        let policy = try dir.write("policy.yml", lenientPolicy)
+        let first = try dropscan(
+            ["gate", "--policy", policy, "--target", "orders.legacy_status", "--write-baseline", dir.path + "/baseline",
+             "--json", dir.path + "/r.json"] + demoInputs)
+        #expect(first.status == 1)
+        let baseline = try #require(FileManager.default.contents(atPath: dir.path + "/baseline"))
+        #expect(lines(String(decoding: baseline, as: UTF8.self)).filter { !$0.hasPrefix("#") }.count >= 4)
+        let second = try dropscan(
+            ["gate", "--policy", policy, "--baseline", dir.path + "/baseline", "--report", dir.path + "/r.json"])
+        #expect(second.status == 0, "\(second.stdout)")
+        #expect(lines(second.stdout)[0] == "verdict: pass")
+        let withoutBaseline = try dropscan(["gate", "--policy", policy, "--report", dir.path + "/r.json"])
+        #expect(withoutBaseline.status == 1)
+    }
+
+    @Test func anExpiredAllowlistEntryNoLongerSuppresses() throws {
+        let dir = try TemporaryDirectory()
+        let policy = try dir.write(
+            "policy.yml",
+            lenientPolicy + """
+
+                allowlist:
+                  - target: orders.legacy_status
+                    reason: the nightly export moves in December
+                    owner: data-platform
+                    expires: 2026-12-31
+                """)
+        let arguments = ["gate", "--policy", policy, "--target", "orders.legacy_status"] + demoInputs
+        let before = try dropscan(arguments + ["--today", "2026-12-31"])
+        #expect(before.status == 0, "\(before.stdout)")
+        let after = try dropscan(arguments + ["--today", "2027-01-01"])
+        #expect(after.status == 1)
+        #expect(after.stdout.contains("expired on 2026-12-31 and no longer suppresses"))
+    }
+
+    @Test(arguments: [
+        ["scan", "--target", "orders.x", "--source", ".", "--json", "-", "--markdown", "-"],
+        ["gate", "--target", "orders.x", "--source", ".", "--json", "-", "--sarif", "-"],
+        ["scan", "--target", "orders.x", "--source", "/no/such/tree"],
+        ["gate", "--target", "orders.x", "--report", "r.json", "--source", "."],
+        ["gate", "--target", "orders.x", "--source", ".", "--today", "tomorrow"],
+    ])
+    func usageErrorsExitTwo(arguments: [String]) throws {
+        let result = try dropscan(arguments)
+        #expect(result.status == 2)
+        #expect(lines(result.stderr).count == 1, "\(result.stderr)")
+    }
+
+    @Test func aWriteErrorIsOnePlainSentence() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("out/keep", "")
+        let result = try dropscan(["scan", "-q", "--target", "orders.x", "--source", demo + "/app", "--json", dir.path + "/out"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "dropscan: cannot write the JSON report to \(dir.path)/out: Is a directory.\n")
+    }
+}
+
+@Suite struct MergeContractTests {
+    @Test func shardsThatReadTheSameFileAreRefusedAndATwinIsCountedOnce() throws {
+        let dir = try TemporaryDirectory()
+        let only = ["--target", "orders.legacy_status"]
+        _ = try dropscan(["scan", "-q", "--logs", demo + "/logs", "--json", dir.path + "/logs.json"] + only)
+        _ = try dropscan(
+            ["scan", "-q", "--logs", demo + "/logs", "--source", demo + "/app", "--json", dir.path + "/both.json"]
+                + only)
+        let overlap = try dropscan(["merge", "-q", dir.path + "/logs.json", dir.path + "/both.json"])
+        #expect(overlap.status == 2)
+        #expect(overlap.stderr.contains("both read "))
+        #expect(overlap.stderr.contains("postgresql-2307"))
+        let twin = try dropscan(["merge", "-q", dir.path + "/logs.json", dir.path + "/logs.json", "--json", "-"])
+        #expect(twin.status == 1)
+        #expect(twin.stderr.contains("read the same files as"))
+        let merged = try decodeReport(twin.stdout)
+        #expect(try target(merged, "orders.legacy_status")["runtime"].flatMap { ($0 as? [String: Any])?["statements"] as? Int } == 11)
+    }
+
+    @Test func mergeDecidesTheReasonsAgainFromTheMergedData() throws {
+        let dir = try TemporaryDirectory()
+        let only = ["--target", "orders.legacy_status"]
+        _ = try dropscan(["scan", "-q", "--logs", demo + "/logs", "--json", dir.path + "/logs.json"] + only)
+        _ = try dropscan(["scan", "-q", "--source", demo + "/app", "--json", dir.path + "/code.json"] + only)
+        let result = try dropscan(["merge", "-q", dir.path + "/logs.json", dir.path + "/code.json", "--json", "-"])
+        #expect(result.status == 1)
+        let report = try decodeReport(result.stdout)
+        #expect(
+            report["reasons"] as? [String] == [
+                "orders.legacy_status is still used: 12 logged statement(s) (11 confirmed, 1 implicit) and 3 code reference(s)."
+            ])
+        let decision = try #require(report["decision"] as? [String: Any])
+        #expect(decision["verdict"] as? String == "blocked")
+    }
+}
