@@ -153,3 +153,75 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(decision["verdict"] as? String == "blocked")
     }
 }
+
+/// A repository with a `main` commit and a `pr` branch that adds a Rails migration dropping
+/// orders.legacy_status with its attestations, and optionally touches application code too.
+func pullRequestRepository(touchingCode: Bool) throws -> TemporaryDirectory {
+    let dir = try TemporaryDirectory()
+    let repo = dir.path + "/origin"
+    func git(_ arguments: [String]) throws { try run("/usr/bin/git", ["-C", repo] + arguments) }
+    try dir.write("origin/app/models/order.rb", "class Order < ApplicationRecord\n  def total = amount\nend\n")
+    try dir.write("origin/db/schema.rb", "create_table :orders do |t|\n  t.string :legacy_status\nend\n")
+    try run("/usr/bin/git", ["init", "-q", "-b", "main", repo])
+    try git(["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "."])
+    try git(["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"])
+    try git(["checkout", "-q", "-b", "pr"])
+    try dir.write(
+        "origin/db/migrate/20261201000000_drop_legacy_status.rb",
+        "class DropLegacyStatus < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :orders, :legacy_status, :string\n  end\nend\n"
+    )
+    try dir.write("origin/db/schema.rb", "create_table :orders do |t|\nend\n")
+    try dir.write(
+        "origin/db/migrate/dropscan-attestations.yml",
+        """
+        owners-approve: {by: "Dana (BI)", at: 2026-11-30}
+        retention: {by: "Lee (legal)", at: 2026-11-30}
+        backup: {by: ops, at: 2026-12-01, note: nightly base backups kept 35 days}
+        rollback-plan: {by: ops, at: 2026-12-01, note: re-add the column and backfill from the backup}
+
+        """)
+    if touchingCode { try dir.write("origin/app/models/order.rb", "class Order < ApplicationRecord\nend\n") }
+    try git(["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "."])
+    try git(["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "drop legacy_status"])
+    // What CI has: a shallow clone of the pull request's head.
+    try run("/usr/bin/git", ["clone", "-q", "--depth=1", "--branch", "pr", "file://" + repo, dir.path + "/clone"])
+    return dir
+}
+
+@Suite struct GateDiffTests {
+    let policy = "coverage:\n  minimumWindowDays: 0\n  sources: [code]\nchecklist:\n  waive: [query-logs]\n"
+
+    @Test func anIsolatedAttestedDropPassesOnAShallowCloneOnceTheBaseIsFetched() throws {
+        let dir = try pullRequestRepository(touchingCode: false)
+        let clone = dir.path + "/clone"
+        let policyFile = try dir.write("policy.yml", policy)
+        let arguments = ["gate", "--policy", policyFile, "--diff", "origin/main..HEAD", "--repo", clone, "--source", clone]
+        let shallow = try dropscan(arguments)
+        #expect(shallow.status == 2)
+        #expect(shallow.stderr.contains("git cannot find origin/main"))
+        #expect(shallow.stderr.contains("git fetch --depth=1 origin"))
+        try run("/usr/bin/git", ["-C", clone, "fetch", "-q", "--depth=1", "origin", "main:refs/remotes/origin/main"])
+        let result = try dropscan(arguments)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("remove_column"))
+        #expect(
+            result.stdout.contains(
+                "[verified] The migration is isolated in its own pull request: origin/main..HEAD changes only migrations and schema dumps (db/migrate/20261201000000_drop_legacy_status.rb drops)."
+            ))
+        #expect(result.stdout.contains("[attested] The backup strategy is known: Attested by ops on 2026-12-01"))
+    }
+
+    @Test func aPullRequestThatAlsoChangesCodeIsInconclusive() throws {
+        let dir = try pullRequestRepository(touchingCode: true)
+        let clone = dir.path + "/clone"
+        try run("/usr/bin/git", ["-C", clone, "fetch", "-q", "--depth=1", "origin", "main:refs/remotes/origin/main"])
+        let policyFile = try dir.write("policy.yml", policy)
+        let result = try dropscan(
+            ["gate", "--policy", policyFile, "--diff", "origin/main..HEAD", "--repo", clone, "--source", clone])
+        #expect(result.status == 3)
+        #expect(
+            lines(result.stdout)[1]
+                == "reason: Checklist: origin/main..HEAD also changes app/models/order.rb: ship the destructive migration in a pull request of its own."
+        )
+    }
+}
