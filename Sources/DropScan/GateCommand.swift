@@ -91,7 +91,8 @@ public enum GateCommand {
         }
         do {
             if let path = request.writeBaseline {
-                try ReportOutputs.write(Data(Baseline.render(report, policy: policy).utf8), to: path, format: "baseline")
+                try ReportOutputs.write(
+                    Data(Baseline.render(report, policy: policy).utf8), to: path, format: "baseline")
             }
             try outputs.emit(report, summary: false)
         } catch {

@@ -43,7 +43,8 @@ struct ReportOutputs {
     static func write(_ data: Data, to path: String, format: String) throws(WriteError) {
         let target = path == "-" ? "standard output" : path
         func failure(_ code: Int32) -> WriteError {
-            WriteError(description: "cannot write the \(format) report to \(target): \(String(cString: strerror(code))).")
+            WriteError(
+                description: "cannot write the \(format) report to \(target): \(String(cString: strerror(code))).")
         }
         var descriptor: Int32 = 1
         if path != "-" {

@@ -155,7 +155,8 @@ struct AllowlistMatcher {
             target.runtime.byEvidence.filter { Evidence(rawValue: $0.key).map(policy.blocks) ?? false }.values
             .reduce(0, +) + (policy.failedStatementsBlock ? target.runtime.failed : 0)
         if blockingTotal > grouped, allows(target: target.target, path: nil, fingerprint: "") {
-            tally.allowed += runtime.filter { policy.blocks($0.key) }.values.reduce(0, +)
+            tally.allowed +=
+                runtime.filter { policy.blocks($0.key) }.values.reduce(0, +)
                 + (policy.failedStatementsBlock ? failed : 0)
             for tier in runtime.keys where policy.blocks(tier) { runtime[tier] = 0 }
             if policy.failedStatementsBlock { failed = 0 }
@@ -210,7 +211,8 @@ struct AllowlistMatcher {
             let unused = baseline.fingerprints.subtracting(baselineMatched).count
             if unused > 0 {
                 warnings.append(
-                    "\(unused) baseline fingerprint(s) in \(baseline.path) matched nothing: rewrite it with --write-baseline.")
+                    "\(unused) baseline fingerprint(s) in \(baseline.path) matched nothing: rewrite it with --write-baseline."
+                )
             }
         }
         return warnings

@@ -102,11 +102,13 @@ public enum Checklist {
             }
             return item(
                 .verified,
-                "\(change.range) changes only migrations and schema dumps (\(destructive.joined(separator: ", ")) drops).")
+                "\(change.range) changes only migrations and schema dumps (\(destructive.joined(separator: ", ")) drops)."
+            )
         default:
             guard let attestation = evidence.attestations.last(where: { $0.item == id }) else {
                 return item(
-                    .missing, "Nobody attested it (add \(id) to the attestation file beside the migration, with by and at).")
+                    .missing,
+                    "Nobody attested it (add \(id) to the attestation file beside the migration, with by and at).")
             }
             var result = item(
                 .attested, "Attested by \(attestation.by) on \(attestation.at) (\(attestation.source)).")

@@ -13,8 +13,9 @@ public struct GateContext: Sendable {
     /// The change under review (`--diff BASE..HEAD`), for the isolation item.
     public var change: ChangeSet?
 
-    public init(now: Date = Date(), baseline: Baseline? = nil, attestations: [Attestation] = [], change: ChangeSet? = nil)
-    {
+    public init(
+        now: Date = Date(), baseline: Baseline? = nil, attestations: [Attestation] = [], change: ChangeSet? = nil
+    ) {
         self.now = now
         self.baseline = baseline
         self.attestations = attestations
@@ -105,8 +106,7 @@ public enum Gate {
         report.coverage.sourceFiles > 0 || !(report.run?.sources.isEmpty ?? true)
     }
 
-    static func passReason(_ report: UsageReport, scannedLogs: Bool, scannedCode: Bool, policy: GatePolicy) -> String
-    {
+    static func passReason(_ report: UsageReport, scannedLogs: Bool, scannedCode: Bool, policy: GatePolicy) -> String {
         if report.targets.isEmpty { return "The change removes nothing: there is nothing to check." }
         var read: [String] = []
         if scannedLogs {

@@ -49,7 +49,9 @@ public struct GatePolicy: Sendable, Equatable {
     public func blocks(_ evidence: Evidence) -> Bool { evidence.isUse && blocking.contains(evidence) }
 
     /// Whether a finding of this tier is listed as a warning.
-    public func warns(_ evidence: Evidence) -> Bool { evidence.isUse && !blocks(evidence) && warning.contains(evidence) }
+    public func warns(_ evidence: Evidence) -> Bool {
+        evidence.isUse && !blocks(evidence) && warning.contains(evidence)
+    }
 
     /// The verdict for one target, from its blocking uses and the report's coverage.
     public func verdict(blockingUses: Int, coverageReasons: [String]) -> Verdict {

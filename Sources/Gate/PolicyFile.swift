@@ -108,7 +108,8 @@ struct Reader {
         var result: [String: Node] = [:]
         for (key, value) in mapping {
             guard let name = key.string, keys.contains(name) else {
-                throw fail(key, "unknown key '\(key.string ?? "?")' in \(what); known keys: \(keys.joined(separator: ", "))")
+                throw fail(
+                    key, "unknown key '\(key.string ?? "?")' in \(what); known keys: \(keys.joined(separator: ", "))")
             }
             result[name] = value
         }
@@ -152,7 +153,9 @@ struct Reader {
 
     func date(_ node: Node, _ what: String) throws(PolicyFileError) -> String {
         let text = try string(node, what)
-        guard GateClock.day(text) != nil else { throw fail(node, "\(what) must be a date written YYYY-MM-DD, not '\(text)'") }
+        guard GateClock.day(text) != nil else {
+            throw fail(node, "\(what) must be a date written YYYY-MM-DD, not '\(text)'")
+        }
         return text
     }
 

@@ -30,7 +30,8 @@ public enum ReportMerger {
                 return
                     "\(first) and \(second) both read \(path) (\(size) bytes, the same file): their counts would be added twice; split the inputs with dropscan inputs so each file is in one shard"
             case .policiesDiffer(let first, let second):
-                return "\(first) and \(second) were decided under different policies; scan the shards with the same options"
+                return
+                    "\(first) and \(second) were decided under different policies; scan the shards with the same options"
             }
         }
     }

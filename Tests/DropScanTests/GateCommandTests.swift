@@ -38,12 +38,16 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let dir = try TemporaryDirectory()
         let policy = try dir.write("policy.yml", lenientPolicy)
         let result = try dropscan(
-            ["gate", "--policy", policy, "--target", "order_items.legacy_discount_code", "--json", dir.path + "/r.json"]
+            [
+                "gate", "--policy", policy, "--target", "order_items.legacy_discount_code", "--json",
+                dir.path + "/r.json",
+            ]
                 + demoInputs)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(lines(result.stdout)[0] == "verdict: pass")
         #expect(lines(result.stdout)[1].hasPrefix("reason: No blocking use of 1 target(s) in 2 log file(s)"))
-        let report = try decodeReport(String(decoding: FileManager.default.contents(atPath: dir.path + "/r.json")!, as: UTF8.self))
+        let report = try decodeReport(
+            String(decoding: FileManager.default.contents(atPath: dir.path + "/r.json")!, as: UTF8.self))
         let run = try #require(report["run"] as? [String: Any])
         let recorded = try #require(run["policy"] as? [String: Any])
         #expect(recorded["file"] as? String == policy)
@@ -63,8 +67,11 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let dir = try TemporaryDirectory()
         let policy = try dir.write("policy.yml", lenientPolicy)
         let first = try dropscan(
-            ["gate", "--policy", policy, "--target", "orders.legacy_status", "--write-baseline", dir.path + "/baseline",
-             "--json", dir.path + "/r.json"] + demoInputs)
+            [
+                "gate", "--policy", policy, "--target", "orders.legacy_status", "--write-baseline",
+                dir.path + "/baseline",
+                "--json", dir.path + "/r.json",
+            ] + demoInputs)
         #expect(first.status == 1)
         let baseline = try #require(FileManager.default.contents(atPath: dir.path + "/baseline"))
         #expect(lines(String(decoding: baseline, as: UTF8.self)).filter { !$0.hasPrefix("#") }.count >= 4)
@@ -112,7 +119,9 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
     @Test func aWriteErrorIsOnePlainSentence() throws {
         let dir = try TemporaryDirectory()
         try dir.write("out/keep", "")
-        let result = try dropscan(["scan", "-q", "--target", "orders.x", "--source", demo + "/app", "--json", dir.path + "/out"])
+        let result = try dropscan([
+            "scan", "-q", "--target", "orders.x", "--source", demo + "/app", "--json", dir.path + "/out",
+        ])
         #expect(result.status == 2)
         #expect(result.stderr == "dropscan: cannot write the JSON report to \(dir.path)/out: Is a directory.\n")
     }
@@ -134,7 +143,10 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(twin.status == 1)
         #expect(twin.stderr.contains("read the same files as"))
         let merged = try decodeReport(twin.stdout)
-        #expect(try target(merged, "orders.legacy_status")["runtime"].flatMap { ($0 as? [String: Any])?["statements"] as? Int } == 11)
+        #expect(
+            try target(merged, "orders.legacy_status")["runtime"].flatMap {
+                ($0 as? [String: Any])?["statements"] as? Int
+            } == 11)
     }
 
     @Test func mergeDecidesTheReasonsAgainFromTheMergedData() throws {
@@ -195,7 +207,9 @@ func pullRequestRepository(touchingCode: Bool) throws -> TemporaryDirectory {
         let dir = try pullRequestRepository(touchingCode: false)
         let clone = dir.path + "/clone"
         let policyFile = try dir.write("policy.yml", policy)
-        let arguments = ["gate", "--policy", policyFile, "--diff", "origin/main..HEAD", "--repo", clone, "--source", clone]
+        let arguments = [
+            "gate", "--policy", policyFile, "--diff", "origin/main..HEAD", "--repo", clone, "--source", clone,
+        ]
         let shallow = try dropscan(arguments)
         #expect(shallow.status == 2)
         #expect(shallow.stderr.contains("git cannot find origin/main"))
@@ -223,5 +237,34 @@ func pullRequestRepository(touchingCode: Bool) throws -> TemporaryDirectory {
             lines(result.stdout)[1]
                 == "reason: Checklist: origin/main..HEAD also changes app/models/order.rb: ship the destructive migration in a pull request of its own."
         )
+    }
+}
+
+@Suite struct PolicyExampleTests {
+    /// The commented example in Reports/ is a policy the gate reads, and applies to the demo.
+    @Test func theExamplePolicyIsReadAndDecidesTheDemo() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dropscan(
+            [
+                "scan", "-q", "--targets-file", demo + "/targets.txt", "--logs", demo + "/logs", "--source",
+                demo + "/app",
+                "--json", dir.path + "/r.json",
+            ])
+        let result = try dropscan(
+            [
+                "gate", "--policy", repositoryRoot + "/Reports/policy.example.yml", "--report", dir.path + "/r.json",
+                "--today", "2026-12-01", "--json", "-",
+            ])
+        #expect(result.status == 1)
+        let report = try decodeReport(result.stdout)
+        let decision = try #require(report["decision"] as? [String: Any])
+        let checklist = try #require(decision["checklist"] as? [[String: Any]])
+        #expect(
+            checklist.map { $0["status"] as? String } == [
+                "failed", "failed", "missing", "attested", "missing", "missing", "waived",
+            ])
+        let allowlist = try #require(decision["allowlist"] as? [[String: Any]])
+        #expect(allowlist.first?["status"] as? String == "unused")
+        #expect(result.stderr.hasPrefix("verdict: blocked\nreason: orders.legacy_status is still used"))
     }
 }

@@ -137,14 +137,16 @@ func entry(target: String? = nil, path: String? = nil, fingerprint: String? = ni
         var policy = plainPolicy()
         policy.checklist = ChecklistPolicy(
             waive: waive,
-            attestations: [Attestation(item: "retention", by: "Lee", at: "2026-11-30", note: nil, source: "policy.yml")])
+            attestations: [Attestation(item: "retention", by: "Lee", at: "2026-11-30", note: nil, source: "policy.yml")]
+        )
         return policy
     }
 
     let isolated = ChangeSet(
         range: "main..pr",
         files: [
-            ChangeSet.File(path: "db/migrate/20261201_drop.rb", status: "A", classification: "migration", destructive: true),
+            ChangeSet.File(
+                path: "db/migrate/20261201_drop.rb", status: "A", classification: "migration", destructive: true),
             ChangeSet.File(path: "db/schema.rb", status: "M", classification: "schema", destructive: false),
         ])
 
@@ -193,7 +195,8 @@ func entry(target: String? = nil, path: String? = nil, fingerprint: String? = ni
             ChangeSet.File(path: "app/models/order.rb", status: "M", classification: "app", destructive: false))
         var report = try sampleReport()
         Gate.decide(
-            &report, policy: checklistPolicy(), context: GateContext(now: dec1, attestations: attestations(), change: change))
+            &report, policy: checklistPolicy(),
+            context: GateContext(now: dec1, attestations: attestations(), change: change))
         #expect(report.verdict == .inconclusive)
         #expect(report.decision?.checklist[6].status == .failed)
         #expect(
@@ -204,7 +207,8 @@ func entry(target: String? = nil, path: String? = nil, fingerprint: String? = ni
         noDrop.files = [noDrop.files[1]]
         var nothing = try sampleReport()
         Gate.decide(
-            &nothing, policy: checklistPolicy(), context: GateContext(now: dec1, attestations: attestations(), change: noDrop))
+            &nothing, policy: checklistPolicy(),
+            context: GateContext(now: dec1, attestations: attestations(), change: noDrop))
         #expect(nothing.decision?.checklist[6].detail == "main..pr holds no destructive migration.")
     }
 

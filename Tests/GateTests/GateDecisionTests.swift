@@ -68,7 +68,9 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         #expect(report.verdict == .pass)
         #expect(report.reasons.isEmpty)
         #expect(report.targets[0].verdict == .pass)
-        #expect(report.decision?.reason == "No blocking use of 1 target(s) in 1 log file(s) covering 40.0 days and 3 source file(s).")
+        #expect(
+            report.decision?.reason
+                == "No blocking use of 1 target(s) in 1 log file(s) covering 40.0 days and 3 source file(s).")
         #expect(ExitCode(report.verdict).rawValue == 0)
     }
 
@@ -104,7 +106,10 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         var blocked = report
         Gate.decide(&blocked, policy: plainPolicy())
         #expect(blocked.verdict == .blocked)
-        #expect(blocked.reasons == ["orders.legacy_status is still used: 1 failed statement(s) naming it after it was gone."])
+        #expect(
+            blocked.reasons == [
+                "orders.legacy_status is still used: 1 failed statement(s) naming it after it was gone."
+            ])
         var policy = plainPolicy()
         policy.failedStatementsBlock = false
         Gate.decide(&report, policy: policy)
@@ -129,7 +134,9 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         var untimed = try sampleReport()
         untimed.coverage.window = nil
         Gate.decide(&untimed, policy: policy)
-        #expect(untimed.decision?.reason == "The logs have no timestamps, so they cannot show the 30 days the policy asks for.")
+        #expect(
+            untimed.decision?.reason
+                == "The logs have no timestamps, so they cannot show the 30 days the policy asks for.")
     }
 
     @Test func aGapLongerThanTheLimitIsInconclusive() throws {
@@ -163,7 +170,9 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         policy.acceptPartialLogging = true  // the scan's own rule is off: only the policy's list decides
         Gate.decide(&report, policy: policy)
         #expect(report.verdict == .inconclusive)
-        #expect(report.decision?.reason.hasPrefix("Statements were logged as 'duration>=250 ms'; the policy requires 'all' or 'duration>=0 ms'") == true)
+        #expect(
+            report.decision?.reason.hasPrefix(
+                "Statements were logged as 'duration>=250 ms'; the policy requires 'all' or 'duration>=0 ms'") == true)
     }
 
     @Test func requiredApplicationsAndServersMustAppear() throws {
@@ -180,7 +189,9 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         #expect(missing.verdict == .inconclusive)
         #expect(missing.reasons.count == 2)
         #expect(missing.reasons[0].hasPrefix("No log entry of application 'tableau' was read"))
-        #expect(missing.reasons[1] == "No log of server 'replica' (paths matching logs/replica/*) was read; the policy requires it.")
+        #expect(
+            missing.reasons[1]
+                == "No log of server 'replica' (paths matching logs/replica/*) was read; the policy requires it.")
     }
 
     @Test(arguments: [
