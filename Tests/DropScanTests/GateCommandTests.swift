@@ -268,3 +268,37 @@ func pullRequestRepository(touchingCode: Bool) throws -> TemporaryDirectory {
         #expect(result.stderr.hasPrefix("verdict: blocked\nreason: orders.legacy_status is still used"))
     }
 }
+
+extension ReportSchemaTests {
+    /// A gate report (checklist, allowlist) validates; the same report edited into a contradiction does not.
+    @Test func theSchemaAcceptsAGateReportAndRefusesContradictions() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dropscan(
+            [
+                "scan", "-q", "--targets-file", demo + "/targets.txt", "--logs", demo + "/logs", "--source",
+                demo + "/app",
+                "--json", dir.path + "/r.json",
+            ])
+        let gate = try dropscan(
+            [
+                "gate", "--policy", repositoryRoot + "/Reports/policy.example.yml", "--report", dir.path + "/r.json",
+                "--json", "-",
+            ])
+        #expect(try validate(gate.stdout).status == 0)
+        let report = try decodeReport(gate.stdout)
+        func edited(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var copy = report
+            change(&copy)
+            return String(decoding: try JSONSerialization.data(withJSONObject: copy), as: UTF8.self)
+        }
+        let passOverBlocked = try edited {
+            $0["verdict"] = "pass"
+            $0["reasons"] = [String]()
+        }
+        #expect(try validate(passOverBlocked).status == 1)
+        let blockedWithoutReason = try edited { $0["reasons"] = [String]() }
+        #expect(try validate(blockedWithoutReason).status == 1)
+        let withoutRun = try edited { $0.removeValue(forKey: "run") }
+        #expect(try validate(withoutRun).status == 1)
+    }
+}
