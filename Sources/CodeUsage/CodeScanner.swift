@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Matching
 import Report
@@ -36,12 +37,16 @@ public struct CodeScanResult: Sendable, Equatable {
     public var declarations: [[CodeFinding]]
     /// Positive evidence that the contract step was prepared (`ignored_columns`, Django state-only removal).
     public var deprecations: [[CodeFinding]]
+    /// Methods, properties, fields and SQL aliases of a target's name that the file defines (see
+    /// `DefinedNames`); merge them over the tree and scan the files with findings again with the result.
+    public var definitions: DefinedNames
 
     /// An empty result for `targetCount` targets.
     public init(targetCount: Int) {
         findings = Array(repeating: [], count: targetCount)
         declarations = Array(repeating: [], count: targetCount)
         deprecations = Array(repeating: [], count: targetCount)
+        definitions = DefinedNames(targetCount: targetCount)
     }
 
     /// Whether the file holds nothing for any target.
@@ -80,18 +85,32 @@ public struct CodeScanner: Sendable {
     ///
     /// - Throws: `CodeScanError.noTargets` for an empty list, `.ruleDoesNotCompile` when a rule's pattern does
     ///   not compile for a target.
-    public init(targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil)
-        throws(CodeScanError)
-    {
+    /// With a `catalog` (the model index and the schema), classes the index maps to a target's table count
+    /// as its model, attributes it maps to the column (`_image_url`, Django's `owner` for `owner_id`) are
+    /// looked for too, and the column name's rarity decides what a match without scoping evidence is worth.
+    public init(
+        targets: [Target], library: PatternLibrary, sqlResolver: (any EmbeddedSQLResolver)? = nil,
+        catalog: Catalog? = nil
+    ) throws(CodeScanError) {
         guard !targets.isEmpty else { throw .noTargets }
         self.targets = targets
         self.sqlResolver = sqlResolver
-        infos = targets.map(TargetInfo.init)
+        let facts = targets.map { target in catalog.map { IndexFacts(target: target, catalog: $0) } ?? IndexFacts() }
+        infos = zip(targets, facts).map { TargetInfo($0, facts: $1) }
         var table = RoleTable()
         var compiled: [[CompiledRule]] = []
         for (index, target) in targets.enumerated() {
             table.addNames(for: target, index: index)
             var forTarget: [CompiledRule] = []
+            for alias in facts[index].aliases {
+                table.add(alias, caseSensitive: true, role: NameRole(target: index, isPrimary: true))
+                if let rule = try? IndexFacts.aliasRule(alias).compile(for: target, targetIndex: index) {
+                    forTarget.append(rule)
+                }
+            }
+            for name in facts[index].ownClasses where target.column != nil {
+                table.add(name, caseSensitive: true, role: NameRole(target: index, isPrimary: false))
+            }
             for rule in library.rules where rule.inputs.contains(.source) {
                 do {
                     if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
@@ -175,9 +194,19 @@ public struct CodeScanner: Sendable {
         return found
     }
 
+    /// Whether a file names any target at all (the word prefilter and embedded names): files that do not are
+    /// not scanned further. Cheap; the pipeline's first pass asks it of every file.
+    public func mightReference(bytes: [UInt8], scratch: MatchScratch) -> Bool {
+        hits(in: bytes, scratch: scratch).contains { hit in nameRoles[hit.name].contains { $0.isPrimary } }
+    }
+
     /// Scans the bytes of one text file. `relativePath` (relative to the source root) is reported as given
-    /// and selects the rules (`files:` globs) and the file's classification.
-    public func scan(relativePath: String, bytes: [UInt8], scratch: MatchScratch) -> CodeScanResult {
+    /// and selects the rules (`files:` globs; a file without an extension by its shebang) and the file's
+    /// classification. `definitions` are the tree's (merged from a first scan of every file): reads of a name
+    /// defined as a method, property, field or SQL alias are scoped by them.
+    public func scan(
+        relativePath: String, bytes: [UInt8], scratch: MatchScratch, definitions: DefinedNames? = nil
+    ) -> CodeScanResult {
         var result = CodeScanResult(targetCount: targets.count)
         let fileHits = hits(in: bytes, scratch: scratch)
         guard fileHits.contains(where: { hit in nameRoles[hit.name].contains { $0.isPrimary } }) else {
@@ -190,17 +219,22 @@ public struct CodeScanner: Sendable {
             }
         }
         let classification = FileClassification.classify(relativePath: relativePath, head: bytes.prefix(4096))
+        let ruleName = SourceDialect.ruleName(forPath: relativePath, bytes: bytes)
         if relativePath.lowercased().hasSuffix(".ipynb"), let cells = Notebook.cells(bytes) {
             for cell in cells {
                 let cellHits = hits(in: cell.bytes, scratch: scratch)
                 let unit = ScanUnit(
                     path: relativePath, ruleName: cell.ruleName, cell: cell.index,
                     classification: cell.isMarkdown ? .docs : classification)
-                scanUnit(unit, bytes: cell.bytes, hits: cellHits, scoped: scoped, scratch: scratch, into: &result)
+                scanUnit(
+                    unit, bytes: cell.bytes, hits: cellHits, scoped: scoped, definitions: definitions, scratch: scratch,
+                    into: &result)
             }
         } else {
-            let unit = ScanUnit(path: relativePath, ruleName: relativePath, cell: nil, classification: classification)
-            scanUnit(unit, bytes: bytes, hits: fileHits, scoped: scoped, scratch: scratch, into: &result)
+            let unit = ScanUnit(path: relativePath, ruleName: ruleName, cell: nil, classification: classification)
+            scanUnit(
+                unit, bytes: bytes, hits: fileHits, scoped: scoped, definitions: definitions, scratch: scratch,
+                into: &result)
         }
         for index in targets.indices {
             result.findings[index].sort(by: CodeScanner.order)
@@ -230,11 +264,18 @@ public struct CodeScanner: Sendable {
     }
 
     private func scanUnit(
-        _ unit: ScanUnit, bytes: [UInt8], hits: [(name: Int, position: Int)], scoped: [Bool], scratch: MatchScratch,
-        into result: inout CodeScanResult
+        _ unit: ScanUnit, bytes: [UInt8], hits: [(name: Int, position: Int)], scoped: [Bool],
+        definitions: DefinedNames?, scratch: MatchScratch, into result: inout CodeScanResult
     ) {
+        let template = TemplateLanguage.of(ruleName: unit.ruleName, bytes: bytes)
+        // Templates run their own rules (and the ecosystems' queries); other files never run `template.*`.
+        func admits(_ rule: CompiledRule) -> Bool {
+            guard rule.rule.applies(toSourcePath: unit.ruleName) else { return false }
+            return template != nil ? TemplateLanguage.admits(rule.rule) : !rule.rule.id.hasPrefix("template.")
+        }
         // Primary hits, grouped by line, then target.
-        let document = Document(bytes: bytes, comments: CommentStyle.forFile(named: unit.ruleName))
+        let document = Document(
+            bytes: bytes, comments: template != nil ? CommentStyle() : CommentStyle.forFile(named: unit.ruleName))
         var byLine: [Int: [Int: [Int]]] = [:]
         // Per line, the targets named there by a whole word (not only inside a longer identifier).
         var wordTargets: [Int: Set<Int>] = [:]
@@ -242,9 +283,7 @@ public struct CodeScanner: Sendable {
         var embeddedApplicable: [Int: [CompiledRule]] = [:]
         func embeddedRules(_ target: Int) -> [CompiledRule] {
             if let known = embeddedApplicable[target] { return known }
-            let value = rules[target].filter {
-                embeddedRuleIDs.contains($0.rule.id) && $0.rule.applies(toSourcePath: unit.ruleName)
-            }
+            let value = rules[target].filter { embeddedRuleIDs.contains($0.rule.id) && admits($0) }
             embeddedApplicable[target] = value
             return value
         }
@@ -259,6 +298,7 @@ public struct CodeScanner: Sendable {
         }
         if byLine.isEmpty { return }
         let context = SourceContext(document: document)
+        let traits = UnitTraits(ruleName: unit.ruleName, bytes: bytes)
         let isPython = unit.ruleName.lowercased().hasSuffix(".py")
         let isSQLFile = unit.ruleName.lowercased().hasSuffix(".sql")
         var applicable: [Int: [CompiledRule]] = [:]
@@ -272,12 +312,26 @@ public struct CodeScanner: Sendable {
             let lineText = document.lineString(lineIndex)
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
                 let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
+                let relative = positions.map { $0 - lineRange.lowerBound }
+                if wordNamed, unit.cell == nil,
+                    let definition = definition(
+                        onLine: lineBytes, lineIndex: lineIndex, hits: relative, info: infos[targetIndex],
+                        document: document, context: context, path: unit.path)
+                {
+                    result.definitions.byTarget[targetIndex].append(definition)
+                }
                 let candidates =
                     !wordNamed
                     ? embeddedRules(targetIndex)
                     : applicable[targetIndex]
                         ?? {
-                            let value = rules[targetIndex].filter { $0.rule.applies(toSourcePath: unit.ruleName) }
+                            // In a template its variable and form rules come first (`f.select :x` is a form
+                            // field, not a query).
+                            func first(_ rule: CompiledRule) -> Bool {
+                                template != nil && rule.rule.id.hasPrefix("template.")
+                                    && rule.rule.evidence <= .probable
+                            }
+                            let value = rules[targetIndex].filter(admits).sorted { first($0) && !first($1) }
                             applicable[targetIndex] = value
                             return value
                         }()
@@ -288,32 +342,44 @@ public struct CodeScanner: Sendable {
                         scratch: scratch)
                 else { continue }
                 let info = infos[targetIndex]
-                let relative = positions.map { $0 - lineRange.lowerBound }
                 let offset = relative.first { match.contains($0) } ?? match.lowerBound
                 // 1-based, in characters (Unicode scalars), not bytes.
                 let column = lineBytes[..<min(offset, lineBytes.count)].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
-                var evidence = scopedEvidence(
-                    rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
-                    info: info, context: context, document: document, scoped: scoped[targetIndex],
-                    path: unit.ruleName,
-                    otherReceivers: {
-                        if let known = otherReceivers[targetIndex] { return known }
-                        let value = info.otherModelReceivers(in: context)
-                        otherReceivers[targetIndex] = value
-                        return value
-                    },
-                    declaredType: { receiver in
-                        if let known = declaredTypes[receiver] { return known }
-                        let value = Self.declaredType(of: receiver, in: document)
-                        declaredTypes[receiver] = value
-                        return value
-                    })
+                func codeEvidence() -> Evidence {
+                    scopedEvidence(
+                        rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
+                        info: info, context: context, document: document, scoped: scoped[targetIndex],
+                        path: unit.ruleName,
+                        otherReceivers: {
+                            if let known = otherReceivers[targetIndex] { return known }
+                            let value = info.otherModelReceivers(in: context)
+                            otherReceivers[targetIndex] = value
+                            return value
+                        },
+                        declaredType: { receiver in
+                            if let known = declaredTypes[receiver] { return known }
+                            let value = Self.declaredType(of: receiver, in: document)
+                            declaredTypes[receiver] = value
+                            return value
+                        })
+                }
+                var evidence =
+                    template == nil
+                    ? codeEvidence()
+                    : templateEvidence(
+                        rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, info: info,
+                        document: document, otherwise: codeEvidence)
                 if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
                     let sql = embeddedSQL(
                         around: lineIndex, position: offset, line: lineBytes, document: document, context: context,
                         isSQL: isSQLFile)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
+                evidence = limitedEvidence(
+                    evidence, rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex,
+                    hits: relative.filter { $0 >= 0 && $0 < lineBytes.count }, info: info, document: document,
+                    context: context, traits: traits, definitions: definitions?[target: targetIndex] ?? [],
+                    template: template, path: unit.path)
                 let snippet = Snippet.make(fromLine: lineText)
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,

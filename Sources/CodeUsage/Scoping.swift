@@ -100,8 +100,11 @@ struct TargetInfo: Sendable {
     let receivers: Set<String>
     /// The column's spellings as code writes them (case kept): snake, camel, Pascal, UPPER.
     let columnSpellings: Set<String>
+    /// What the model index says about the target (empty without one).
+    let facts: IndexFacts
 
-    init(_ target: Target) {
+    init(_ target: Target, facts: IndexFacts = IndexFacts()) {
+        self.facts = facts
         self.target = target
         normalized = target.normalized
         table = target.table.name
@@ -109,10 +112,10 @@ struct TargetInfo: Sendable {
         modelClass = model.className
         modelSnake = model.snakeSingular
         tablePascal = NameSpellings(target.table.name).pascal
-        receivers = [
+        receivers = Set([
             model.snakeSingular.lowercased(), model.className.lowercased(), target.table.name.lowercased(),
             NameSpellings(target.table.name).camel.lowercased(),
-        ]
+        ]).union(facts.ownReceivers)
         if let column = target.column {
             let spellings = NameSpellings(column.name)
             columnSpellings = [spellings.snake, spellings.camel, spellings.pascal, spellings.upper]
@@ -127,6 +130,7 @@ struct TargetInfo: Sendable {
         if let explicit = region.explicitTable {
             return target.table.isFoldable ? explicit == table.lowercased() : explicit == table.lowercased()
         }
+        if let indexed = facts.classTables[region.name] { return indexed == table }
         guard region.isModel else { return nil }
         return defaultNameMatches(region)
     }
@@ -145,7 +149,8 @@ struct TargetInfo: Sendable {
 
     /// Whether a class name is this table's model (`Order`, `Orders`, `OrderRecord`, …).
     func isOwnModelName(_ name: String) -> Bool {
-        defaultNameMatches(
+        if let indexed = facts.classTables[name] { return indexed == table }
+        return defaultNameMatches(
             ModelRegion(
                 name: name, startLine: 0, endLine: 0, indent: 0, explicitTable: nil, isModel: true,
                 isDjangoModel: false))
@@ -160,7 +165,7 @@ struct TargetInfo: Sendable {
             let snake = Self.snakeCase(region.name)
             names.formUnion([lower, snake, snake + "s", lower + "s"])
         }
-        return names.subtracting(receivers)
+        return names.union(facts.otherReceivers).subtracting(receivers)
     }
 
     static func snakeCase(_ name: String) -> String {
@@ -185,8 +190,23 @@ extension CodeScanner {
             return .notAUse
         }
         let ceiling = rule.evidence
-        let fileLevel: Evidence = scoped ? .probable : .possible
-        func capped(_ evidence: Evidence) -> Evidence { max(evidence, fileLevel) }
+        // The name's rarity (from the index and the schema): a name only the target's table has is a use
+        // wherever it is an identifier; a common one needs scoping evidence on or around the line.
+        let fileLevel: Evidence
+        switch info.facts.rarity {
+        case .rare: fileLevel = .probable
+        case .common: fileLevel = .possible
+        case .unknown: fileLevel = scoped ? .probable : .possible
+        }
+        func capped(_ evidence: Evidence) -> Evidence {
+            if info.facts.rarity != .unknown && !info.target.isWholeTable,
+                let lineLevel = Self.indexLineEvidence(
+                    line: line, lineIndex: lineIndex, info: info, context: context, document: document)
+            {
+                return lineLevel == .notAUse ? .notAUse : max(evidence, lineLevel)
+            }
+            return max(evidence, fileLevel)
+        }
         switch RuleKind(ruleID: rule.id) {
         case .inModel, .deprecation:
             if let model = Self.chainModel(in: line, before: match.upperBound) {

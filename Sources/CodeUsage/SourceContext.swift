@@ -37,8 +37,11 @@ struct SourceContext {
             let trimmed = text.dropFirst(indent)
             if trimmed.isEmpty { continue }
             if let comment = document.commentStart(inLine: index), comment <= indent { continue }
-            // Close regions this line leaves.
-            while let last = open.last, indent <= last.indent, index > last.startLine {
+            // Close regions this line leaves (not at the `):` that ends a Python class's multi-line bases).
+            let endsSignature = trimmed.hasPrefix(")") && trimmed.hasSuffix(":")
+            while let last = open.last, indent <= last.indent, index > last.startLine,
+                !(endsSignature && index - last.startLine <= 12)
+            {
                 var closed = open.removeLast()
                 let closesHere = trimmed.hasPrefix("}") || trimmed.hasPrefix(")") || trimmed == "end"
                 closed.endLine = closesHere ? index : index - 1
@@ -98,6 +101,7 @@ struct SourceContext {
                 open[open.count - 1].isModel = true
             }
             if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
+            localVariables.formUnion(FunctionDeclaration.parameterNames(trimmed))
             if trimmed.containsBytes(Self.stateOperationsBytes) { stateOperationLines.append(index) }
             if trimmed.containsBytes(Self.databaseOperationsBytes) { databaseOperationLines.append(index) }
         }

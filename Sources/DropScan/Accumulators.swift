@@ -1,3 +1,4 @@
+import CodeUsage
 import Matching
 import PostgresLog
 import Report
@@ -95,6 +96,31 @@ struct ScanAccumulator: Sendable {
     var unparsedNamingTargets = 0
     /// Parsed entries by application.
     var applications = ApplicationTally()
+    /// How each log file was read.
+    var logFormats: [LogFileFormat] = []
+
+    /// Records how a log file was read, and any doubt about its inferred prefix.
+    mutating func noteFormat(of path: String, _ format: LogFormat, _ decision: PrefixDecision?) {
+        var record = LogFileFormat(path: path, format: format.name)
+        switch format {
+        case .stderr(let prefix), .syslog(let prefix):
+            record.prefix = prefix.pattern
+            if let decision {
+                record.prefixSource = decision.origin.rawValue
+                record.sampledLines = decision.sampledLines
+                record.explainedLines = decision.explainedLines
+                if decision.origin == .inferred { record.problem = decision.problem }
+            }
+        default: break
+        }
+        logFormats.append(record)
+    }
+    /// Time the model index's readers took (and `structure.sql`), summed over threads.
+    var indexNanoseconds: UInt64 = 0
+    /// Methods, properties, fields and SQL aliases of the targets' names defined in the source trees.
+    var definitions: DefinedNames
+    /// The source files that gave a finding: scanned again when the trees define a target's name.
+    var sourceFilesWithFindings: [InputFile] = []
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -102,6 +128,7 @@ struct ScanAccumulator: Sendable {
         findings = Array(repeating: [], count: targetCount)
         declarations = Array(repeating: [], count: targetCount)
         deprecations = Array(repeating: [], count: targetCount)
+        definitions = DefinedNames(targetCount: targetCount)
     }
 
     mutating func merge(_ other: ScanAccumulator) {
@@ -121,5 +148,9 @@ struct ScanAccumulator: Sendable {
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
         applications.merge(other.applications)
+        logFormats += other.logFormats
+        indexNanoseconds += other.indexNanoseconds
+        definitions.merge(other.definitions)
+        sourceFilesWithFindings += other.sourceFilesWithFindings
     }
 }

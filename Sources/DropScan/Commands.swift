@@ -22,7 +22,12 @@ public struct ScanRequest: Sendable {
     public var sarif: String?
     public var showValues: Bool
     public var gap: String
-    public var logLinePrefix: String?
+    /// `--log-line-prefix` values: `PREFIX` or `GLOB=PREFIX`.
+    public var logLinePrefixes: [String]
+    /// `--postgresql-conf`: the server's configuration file, for its `log_line_prefix`.
+    public var postgresqlConf: String?
+    /// `--syslog-year`: the year of RFC 3164 syslog times (else each file's modification time).
+    public var syslogYear: Int?
     public var blockOn: String
     public var acceptPartialLogging: Bool
     public var followSymlinks: Bool
@@ -30,12 +35,19 @@ public struct ScanRequest: Sendable {
     public var quiet: Bool
     /// Print timings and the parser's cache statistics on stderr.
     public var stats = false
+    /// The repository's web address and commit, for links in reports (else GitHub's or GitLab's CI variables).
+    public var repoURL: String?
+    public var commit: String?
+    /// `pg_dump --schema-only` files whose tables join the model index (`--schema`).
+    public var schemaFiles: [String] = []
+    /// Targets whose resolution to models, files and rules is printed on stderr (`--explain`).
+    public var explain: [String] = []
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
         fileLists: [String],
         patternDirectories: [String], bundledPatterns: String?, threads: Int, json: String?, markdown: String?,
-        sarif: String?, showValues: Bool, gap: String, logLinePrefix: String?, blockOn: String,
+        sarif: String?, showValues: Bool, gap: String, logLinePrefixes: [String], blockOn: String,
         acceptPartialLogging: Bool, followSymlinks: Bool, maxFileSize: Int64, quiet: Bool
     ) {
         self.targets = targets
@@ -52,7 +64,7 @@ public struct ScanRequest: Sendable {
         self.sarif = sarif
         self.showValues = showValues
         self.gap = gap
-        self.logLinePrefix = logLinePrefix
+        self.logLinePrefixes = logLinePrefixes
         self.blockOn = blockOn
         self.acceptPartialLogging = acceptPartialLogging
         self.followSymlinks = followSymlinks
@@ -71,14 +83,20 @@ public struct UsageError: Error, CustomStringConvertible {
 public enum ScanCommandRunner {
     public static func run(_ request: ScanRequest) -> Int32 {
         let configuration: ScanConfiguration
+        var options = ReportOptions()
         do {
             try ReportOutputs(json: request.json, markdown: request.markdown, sarif: request.sarif).validate()
             configuration = try makeConfiguration(request)
+            // The blocking tiers come from the policy the report records (`ReportOptions.adopting`).
+            options = ReportOptions(
+                repository: try RepositoryLink.resolve(
+                    repoURL: request.repoURL, commit: request.commit, environment: ProcessInfo.processInfo.environment))
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
-        let outputs = ReportOutputs(json: request.json, markdown: request.markdown, sarif: request.sarif)
+        let outputs = ReportOutputs(
+            json: request.json, markdown: request.markdown, sarif: request.sarif, options: options)
         guard let report = scanOrNothingToCheck(configuration, request: request) else {
             return ExitCode.usage.rawValue
         }
@@ -110,6 +128,10 @@ public enum ScanCommandRunner {
         do {
             let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
             if request.stats { StandardError.write(statistics.description) }
+            for text in request.explain {
+                let target = try Target(parsing: text)
+                StandardError.write(Explanation.render(target: target, report: scanned, catalog: statistics.catalog))
+            }
             return scanned
         } catch {
             StandardError.write("dropscan: \(error)\n")
@@ -137,6 +159,10 @@ public enum ScanCommandRunner {
                 StandardError.write(
                     "dropscan: \(path):\(operation.line): \(operation.description) → target \(operation.target)\n")
                 configuration.targets.append(operation.target)
+                if configuration.migrationSites[operation.target] == nil {
+                    configuration.migrationSites[operation.target] = MigrationSite(
+                        path: relativeToWorkingDirectory(path), line: operation.line)
+                }
             }
             configuration.excludedPaths.insert(path)
         }
@@ -157,7 +183,32 @@ public enum ScanCommandRunner {
         configuration.threads = request.threads
         configuration.showValues = request.showValues
         configuration.gapSeconds = try parseDuration(request.gap)
-        configuration.logLinePrefix = request.logLinePrefix
+        configuration.syslogYear = request.syslogYear
+        configuration.logLinePrefixes = request.logLinePrefixes.map(ScopedPrefix.init(argument:))
+        for rule in configuration.logLinePrefixes {
+            do {
+                _ = try LinePrefix(parsing: rule.prefix)
+            } catch {
+                throw UsageError("--log-line-prefix: \(error)")
+            }
+        }
+        if let path = request.postgresqlConf {
+            let conf: PostgresConf
+            do {
+                conf = try PostgresConf.load(path: path)
+            } catch {
+                throw UsageError("--postgresql-conf: \(error)")
+            }
+            let destinations = (conf.settings["log_destination"] ?? "stderr").lowercased()
+            guard let prefix = conf.settings["log_line_prefix"] else {
+                throw UsageError(
+                    "--postgresql-conf: \(path) does not set log_line_prefix, so the server uses its default '%m [%p] '; pass --log-line-prefix '%m [%p] ' if that is right"
+                )
+            }
+            if destinations.contains("stderr") || destinations.contains("syslog") {
+                configuration.configuredPrefix = prefix
+            }
+        }
         guard let blockOn = Evidence(rawValue: request.blockOn), blockOn != .notAUse else {
             throw UsageError("--block-on must be confirmed, implicit, probable or possible, not '\(request.blockOn)'")
         }
@@ -165,6 +216,15 @@ public enum ScanCommandRunner {
         configuration.followSymlinks = request.followSymlinks
         configuration.maxSourceFileSize = request.maxFileSize
         configuration.progress = !request.quiet
+        configuration.schemaFiles = request.schemaFiles
+        for text in request.explain {
+            let target = try Target(parsing: text)
+            guard configuration.targets.contains(target) else {
+                throw UsageError(
+                    "--explain \(text) is not one of the scan's targets (\(configuration.targets.map(\.normalized).joined(separator: ", ")))"
+                )
+            }
+        }
         return configuration
     }
 
@@ -187,6 +247,14 @@ public enum ScanCommandRunner {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// `path` relative to the working directory when it lies below it (the repository root in CI), so that
+    /// reports name the migration as the repository does.
+    static func relativeToWorkingDirectory(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path }
+        let directory = FileManager.default.currentDirectoryPath
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
 }
 
 /// `dropscan patterns check` and `dropscan patterns list`.

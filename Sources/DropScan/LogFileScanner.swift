@@ -13,10 +13,17 @@ struct LogFileScanner {
     let resolver: SQLResolver
     let scratch: MatchScratch
     let chunkSize: Int
-    let explicitPrefix: String?
+    /// Formats and prefixes decided before the scan (``LogPrefixPlanner``).
+    let plans: [String: PlannedLog]
+    /// The prefix given for a path (`--log-line-prefix` or `--postgresql-conf`), for a file with no plan.
+    let givenPrefix: @Sendable (String) -> String?
     let showValues: Bool
     let pipelineThreshold: Int64
     let progress: Progress
+    /// The test seam of `ScanConfiguration.afterLogChunk`.
+    var afterChunk: (@Sendable (String) -> Void)? = nil
+    /// The year of RFC 3164 syslog times (`--syslog-year`); from each file's modification time when `nil`.
+    var syslogYear: Int? = nil
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -36,31 +43,44 @@ struct LogFileScanner {
         let stream = ChunkedStream(chunkSize: chunkSize)
         var framer: LogEntryFramer?
         var formatFailed = false
+        if let plan = plans[file.path] {
+            framer = LogEntryFramer(format: plan.format, syslogYears: syslogYears(file.path))
+            accumulator.formats[plan.format.name, default: 0] += 1
+            accumulator.noteFormat(of: file.path, plan.format, plan.decision)
+        }
         var scanned: Int64 = 0
         var carriedIn: Int64 = 0
         var deduplicator = ExecutionDeduplicator()
+        var nulBytes = NULDamage()
+        var damaged = DamagedEntries()
         accumulator.coverage.beginFile(file.path)
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
                 progress.advance(bytes: Int64(bytes.count) - carriedIn)
+                afterChunk?(file.path)
                 if framer == nil && !formatFailed {
                     // An empty file is an empty log, not an unreadable one.
                     if bytes.isEmpty && atEnd { return 0 }
                     do {
                         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
-                        let format = try LogFormatDetector.detect(sample: sample, explicitPrefix: explicitPrefix)
-                        framer = LogEntryFramer(format: format)
+                        let format = try LogFormatDetector.detect(
+                            sample: sample, explicitPrefix: givenPrefix(file.path))
+                        framer = LogEntryFramer(format: format, syslogYears: syslogYears(file.path))
                         accumulator.formats[format.name, default: 0] += 1
+                        accumulator.noteFormat(of: file.path, format, nil)
                     } catch {
                         formatFailed = true
                         accumulator.errors.append(
                             ReadError(
                                 path: file.path, offset: 0, kind: .read,
-                                message: "not a PostgreSQL log this scan can read: \(error)"))
+                                message:
+                                    "not a PostgreSQL log this scan can read: \(Self.describe(error, showValues: showValues))"
+                            ))
                     }
                 }
                 guard var current = framer else { return bytes.count }
-                let jsonEscapes = current.format.name == "jsonlog"
+                nulBytes.note(bytes, at: streamOffset)
+                let jsonEscapes = current.format.isJSON
                 // One pass of the prefilter over the whole chunk; entries then look up their hits.
                 var hits = ChunkHits()
                 matchers.logPrefilter.scan(bytes, jsonEscapes: jsonEscapes, scratch: scratch) { name, range in
@@ -78,6 +98,7 @@ struct LogFileScanner {
                     } else {
                         names = namesIn(entry.bytes, jsonEscapes: jsonEscapes)  // a reassembled (syslog) entry
                     }
+                    if entry.truncated { damaged.note(entry: entry.offset, names: names) }
                     guard entry.isParsed else {
                         // A line that fits no format cannot be read as a statement: if it names a target, a
                         // use may hide in it.
@@ -86,6 +107,12 @@ struct LogFileScanner {
                     }
                     guard isCandidate(entry.bytes, names: names, jsonEscapes: jsonEscapes) else { return }
                     examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
+                }
+                for damage in current.takeDamage() where damage.kind != .unusablePrefixChange {
+                    let lower = Int(damage.range.lowerBound - streamOffset)
+                    let upper = Int(damage.range.upperBound - streamOffset)
+                    damaged.note(
+                        damage, names: hits.anyNames(in: max(0, lower)..<min(upper, bytes.count), matchers: matchers))
                 }
                 framer = current
                 scanned += Int64(used)
@@ -98,8 +125,21 @@ struct LogFileScanner {
             accumulator.errors.append(
                 ReadError(path: file.path, offset: source.fileOffset, kind: .read, message: "\(error)"))
         }
+        if let damage = nulBytes.error(path: file.path, compressed: !(source is PlainFileSource)) {
+            accumulator.errors.append(damage)
+        }
+        accumulator.errors += damaged.errors(
+            path: file.path, compressed: source is GzipSource || source is PipelinedSource)
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
+    }
+
+    /// How RFC 3164 syslog times get their year: `--syslog-year`, else the file's modification time.
+    private func syslogYears(_ path: String) -> SyslogYear {
+        if let syslogYear { return .fixed(syslogYear) }
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        else { return .writtenNow }
+        return .writtenBy(Int64(modified.timeIntervalSince1970 * 1000))
     }
 
     /// Whether an entry may use a target: it names a target, or names a column target's table and could
@@ -138,7 +178,7 @@ struct LogFileScanner {
         for statement in statements {
             let isNew = deduplicator.isNewExecution(statement)
             let countsAsExecution: Bool
-            let text: String
+            var text: String
             switch statement.kind {
             case .statement, .execute, .audit:
                 countsAsExecution = isNew
@@ -157,6 +197,8 @@ struct LogFileScanner {
             case .parse, .bind, .executeFetch, .attached, .preparedDefinition:
                 continue
             }
+            // A NUL (damage: no server writes one) would end the text for the parser: read it as a space.
+            if text.utf8.contains(0) { text = text.replacingOccurrences(of: "\0", with: " ") }
             let isFailedUse = statement.kind == .failed && statement.isUndefinedObjectError
             let normalized = SQLNormalizer.normalize(text)
             let uses = targetsUsed(by: text, normalized: normalized)
@@ -224,9 +266,10 @@ struct LogFileScanner {
         key.combine(named.sorted())
         key.combine(tableNamed.sorted())
         let memoKey = key.finalize()
-        if let known = memo.uses[memoKey] { return known }
+        // A shape that hides the rest of the text stands for many statements: never share its uses.
+        if !normalized.redactedToEnd, let known = memo.uses[memoKey] { return known }
         let uses = resolveUses(utf8: &utf8, text: text, normalized: normalized, named: named, tableNamed: tableNamed)
-        memo.remember(memoKey, uses)
+        if !normalized.redactedToEnd { memo.remember(memoKey, uses) }
         return uses
     }
 
@@ -265,12 +308,54 @@ struct LogFileScanner {
 }
 
 extension LogFileScanner {
+    /// A format error as a message: the log text it quotes is redacted like a statement unless `--show-values`.
+    static func describe(_ error: any Error, showValues: Bool) -> String {
+        guard !showValues, let error = error as? LogFormatError else { return "\(error)" }
+        switch error {
+        case .undetectable(let firstLine):
+            return LogFormatError.undetectable(firstLine: SQLNormalizer.redactLogLine(firstLine)).description
+        case .invalidPrefix, .emptySample, .refusedExport:
+            // These quote only the prefix the user gave, or nothing from the log.
+            return error.description
+        }
+    }
+
     /// Whether a statement could use columns without naming them: it holds `*`, or starts with INSERT or COPY.
     static func mayUseImplicitly(_ bytes: [UInt8]) -> Bool {
         if bytes.contains(UInt8(ascii: "*")) { return true }
         guard let first = bytes.firstIndex(where: { $0 > 0x20 && $0 != UInt8(ascii: "(") }) else { return false }
         let word = bytes[first...].prefix(6).map { $0 | 0x20 }
         return word.starts(with: Array("insert".utf8)) || word.starts(with: Array("copy".utf8))
+    }
+}
+
+/// NUL bytes in a log: a server never writes one (messages are C strings), so each is damage, such as the
+/// zero-filled blocks a crash leaves, and the text it replaced is lost.
+struct NULDamage {
+    private(set) var count = 0
+    private(set) var first: Int64?
+    /// The stream offset up to which bytes were checked (chunks overlap by the carried tail).
+    private var checkedTo: Int64 = 0
+
+    mutating func note(_ bytes: UnsafeRawBufferPointer, at streamOffset: Int64) {
+        var index = Int(max(0, checkedTo - streamOffset))
+        checkedTo = max(checkedTo, streamOffset + Int64(bytes.count))
+        while let found = ByteSearch.firstIndex(of: 0, in: bytes, from: index) {
+            count += 1
+            if first == nil { first = streamOffset + Int64(found) }
+            index = found + 1
+        }
+    }
+
+    func error(path: String, compressed: Bool) -> ReadError? {
+        guard let first else { return nil }
+        let place = compressed ? "byte \(first) of the decompressed text" : "byte \(first)"
+        return ReadError(
+            path: path, offset: first, kind: .corrupt,
+            message:
+                "holds \(count) NUL byte(s), the first at \(place): a PostgreSQL server never writes one, so the file "
+                + "was damaged there (a crash, a disk or copy fault) and the text they replaced is lost; "
+                + "the entries around them were still read")
     }
 }
 
@@ -295,6 +380,22 @@ struct ChunkHits {
         sorted = true
     }
 
+    /// Whether the hits in `range` name a target, or only a column target's table, in any order.
+    func anyNames(in range: Range<Int>, matchers: TargetMatchers) -> (target: Bool, table: Bool) {
+        var result = (target: false, table: false)
+        var low = 0
+        var high = positions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if positions[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        while low < positions.count && positions[low] < range.upperBound {
+            matchers.note(name: names[low], in: &result)
+            low += 1
+        }
+        return result
+    }
+
     /// Whether the hits in `range` name a target, or only a column target's table. Ranges must come in order.
     mutating func names(in range: Range<Int>, matchers: TargetMatchers) -> (target: Bool, table: Bool) {
         while cursor < positions.count && positions[cursor] < range.lowerBound { cursor += 1 }
@@ -305,6 +406,38 @@ struct ChunkHits {
             index += 1
         }
         return result
+    }
+}
+
+/// Entries of one file that the framer could not read whole (see ``FramingDamage``), and whether their
+/// bytes, kept or skipped, name a target: those are reported as errors, since a use in them may be lost.
+struct DamagedEntries {
+    private var entries: [Int64: (damage: FramingDamage?, names: Bool)] = [:]
+
+    mutating func note(entry offset: Int64, names: (target: Bool, table: Bool)) {
+        entries[offset, default: (nil, false)].names = entries[offset]?.names == true || names.target || names.table
+    }
+
+    mutating func note(_ damage: FramingDamage, names: (target: Bool, table: Bool)) {
+        var known = entries[damage.entryOffset] ?? (nil, false)
+        if known.damage == nil || damage.kind != .entryTooLong { known.damage = damage }
+        known.names = known.names || names.target || names.table
+        entries[damage.entryOffset] = known
+    }
+
+    /// One error per damaged entry that names a target, in file order.
+    func errors(path: String, compressed: Bool) -> [ReadError] {
+        entries.sorted { $0.key < $1.key }.compactMap { offset, value in
+            guard value.names, let damage = value.damage else { return nil }
+            let kind: ReadError.Kind = damage.kind == .entryTooLong ? .tooLarge : .corrupt
+            let place = compressed ? " of the decompressed log" : ""
+            return ReadError(
+                path: path, offset: offset, decompressedOffset: compressed ? offset : nil, kind: kind,
+                message: "\(damage)\(place), and it names a target, so a use in it may be missed"
+                    + (damage.kind == .entryTooLong
+                        ? "; check the entry (a statement this long is usually generated) and search it by hand"
+                        : "; repair the record (or re-export the log) and scan again"))
+        }
     }
 }
 

@@ -1,8 +1,10 @@
+import Catalog
 import CodeUsage
 import Dispatch
 import Foundation
 import Gate
 import Matching
+import ModelIndex
 import PostgresLog
 import Report
 import SQLResolution
@@ -27,14 +29,21 @@ public struct ScanPipeline: Sendable {
         public var statementsParsed = 0
         public var parseCacheHits = 0
         public var parseCacheEvictions = 0
+        /// Seconds of the first pass over the sources (reading, the model index, the candidate check).
+        public var firstPassSeconds: Double = 0
+        /// Seconds the model index took: its readers (summed over threads) and its resolution.
+        public var indexSeconds: Double = 0
+        /// The model index and schema the scan used (for `--explain`).
+        public var catalog = Catalog()
 
         public var description: String {
             let mebibytes = Double(bytesScanned) / 1_048_576
             return String(
                 format:
-                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
-                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, statementsParsed, parseCacheHits,
-                parseCacheEvictions)
+                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s; first pass %.2f s, of which the model index %.3f s, %d models); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
+                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, firstPassSeconds, indexSeconds,
+                catalog.models.count,
+                statementsParsed, parseCacheHits, parseCacheEvictions)
         }
     }
 
@@ -78,56 +87,135 @@ public struct ScanPipeline: Sendable {
         let gapSeconds = configuration.gapSeconds
         let total = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
         let resolver = SQLResolver(targets: matchers.targets)
-        let codeScanner: CodeScanner
+        let screen: CodeScanner
         do {
-            codeScanner = try CodeScanner(
-                targets: matchers.targets, library: library, sqlResolver: ParserSQLResolver(resolver: resolver))
+            screen = try CodeScanner(targets: matchers.targets, library: library)
         } catch {
             throw .patterns(error.description)
         }
-        let explicitPrefix = configuration.logLinePrefix
+        let rules = configuration.logLinePrefixes
+        let configuredPrefix = configuration.configuredPrefix
+        var planner = LogPrefixPlanner(
+            rules: rules, configuredPrefix: configuredPrefix, threads: max(1, configuration.threads))
+        planner.showValues = configuration.showValues
+        let (plans, planFailures) = planner.plan(files)
+        let failedPaths = Set(planFailures.map(\.path))
+        let givenPrefix: @Sendable (String) -> String? = { path in
+            (rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil })?.prefix
+                ?? configuredPrefix
+        }
+        let schemaTables = try readSchemaFiles()
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
+        let afterLogChunk = configuration.afterLogChunk
         let merged = Mutex(total)
-        let nextFile = Atomic<Int>(0)
         let progress = Progress(totalFiles: files.count, enabled: configuration.progress)
-        let threads = max(1, min(configuration.threads, max(files.count, 1)))
         let chunkSize = configuration.chunkSize
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        func threads(for count: Int) -> Int { max(1, min(configuration.threads, max(count, 1))) }
+
+        // First pass: every source file once, for the model index and to find the few that name a target.
+        let indexStart = DispatchTime.now()
+        let sourceIndices = files.indices.filter { files[$0].kind == .source }
+        let indexed = Mutex((part: IndexPart(), candidates: [Int](), others: [Int]()))
+        let nextSource = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads(for: sourceIndices.count)) { _ in
+            var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
+            var part = IndexPart()
+            var candidates: [Int] = []
+            var others: [Int] = []
+            let scanner = SourceFileScanner(scanner: screen, scratch: MatchScratch())
+            while true {
+                let next = nextSource.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard next < sourceIndices.count else { break }
+                let index = sourceIndices[next]
+                let before = local.bytesScanned
+                if scanner.index(files[index], into: &local, part: &part) {
+                    candidates.append(index)
+                } else {
+                    others.append(index)
+                }
+                progress.fileDone(bytes: local.bytesScanned - before)
+            }
+            merged.withLock { $0.merge(local) }
+            indexed.withLock {
+                $0.part.merge(part)
+                $0.candidates += candidates
+                $0.others += others
+            }
+        }
+        let (part, firstCandidates, others) = indexed.withLock { $0 }
+        let buildStart = DispatchTime.now().uptimeNanoseconds
+        let catalog = ModelIndex.build(part, tables: schemaTables.tables)
+        let buildNanoseconds = DispatchTime.now().uptimeNanoseconds - buildStart
+        merged.withLock { $0.errors += schemaTables.errors }
+        let codeScanner: CodeScanner
+        do {
+            codeScanner = try CodeScanner(
+                targets: matchers.targets, library: library, sqlResolver: ParserSQLResolver(resolver: resolver),
+                catalog: catalog)
+        } catch {
+            throw .patterns(error.description)
+        }
+        statistics.firstPassSeconds =
+            Double(DispatchTime.now().uptimeNanoseconds - indexStart.uptimeNanoseconds) / 1e9
+        statistics.indexSeconds =
+            Double(merged.withLock { $0.indexNanoseconds } + buildNanoseconds) / 1e9
+        statistics.catalog = catalog
+        // Attribute names the index maps to a target column (`_image_url`) were not looked for in the first
+        // pass: the files that did not name a target are checked again for them.
+        let hasAliases = matchers.targets.contains { target in
+            target.column.map { !catalog.attributes(ofColumn: $0.name, inTable: target.table.name).isEmpty } ?? false
+        }
+
+        // Second pass: the logs, and the source files that name a target.
+        var secondPass: [(index: Int, recheck: Bool)] = files.indices.filter { files[$0].kind == .log }.map {
+            ($0, false)
+        }
+        secondPass += firstCandidates.sorted { files[$0].size > files[$1].size }.map { ($0, false) }
+        if hasAliases { secondPass += others.map { ($0, true) } }
+        let work = secondPass
+        let nextFile = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
-                explicitPrefix: explicitPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
-                progress: progress)
+                plans: plans, givenPrefix: givenPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
+                progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
             let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
             while true {
-                let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < files.count else { break }
-                let before = local.bytesScanned
-                switch files[index].kind {
+                let next = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard next < work.count else { break }
+                let file = files[work[next].index]
+                switch file.kind {
                 case .log:
-                    logScanner.scan(files[index], into: &local)
+                    if failedPaths.contains(file.path) {
+                        local.logFiles += 1
+                        progress.fileDone(bytes: 0)
+                        continue
+                    }
+                    logScanner.scan(file, into: &local)
                     progress.fileDone(bytes: 0)
                 case .source:
-                    sourceScanner.scan(files[index], into: &local)
-                    progress.fileDone(bytes: local.bytesScanned - before)
+                    if work[next].recheck && !sourceScanner.names(file) { continue }
+                    sourceScanner.scan(file, into: &local)
                 }
             }
             merged.withLock { $0.merge(local) }
         }
         progress.finish()
         var result = merged.withLock { $0 }
+        SourceFileScanner.rescoreWithDefinitions(&result, scanner: codeScanner, threads: configuration.threads)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned
         statistics.statementsParsed = cache.misses
         statistics.parseCacheHits = cache.hits
         statistics.parseCacheEvictions = cache.evictions
-        result.errors += inputs.errors
+        result.errors += inputs.errors + planFailures
         result.skipped += inputs.skipped
         return ReportBuilder(
-            configuration: configuration, matchers: matchers, startedAt: startedAt,
+            configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,
             inputs: RunClock.records(files)
         ).build(result)
     }
@@ -151,7 +239,7 @@ public struct ScanPipeline: Sendable {
 struct ReportBuilder {
     let configuration: ScanConfiguration
     let matchers: TargetMatchers
-
+    var catalog = Catalog()
     /// When the scan started (milliseconds since the epoch) and every file it read.
     let startedAt: Int64
     let inputs: [InputRecord]
@@ -169,12 +257,15 @@ struct ReportBuilder {
             $0.path < $1.path
         }
         coverage.formats = result.formats
+        if result.logFiles > 0 { coverage.logFormats = result.logFormats.sorted { $0.path < $1.path } }
         let log = result.coverage
         if result.logFiles > 0 {
             coverage.entries = EntryCounts(
                 parsed: log.parsedEntries, unparsed: log.unparsedEntries,
                 unparsedSamples: log.unparsedSamples.map {
-                    UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: $0.text)
+                    // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
+                    let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
+                    return UnparsedSample(path: $0.path, line: $0.line, offset: $0.offset, text: text)
                 })
             if let from = log.from, let to = log.to {
                 coverage.window = TimeWindow(
@@ -215,12 +306,17 @@ struct ReportBuilder {
                 findings: result.findings[index], declarations: result.declarations[index],
                 deprecations: result.deprecations[index])
 
-            // The verdicts are decided by the gate below, from these data alone.
-            targets.append(TargetUsage(target: target, verdict: .inconclusive, runtime: usage, code: code))
+            // The verdicts are decided by the gate below, from these data alone: what could keep this
+            // target from a pass is recorded with it (a table no model or schema mentions).
+            var entry = TargetUsage(target: target, verdict: .inconclusive, runtime: usage, code: code)
+            entry.migration = configuration.migrationSites[target]
+            entry.caveat = unmappedTableReason(target, code: code)
+            targets.append(entry)
         }
         var report = UsageReport(
             tool: ToolInfo(version: dropscanVersion), verdict: .inconclusive, reasons: [], targets: targets,
             coverage: coverage)
+        report.models = modelSummaries()
         report.run = RunRecord(
             commandLine: configuration.commandLine, startedAt: LogTimestamp.iso8601(milliseconds: startedAt),
             endedAt: LogTimestamp.iso8601(milliseconds: RunClock.nowMilliseconds()), sources: configuration.sources,

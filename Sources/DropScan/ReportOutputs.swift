@@ -11,6 +11,8 @@ struct ReportOutputs {
     var json: String?
     var markdown: String?
     var sarif: String?
+    /// Links and the Markdown budget; the blocking tiers are the report's own (`run.policy`).
+    var options = ReportOptions()
 
     private var requested: [(option: String, path: String)] {
         [("--json", json), ("--markdown", markdown), ("--sarif", sarif)].compactMap { option, path in
@@ -33,8 +35,10 @@ struct ReportOutputs {
     /// Writes the report in each format asked for, and the summary on stderr when `summary` is set.
     func emit(_ report: UsageReport, summary: Bool) throws {
         if let json { try Self.write(try JSONReporter().render(report), to: json, format: "JSON") }
-        if let markdown { try Self.write(try MarkdownReporter().render(report), to: markdown, format: "Markdown") }
-        if let sarif { try Self.write(try SARIFReporter().render(report), to: sarif, format: "SARIF") }
+        if let markdown {
+            try Self.write(try MarkdownReporter(options: options).render(report), to: markdown, format: "Markdown")
+        }
+        if let sarif { try Self.write(try SARIFReporter(options: options).render(report), to: sarif, format: "SARIF") }
         if summary { StandardError.write(String(decoding: try SummaryReporter().render(report), as: UTF8.self)) }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Gate
 import Matching
+import Report
+import ScanIO
 
 /// Everything a scan needs, as the command line gave it.
 public struct ScanConfiguration: Sendable {
@@ -22,23 +24,68 @@ public struct ScanConfiguration: Sendable {
     public var showValues = false
     /// Gaps in the logs longer than this many seconds are reported.
     public var gapSeconds: Int64 = 3600
-    /// An explicit `log_line_prefix` for stderr logs (inferred when `nil`).
-    public var logLinePrefix: String?
+    /// Explicit `log_line_prefix` values (`--log-line-prefix`), each for all logs or for paths matching a
+    /// glob; the first that applies to a file wins, scoped ones before unscoped ones.
+    public var logLinePrefixes: [ScopedPrefix] = []
+    /// The `log_line_prefix` of `--postgresql-conf`, used for logs no `--log-line-prefix` applies to.
+    public var configuredPrefix: String?
+    /// The year of RFC 3164 syslog times, which have none; from each file's modification time when `nil`.
+    public var syslogYear: Int?
     public var policy = GatePolicy()
     /// What the gate needs besides the policy (baseline, attestations, the change under review).
     public var gateContext = GateContext()
     /// The command line, recorded in the report.
     public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
+    /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
+    public var schemaFiles: [String] = []
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
+    /// Where the migration under review drops or renames each of its targets.
+    public var migrationSites: [Target: MigrationSite] = [:]
     /// Show progress on stderr (only honoured when stderr is a terminal).
     public var progress = true
     /// Decompressed bytes handed to the matcher at a time.
     public var chunkSize = 1 << 20
     /// Compressed files at least this large are inflated on their own thread, ahead of the matcher.
     public var pipelineThreshold: Int64 = 4 << 20
+    /// Called with a log's path after each chunk of it is read, before the chunk is scanned: a seam for tests
+    /// that change a file between two reads (truncate, rotate) without timing.
+    public var afterLogChunk: (@Sendable (_ path: String) -> Void)?
 
     public init() {}
+}
+
+/// A `--log-line-prefix` value: `PREFIX` for every log, or `GLOB=PREFIX` for the logs whose path (or, for
+/// a glob without `/`, whose file name) matches `GLOB`.
+public struct ScopedPrefix: Sendable, Equatable {
+    public var glob: String?
+    public var prefix: String
+
+    public init(glob: String?, prefix: String) {
+        self.glob = glob
+        self.prefix = prefix
+    }
+
+    /// Reads `GLOB=PREFIX` when the text before the first `=` holds a glob character or a `/` and no `%`
+    /// (so that `user=%u,db=%d ` stays a prefix), else the whole text as a prefix.
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "=") {
+            let head = argument[..<equals]
+            if !head.isEmpty, !head.contains("%"), head.contains(where: { "*?[/".contains($0) }) {
+                self.init(glob: String(head), prefix: String(argument[argument.index(after: equals)...]))
+                return
+            }
+        }
+        self.init(glob: nil, prefix: argument)
+    }
+
+    /// Whether this prefix applies to the log at `path`.
+    public func applies(to path: String) -> Bool {
+        guard let glob else { return true }
+        if GlobMatcher.matches(glob, path) { return true }
+        if !glob.contains("/") { return GlobMatcher.matches(glob, (path as NSString).lastPathComponent) }
+        return false
+    }
 }
 
 /// A problem with the configuration (exit code 2), with a message that says what to fix.
@@ -47,6 +94,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     case noInputs
     case patternsNotFound(searched: [String])
     case patterns(String)
+    /// A `--schema` file that cannot be read.
+    case schemaUnreadable(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -59,6 +108,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
                 "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
         case .patterns(let message):
             return message
+        case .schemaUnreadable(let path, let message):
+            return "cannot read the schema file \(path): \(message); give a `pg_dump --schema-only` file to --schema"
         }
     }
 }

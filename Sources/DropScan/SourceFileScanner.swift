@@ -1,16 +1,54 @@
+import Catalog
 import CodeUsage
+import Dispatch
 import Foundation
 import Matching
+import ModelIndex
 import Report
 import SQLResolution
 import ScanIO
+import Synchronization
 
-/// Scans one source file: reads it (source files are size-limited), skips binaries, and hands the bytes to
-/// the `CodeScanner` (ecosystem rules, classification, scoping).
+/// Scans source files in two passes. The first reads every file once: it is counted, handed to the model
+/// index, and kept as a candidate only if it names a target; the second re-reads only the candidates and
+/// scores them with the scanner built on the index (ecosystem rules, classification, scoping).
 struct SourceFileScanner {
     let scanner: CodeScanner
     let scratch: MatchScratch
+    /// The trees' definitions of the targets' names, on the second scan of the files with findings.
+    var definitions: DefinedNames? = nil
 
+    /// The first pass over one file: counts it, indexes it, and says whether it names a target (`false` for
+    /// a file that could not be read or is binary; those are recorded).
+    func index(_ file: InputFile, into accumulator: inout ScanAccumulator, part: inout IndexPart) -> Bool {
+        guard let bytes = read(file, into: &accumulator) else { return false }
+        accumulator.sourceFiles += 1
+        accumulator.bytesScanned += Int64(bytes.count)
+        let start = DispatchTime.now().uptimeNanoseconds
+        bytes.withUnsafeBytes { ModelIndex.read(path: file.relativePath, bytes: $0, into: &part) }
+        if ModelIndex.isStructureFile(file.relativePath) {
+            let (tables, problems) = SchemaDump.read(
+                sql: String(decoding: bytes, as: UTF8.self), path: file.relativePath, kind: .schemaDump)
+            part.tables += tables
+            for problem in problems {
+                accumulator.errors.append(
+                    ReadError(
+                        path: file.path, offset: Int64(problem.offset), kind: .corrupt,
+                        message: "line \(problem.line): a table definition does not parse (\(problem.message))"))
+            }
+        }
+        accumulator.indexNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        return scanner.mightReference(bytes: bytes, scratch: scratch)
+    }
+
+    /// Whether a file that was not a candidate names a target after all (the index found attribute names of
+    /// the columns that the first pass could not know).
+    func names(_ file: InputFile) -> Bool {
+        guard let bytes = try? Self.readAll(file.path), !bytes.prefix(8192).contains(0) else { return false }
+        return scanner.mightReference(bytes: bytes, scratch: scratch)
+    }
+
+    /// The second pass over a candidate: its findings (the file was counted by the first pass).
     func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
         let bytes: [UInt8]
         do {
@@ -19,21 +57,77 @@ struct SourceFileScanner {
             accumulator.errors.append(error)
             return
         }
-        accumulator.bytesRead += Int64(bytes.count)
-        if bytes.prefix(8192).contains(0) {
-            accumulator.skipped.append(
-                SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)"))
-            return
-        }
-        accumulator.sourceFiles += 1
-        accumulator.bytesScanned += Int64(bytes.count)
-        let result = scanner.scan(relativePath: file.relativePath, bytes: bytes, scratch: scratch)
+        let result = scanner.scan(
+            relativePath: file.relativePath, bytes: bytes, scratch: scratch, definitions: definitions)
+        accumulator.definitions.merge(result.definitions)
         if result.isEmpty { return }
+        if result.findings.contains(where: { !$0.isEmpty }) { accumulator.sourceFilesWithFindings.append(file) }
         for index in result.findings.indices {
             accumulator.findings[index] += result.findings[index]
             accumulator.declarations[index] += result.declarations[index]
             accumulator.deprecations[index] += result.deprecations[index]
         }
+    }
+
+    private func read(_ file: InputFile, into accumulator: inout ScanAccumulator) -> [UInt8]? {
+        let bytes: [UInt8]
+        do {
+            bytes = try Self.readAll(file.path)
+        } catch {
+            accumulator.errors.append(error)
+            return nil
+        }
+        accumulator.bytesRead += Int64(bytes.count)
+        if bytes.prefix(8192).contains(0) {
+            accumulator.skipped.append(
+                SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)"))
+            return nil
+        }
+        return bytes
+    }
+
+    /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
+    /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
+    static func rescoreWithDefinitions(_ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int) {
+        guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
+        // Only findings of the generic code and template rules, for a target whose name the trees define, can
+        // change.
+        var affected: Set<String> = []
+        for index in result.findings.indices where !result.definitions[target: index].isEmpty {
+            for finding in result.findings[index]
+            where finding.rule.hasPrefix("code.") || finding.rule.hasPrefix("template.") {
+                affected.insert(finding.path)
+            }
+        }
+        let files = result.sourceFilesWithFindings.filter { affected.contains($0.relativePath) }
+        guard !files.isEmpty else { return }
+        let paths = Set(files.map(\.relativePath))
+        for index in result.findings.indices {
+            result.findings[index].removeAll { paths.contains($0.path) }
+            result.declarations[index].removeAll { paths.contains($0.path) }
+            result.deprecations[index].removeAll { paths.contains($0.path) }
+        }
+        let definitions = result.definitions
+        let targetCount = result.findings.count
+        let merged = Mutex(ScanAccumulator(targetCount: targetCount, gapSeconds: 0))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, files.count))) { _ in
+            var local = ScanAccumulator(targetCount: targetCount, gapSeconds: 0)
+            let scanner = SourceFileScanner(scanner: scanner, scratch: MatchScratch(), definitions: definitions)
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < files.count else { break }
+                scanner.scan(files[index], into: &local)
+            }
+            merged.withLock { $0.merge(local) }
+        }
+        let again = merged.withLock { $0 }
+        for index in result.findings.indices {
+            result.findings[index] += again.findings[index]
+            result.declarations[index] += again.declarations[index]
+            result.deprecations[index] += again.deprecations[index]
+        }
+        result.errors += again.errors
     }
 
     static func readAll(_ path: String) throws(ReadError) -> [UInt8] {

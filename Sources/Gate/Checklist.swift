@@ -50,6 +50,8 @@ public enum Checklist {
         var blockingRuntime: Int
         /// The first reason the logs or inputs cannot support "not used".
         var coverageReason: String?
+        /// The first reason the code search cannot support "not used" (a table no model mentions).
+        var codeReason: String?
         var attestations: [Attestation]
         var change: ChangeSet?
     }
@@ -73,9 +75,11 @@ public enum Checklist {
         switch id {
         case "code-search":
             guard evidence.scannedCode else { return item(.missing, "No source tree was searched (give --source).") }
-            return evidence.blockingCode > 0
-                ? item(.failed, "\(evidence.blockingCode) blocking code reference(s) found.")
-                : item(.verified, "The source trees hold no blocking reference.")
+            if evidence.blockingCode > 0 {
+                return item(.failed, "\(evidence.blockingCode) blocking code reference(s) found.")
+            }
+            if let reason = evidence.codeReason { return item(.missing, reason) }
+            return item(.verified, "The source trees hold no blocking reference.")
         case "query-logs":
             guard evidence.scannedLogs else { return item(.missing, "No query log was read (give --logs).") }
             if evidence.blockingRuntime > 0 {
@@ -121,10 +125,12 @@ public enum Checklist {
 
     /// One sentence per item that keeps the change from passing (missing or failed, and not waived).
     /// Failed code and log items are not repeated: the targets' own reasons block.
-    /// `coverageExplained`: the coverage reasons already say why the logs cannot show "not used".
-    static func reasons(_ items: [ChecklistItem], coverageExplained: Bool) -> [String] {
+    /// `coverageExplained`: the coverage reasons already say why the logs cannot show "not used";
+    /// `codeExplained`: the targets' own reasons say why the code search cannot.
+    static func reasons(_ items: [ChecklistItem], coverageExplained: Bool, codeExplained: Bool = false) -> [String] {
         items.compactMap { item in
             if item.id == "query-logs" && coverageExplained { return nil }
+            if item.id == "code-search" && codeExplained { return nil }
             switch item.status {
             case .missing: return "Checklist: \"\(item.title)\" is missing. \(item.detail)"
             case .failed where item.id == "isolated-change": return "Checklist: \(item.detail)"

@@ -1,5 +1,6 @@
 import Foundation
 import Matching
+import PostgresLog
 import Report
 
 /// What the gate needs beyond the report and the policy.
@@ -38,8 +39,11 @@ public enum Gate {
             )
         }
         coverageReasons += RequirementCheck(policy: policy, report: report, scannedLogs: scannedLogs).reasons()
+        coverageReasons += logReasons(report.coverage)
 
         var targetReasons: [String] = []
+        // Why nothing found for a target cannot mean "not used" (a table no model or schema mentions).
+        var caveatReasons: [String] = []
         var warnings: [String] = []
         var blockingCodeTotal = 0
         var blockingRuntimeTotal = 0
@@ -50,6 +54,9 @@ public enum Gate {
             if tally.blocks {
                 report.targets[index].verdict = .blocked
                 targetReasons.append(tally.reason(target: report.targets[index].target))
+            } else if let caveat = report.targets[index].caveat {
+                report.targets[index].verdict = .inconclusive
+                if !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             } else {
                 report.targets[index].verdict = coverageReasons.isEmpty ? .pass : .inconclusive
             }
@@ -62,10 +69,15 @@ public enum Gate {
             var evidence = Checklist.Evidence(
                 scannedCode: scannedCode, scannedLogs: scannedLogs, blockingCode: blockingCodeTotal,
                 blockingRuntime: blockingRuntimeTotal, coverageReason: coverageReasons.first,
+                codeReason: caveatReasons.first,
                 attestations: checklistPolicy.attestations + context.attestations, change: context.change)
-            if report.targets.isEmpty { evidence.coverageReason = nil }
+            if report.targets.isEmpty {
+                evidence.coverageReason = nil
+                evidence.codeReason = nil
+            }
             checklist = Checklist.evaluate(evidence, waive: Set(checklistPolicy.waive))
-            checklistReasons = Checklist.reasons(checklist, coverageExplained: !coverageReasons.isEmpty)
+            checklistReasons = Checklist.reasons(
+                checklist, coverageExplained: !coverageReasons.isEmpty, codeExplained: !caveatReasons.isEmpty)
             if !checklistReasons.isEmpty {
                 for index in report.targets.indices where report.targets[index].verdict == .pass {
                     report.targets[index].verdict = .inconclusive
@@ -74,7 +86,7 @@ public enum Gate {
         }
         warnings += allowlist.warnings()
 
-        let inconclusiveReasons = coverageReasons + checklistReasons
+        let inconclusiveReasons = caveatReasons + coverageReasons + checklistReasons
         let verdict: Verdict
         let reason: String
         if let first = targetReasons.first {
@@ -93,6 +105,28 @@ public enum Gate {
         report.decision = DecisionRecord(
             verdict: verdict, reason: reason, warnings: warnings, checklist: checklist,
             allowlist: allowlist.uses(), suppressed: allowlist.suppressed, baseline: context.baseline?.path)
+    }
+
+    /// What the report's logs say against "not used" whatever the policy: entries without a time (after
+    /// the policy's own window requirement, which names its days), and inferred prefixes that cannot be
+    /// trusted.
+    static func logReasons(_ coverage: Coverage) -> [String] {
+        var reasons: [String] = []
+        if coverage.logFiles > 0, let entries = coverage.entries,
+            let caveat = LogCoverage.windowCaveat(parsedEntries: entries.parsed, hasWindow: coverage.window != nil)
+        {
+            reasons.append(caveat)
+        }
+        var prefixProblems: [String: [String]] = [:]
+        for file in coverage.logFormats ?? [] {
+            if let problem = file.problem { prefixProblems[problem, default: []].append(file.path) }
+        }
+        for (problem, paths) in prefixProblems.sorted(by: { $0.key < $1.key }) {
+            let sorted = paths.sorted()
+            let files = sorted.count == 1 ? sorted[0] : "\(sorted[0]) and \(sorted.count - 1) more log file(s)"
+            reasons.append("\(files): \(problem)")
+        }
+        return reasons
     }
 
     /// Whether logs were part of the scan (asked for, or read through `--files-from`).

@@ -33,6 +33,26 @@ public struct PatternRule: Sendable, Equatable {
     public var file: String
     public var line: Int
 
+    public init(
+        id: String, description: String, subject: RuleSubject, inputs: Set<RuleInput>, files: [String],
+        evidence: Evidence, pattern: String, requires: String?, positives: [String], negatives: [String],
+        sampleTarget: String?, file: String, line: Int
+    ) {
+        self.id = id
+        self.description = description
+        self.subject = subject
+        self.inputs = inputs
+        self.files = files
+        self.evidence = evidence
+        self.pattern = pattern
+        self.requires = requires
+        self.positives = positives
+        self.negatives = negatives
+        self.sampleTarget = sampleTarget
+        self.file = file
+        self.line = line
+    }
+
     /// The target samples are checked against.
     public func resolvedSampleTarget() throws(TargetError) -> Target {
         try Target(parsing: sampleTarget ?? (subject == .column ? "orders.legacy_status" : "orders.*"))

@@ -109,3 +109,105 @@ func parseJSONObject(
     }
     return sawTimestamp
 }
+
+/// One member of a JSON object: the key (inside its quotes) and the value (inside the quotes of a string,
+/// else the raw text of a number, literal, object or array).
+struct JSONMember {
+    var key: Range<Int>
+    var value: Range<Int>
+    var isString: Bool
+
+    /// Whether the key is `name`.
+    func hasKey(_ name: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard name.utf8CodeUnitCount == key.count else { return false }
+        return name.withUTF8Buffer { name in
+            for i in 0..<key.count where name[i] != bytes[key.lowerBound + i] { return false }
+            return true
+        }
+    }
+}
+
+/// Visits the members of the JSON object in `bytes[start..<end]`, nested values skipped whole.
+///
+/// - Returns: `false` when the text is not one well-formed object (the members seen so far were visited).
+@discardableResult
+func forEachJSONMember(
+    _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ visit: (JSONMember) throws -> Void
+) rethrows -> Bool {
+    var index = start
+    func skipSpace() {
+        while index < end, bytes[index] == 32 || bytes[index] == 9 || bytes[index] == 13 || bytes[index] == 10 {
+            index += 1
+        }
+    }
+    /// The index of the quote closing the string whose first byte is at `from`, or `end`.
+    func stringEnd(_ from: Int) -> Int {
+        var k = from
+        while true {
+            k = find(UInt8(ascii: "\""), bytes, from: k, end: end)
+            guard k < end else { return end }
+            var backslashes = 0
+            var b = k - 1
+            while b >= from, bytes[b] == UInt8(ascii: "\\") {
+                backslashes += 1
+                b -= 1
+            }
+            if backslashes % 2 == 0 { return k }
+            k += 1
+        }
+    }
+    skipSpace()
+    guard index < end, bytes[index] == UInt8(ascii: "{") else { return false }
+    index += 1
+    while true {
+        skipSpace()
+        guard index < end else { return false }
+        if bytes[index] == UInt8(ascii: "}") { return true }
+        guard bytes[index] == UInt8(ascii: "\"") else { return false }
+        let keyEnd = stringEnd(index + 1)
+        guard keyEnd < end else { return false }
+        let key = (index + 1)..<keyEnd
+        index = keyEnd + 1
+        skipSpace()
+        guard index < end, bytes[index] == UInt8(ascii: ":") else { return false }
+        index += 1
+        skipSpace()
+        guard index < end else { return false }
+        let member: JSONMember
+        if bytes[index] == UInt8(ascii: "\"") {
+            let valueEnd = stringEnd(index + 1)
+            guard valueEnd < end else { return false }
+            member = JSONMember(key: key, value: (index + 1)..<valueEnd, isString: true)
+            index = valueEnd + 1
+        } else {
+            let valueStart = index
+            var depth = 0
+            while index < end {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index = stringEnd(index + 1)
+                    guard index < end else { return false }
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    if depth == 0 { break }
+                    depth -= 1
+                } else if byte == UInt8(ascii: ","), depth == 0 {
+                    break
+                }
+                index += 1
+            }
+            var valueEnd = index
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 32 || bytes[valueEnd - 1] == 10 { valueEnd -= 1 }
+            member = JSONMember(key: key, value: valueStart..<valueEnd, isString: false)
+        }
+        try visit(member)
+        skipSpace()
+        guard index < end else { return false }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            continue
+        }
+        return bytes[index] == UInt8(ascii: "}")
+    }
+}

@@ -49,20 +49,6 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
-        var expectation: String {
-            switch self {
-            case .timestamp, .processStart:
-                "a timestamp for %\(Character(UnicodeScalar(rawValue))) (YYYY-MM-DD HH:MM:SS TZ)"
-            case .timestampMillis: "a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ)"
-            case .epoch: "an epoch time for %n (1714644942.123)"
-            case .pid, .leaderPid, .lineNumber, .xid: "a number for %\(Character(UnicodeScalar(rawValue)))"
-            case .queryID: "a query id for %Q"
-            case .sqlState: "a SQLSTATE for %e"
-            case .sessionID: "a session id for %c (hex.hex)"
-            case .virtualXID: "a virtual transaction id for %v (n/n)"
-            default: "text for %\(Character(UnicodeScalar(rawValue)))"
-            }
-        }
     }
 
     /// Up to 16 literal bytes stored inline (longer literals are split), so that matching touches no
@@ -421,8 +407,16 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         if elementIndex + 1 < count, case .literal(let literal) = elements[elementIndex + 1] {
             nextByte = literal.first
         }
-        // Names are at most 63 bytes (NAMEDATALEN), host names 255: 512 bytes allows for padding.
-        let limit = min(end, position + 512)
+        // User, database and application names are at most 63 bytes (NAMEDATALEN), as are command tags and
+        // backend types; host names 255. The bound keeps backtracking over lines that do not fit short.
+        let padded: Bool
+        if case .escape(_, let isPadded) = elements[elementIndex] { padded = isPadded } else { padded = false }
+        let width: Int
+        switch escape {
+        case .remoteHost, .remoteHostPort, .localAddress: width = 512
+        default: width = padded ? 256 : 64
+        }
+        let limit = min(end, position + width)
         var candidate = position
         while candidate <= limit {
             if let nextByte {
@@ -466,62 +460,6 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             }
             fields.host = (Int32(start), Int32(cut))
         default: break
-        }
-    }
-
-    /// What the first element that failed expected, with its column, for error messages.
-    func explainMismatch(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> (expected: String, column: Int) {
-        var position = start
-        for (index, element) in elements.enumerated() {
-            let rest = LinePrefix(inferred: pattern, elements: Array(elements[index...]))
-            if rest.match(bytes, start: position, end: end) != nil { break }
-            switch element {
-            case .literal(let literal):
-                if !literal.matches(bytes, at: position, end: end) {
-                    return ("\"\(String(decoding: literal.bytes, as: UTF8.self))\"", position - start + 1)
-                }
-                position += literal.count
-            case .escape(let escape, _):
-                if escape.isFreeText {
-                    // Skip to the next literal, if any.
-                    if index + 1 < elements.count, case .literal(let literal) = elements[index + 1] {
-                        while position < end, bytes[position] != literal.first { position += 1 }
-                    }
-                    continue
-                }
-                let probe = LinePrefix(inferred: pattern, elements: [element])
-                if let after = probe.consumeTyped(bytes, position, end) {
-                    position = after
-                } else {
-                    return (escape.expectation, position - start + 1)
-                }
-            case .anythingWithPid:
-                return ("a severity word such as LOG: or ERROR:", position - start + 1)
-            }
-        }
-        return ("a severity word such as LOG: or ERROR: after the prefix", position - start + 1)
-    }
-
-    /// Consumes one typed escape (the only element) at `position`, returning the index after it.
-    private func consumeTyped(_ bytes: UnsafeRawBufferPointer, _ position: Int, _ end: Int) -> Int? {
-        guard case .escape(let escape, _) = elements[0] else { return nil }
-        switch escape {
-        case .timestamp, .timestampMillis, .processStart:
-            guard let (_, after) = LogTimestamp.parse(bytes, at: position, end: end) else { return nil }
-            if escape == .timestampMillis, bytes[position + 19] != UInt8(ascii: ".") { return nil }
-            return after
-        case .epoch: return LogTimestamp.parseEpoch(bytes, at: position, end: end)?.1
-        default:
-            var index = position
-            while index < end, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "]"),
-                bytes[index] != UInt8(ascii: ":")
-            {
-                index += 1
-            }
-            if escape == .pid || escape == .lineNumber || escape == .xid {
-                guard index > position, (position..<index).allSatisfy({ bytes[$0] &- 48 <= 9 }) else { return nil }
-            }
-            return index
         }
     }
 }

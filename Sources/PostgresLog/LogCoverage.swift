@@ -285,6 +285,18 @@ public struct LogCoverage: Sendable {
             + ", so uses of the target may be missing and \"not used\" cannot be concluded."
     }
 
+    /// One sentence when entries were read but none carries a usable time (a `log_line_prefix` without `%m`,
+    /// `%t` or `%n`, or a zone that cannot be read): the logs then cover no known window, and "not used"
+    /// cannot be concluded from them. `nil` otherwise.
+    public var windowCaveat: String? { Self.windowCaveat(parsedEntries: parsedEntries, hasWindow: from != nil) }
+
+    /// The sentence of ``windowCaveat`` from a report's counts (the gate decides from saved reports too).
+    public static func windowCaveat(parsedEntries: Int, hasWindow: Bool) -> String? {
+        guard parsedEntries > 0, !hasWindow else { return nil }
+        return "None of the \(parsedEntries) log entries carries a timestamp, so the logs cover no known window and "
+            + "\"not used\" cannot be concluded; add %m to log_line_prefix."
+    }
+
     /// One sentence when statement-logging settings changed inside the window (`parameter "log_statement"
     /// changed to "all"`), since the mode then holds only for part of it; `nil` otherwise.
     public var settingChangeNote: String? {

@@ -9,9 +9,22 @@ public enum LogFormat: Sendable, Hashable, CustomStringConvertible {
     /// Lines relayed by syslog: `Mon DD HH:MM:SS host postgres[pid]: [seq-N] <prefix>…` (or an ISO time);
     /// the associated prefix is the server's `log_line_prefix` (often without `%t`/`%p`).
     case syslog(LinePrefix)
+    /// A cloud export of one JSON object per line (see ``CloudExport``); the prefix is that of the wrapped
+    /// server lines (unused for CloudNativePG, whose records hold fields).
+    case cloud(CloudExport, LinePrefix)
+
+    /// Whether the file's bytes are JSON text (names in it may be escaped).
+    public var isJSON: Bool {
+        switch self {
+        case .json, .cloud: true
+        case .stderr, .csv, .syslog: false
+        }
+    }
 
     public var description: String {
         switch self {
+        case .cloud(let export, let prefix):
+            export.wrapsLine ? "\(export.rawValue) (log_line_prefix '\(prefix.pattern)')" : export.rawValue
         case .stderr(let prefix): "stderr (log_line_prefix '\(prefix.pattern)')"
         case .csv: "csvlog"
         case .json: "jsonlog"
@@ -19,13 +32,14 @@ public enum LogFormat: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A short name: `stderr`, `csvlog`, `jsonlog` or `syslog`.
+    /// A short name: `stderr`, `csvlog`, `jsonlog`, `syslog`, or the ``CloudExport`` raw value.
     public var name: String {
         switch self {
         case .stderr: "stderr"
         case .csv: "csvlog"
         case .json: "jsonlog"
         case .syslog: "syslog"
+        case .cloud(let export, _): export.rawValue
         }
     }
 }
@@ -34,25 +48,23 @@ public enum LogFormat: Sendable, Hashable, CustomStringConvertible {
 public enum LogFormatError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `log_line_prefix` text that cannot be matched reliably.
     case invalidPrefix(prefix: String, reason: String)
-    /// A line of the sample does not start with the given prefix.
-    case prefixMismatch(prefix: String, line: Int, expected: String, column: Int, found: String)
     /// No known format or prefix fits the sample.
     case undetectable(firstLine: String)
     /// The sample holds no complete line.
     case emptySample
+    /// A recognised export this tool does not read, with what to do instead.
+    case refusedExport(String)
 
     public var description: String {
         switch self {
         case .invalidPrefix(let prefix, let reason):
             return
                 "invalid log_line_prefix '\(prefix)': \(reason). Copy log_line_prefix exactly from the server (SHOW log_line_prefix)"
-        case .prefixMismatch(let prefix, let line, let expected, let column, let found):
-            return
-                "line \(line): expected \(expected) at column \(column), found \"\(found)\" (log_line_prefix '\(prefix)'); "
-                + "pass the server's value with --log-line-prefix (SHOW log_line_prefix), or check that this file is a PostgreSQL log"
         case .undetectable(let firstLine):
             return "cannot recognise the log format from the first line \"\(firstLine)\"; "
                 + "pass the server's log_line_prefix with --log-line-prefix (SHOW log_line_prefix)"
+        case .refusedExport(let reason):
+            return reason
         case .emptySample:
             return "the log holds no complete line to recognise its format; check the file is not empty or truncated"
         }

@@ -52,6 +52,9 @@ enum StderrScanResult {
     case incomplete(scanned: Int)
 }
 
+/// How much of an incomplete line is enough to tell whether it starts a new entry (its prefix and label).
+let decidableLineBytes = 64 * 1024
+
 /// Scans one stderr entry starting at `start` (a line start): the header line, its TAB continuation
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
 func scanStderrEntry(
@@ -113,7 +116,12 @@ func scanStderrEntry(
             break
         }
         let nextEnd = find(10, bytes, from: next, end: end)
-        if nextEnd == end && !atEnd { return .incomplete(scanned: end - start) }
+        let partial = nextEnd == end && !atEnd
+        // An incomplete next line is waited for, unless its start is already long enough to tell whether it
+        // continues this entry: a line of megabytes must not hold this entry back and be cut with it.
+        if partial && (end - next < decidableLineBytes || bytes[next] == 9) {
+            return .incomplete(scanned: end - start)
+        }
         if bytes[next] == 9 {
             lineEnd = nextEnd
             continue
@@ -128,7 +136,7 @@ func scanStderrEntry(
             lineEnd = nextEnd
             continue
         }
-        entry.nextHeader = match
+        entry.nextHeader = partial ? nil : match
         close()
         break
     }

@@ -1,48 +1,39 @@
 extension MarkdownReporter {
     /// The seven-item checklist and a block ready to paste into the pull request's "Evidence" section;
-    /// empty when the policy did not evaluate the checklist.
-    func checklistSection(_ report: UsageReport) -> String {
-        guard let decision = report.decision, !decision.checklist.isEmpty else { return "" }
+    /// nothing when the policy did not evaluate the checklist. Details hold attesters' names and notes from
+    /// files beside the migration: escaped like any input (`MarkdownText`) and cut to a length, so that the
+    /// section stays small inside the document's budget.
+    func checklistSection(_ report: UsageReport) -> [MarkdownDocument.Piece] {
+        guard let decision = report.decision, !decision.checklist.isEmpty else { return [] }
         let marks: [ChecklistItem.Status: String] = [
             .verified: "✅ verified", .attested: "✅ attested", .waived: "➖ waived", .missing: "⚠️ missing",
             .failed: "⛔ failed",
         ]
-        var out = "\n### Checklist\n\n| | Evidence | Status | Detail |\n|---:|---|---|---|\n"
-        for (number, item) in decision.checklist.enumerated() {
-            out +=
-                "| \(number + 1) | \(item.title) | \(marks[item.status] ?? item.status.rawValue) | \(Self.plainCell(item.detail)) |\n"
+        let rows = decision.checklist.enumerated().map { number, item in
+            "| \(number + 1) | \(MarkdownText.text(item.title, limit: 80)) | \(marks[item.status] ?? item.status.rawValue)"
+                + " | \(MarkdownText.text(item.detail, limit: 300)) |\n"
         }
-        out += "\n### Evidence (paste into the pull request)\n\n"
-        out += "```text\n"
-        out += "dropscan \(report.tool.version): \(decision.verdict.rawValue): \(Self.fenceSafe(decision.reason))\n"
+        var paste = "\n### Evidence (paste into the pull request)\n\n```text\n"
+        paste +=
+            "dropscan \(Self.fenceLine(report.tool.version, limit: 40)): \(decision.verdict.rawValue): \(Self.fenceLine(decision.reason, limit: 400))\n"
         for item in decision.checklist {
             let box = item.status == .verified || item.status == .attested || item.status == .waived ? "[x]" : "[ ]"
-            out += "\(box) \(item.title): \(item.status.rawValue). \(Self.fenceSafe(item.detail))\n"
+            paste +=
+                "\(box) \(Self.fenceLine(item.title, limit: 80)): \(item.status.rawValue). \(Self.fenceLine(item.detail, limit: 300))\n"
         }
-        out += "```\n"
-        return out
+        paste += "```\n"
+        return [
+            .list(
+                MarkdownDocument.List(
+                    head: "\n### Checklist\n\n| | Evidence | Status | Detail |\n|---:|---|---|---|\n",
+                    items: rows.map { [.text($0)] }, weight: 7)),
+            .text(paste),
+        ]
     }
 
-    /// Text from input inside a table cell: no raw HTML, no cell break, no code span, link or mention.
-    static func plainCell(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "|", "\\", "`", "*", "_", "[", "]", "(", ")", "#", "!", "~": out += "\\\(character)"
-            case "@": out += "@\u{2060}"
-            case "\n", "\r": out += " "
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// Text inside the fenced block, on one line: every line starts with dropscan's own words, so no line
-    /// can begin with backticks and close the fence.
-    static func fenceSafe(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    /// Text inside the fenced block, on one line and cut to `limit`: every line starts with dropscan's own
+    /// words, so no line can begin with backticks and close the fence, and a fenced block renders nothing.
+    static func fenceLine(_ text: String, limit: Int) -> String {
+        MarkdownText.truncated(MarkdownText.singleLine(text), limit: limit)
     }
 }

@@ -86,7 +86,9 @@ public enum ReportMerger {
             }
             merged.coverage = mergeCoverage(merged.coverage, report.coverage)
             merged.run = mergeRun(merged.run!, report.run!)
+            for model in report.models where !merged.models.contains(model) { merged.models.append(model) }
         }
+        merged.models.sort { ($0.file, $0.line, $0.className) < ($1.file, $1.line, $1.className) }
         merged.reasons = []
         merged.decision = nil
         return Result(report: merged, duplicates: duplicates)
@@ -133,6 +135,9 @@ public enum ReportMerger {
             findings: union(a.code.findings, b.code.findings),
             declarations: union(a.code.declarations, b.code.declarations),
             deprecations: union(a.code.deprecations, b.code.deprecations))
+        merged.migration = a.migration ?? b.migration
+        // A shard that could not understand how the code maps the table keeps the target from a pass.
+        merged.caveat = a.caveat ?? b.caveat
         return merged
     }
 
@@ -150,6 +155,9 @@ public enum ReportMerger {
         }
         if let unparsed = b.unparsedNamingTargets {
             merged.unparsedNamingTargets = (a.unparsedNamingTargets ?? 0) + unparsed
+        }
+        if a.logFormats != nil || b.logFormats != nil {
+            merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
         }
         merged.gaps += b.gaps
         switch (a.entries, b.entries) {

@@ -24,6 +24,8 @@ public struct UsageReport: Codable, Sendable, Equatable {
     public var run: RunRecord?
     /// What the gate decided and on what.
     public var decision: DecisionRecord?
+    /// The ORM models the model index found in the sources (empty without sources or models).
+    public var models: [ModelSummary] = []
 
     /// The version this dropscan writes (`Reports/schema/CHANGELOG.md`).
     public static let currentSchemaVersion = 2
@@ -34,6 +36,60 @@ public struct UsageReport: Codable, Sendable, Equatable {
         self.reasons = reasons
         self.targets = targets
         self.coverage = coverage
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion, tool, verdict, reasons, targets, coverage, run, decision, models
+    }
+
+    /// Reads reports written before `models` existed as having none.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        tool = try container.decode(ToolInfo.self, forKey: .tool)
+        verdict = try container.decode(Verdict.self, forKey: .verdict)
+        reasons = try container.decode([String].self, forKey: .reasons)
+        targets = try container.decode([TargetUsage].self, forKey: .targets)
+        coverage = try container.decode(Coverage.self, forKey: .coverage)
+        run = try container.decodeIfPresent(RunRecord.self, forKey: .run)
+        decision = try container.decodeIfPresent(DecisionRecord.self, forKey: .decision)
+        models = try container.decodeIfPresent([ModelSummary].self, forKey: .models) ?? []
+    }
+}
+
+/// An ORM model class of the sources and the table it maps to, as the model index resolved it.
+public struct ModelSummary: Codable, Sendable, Equatable {
+    /// An attribute of the model and the column it stands for.
+    public struct Column: Codable, Sendable, Equatable {
+        public var attribute: String
+        public var column: String
+
+        public init(attribute: String, column: String) {
+            self.attribute = attribute
+            self.column = column
+        }
+    }
+
+    public var className: String
+    public var file: String
+    public var line: Int
+    public var table: String
+    /// `django`, `rails`, `sqlalchemy`, `prisma`, `typeorm`, `jpa`, `gorm`.
+    public var ecosystem: String
+    public var columns: [Column]
+
+    public init(className: String, file: String, line: Int, table: String, ecosystem: String, columns: [Column]) {
+        self.className = className
+        self.file = file
+        self.line = line
+        self.table = table
+        self.ecosystem = ecosystem
+        self.columns = columns
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case className = "class"
+        case file, line, table, ecosystem, columns
     }
 }
 
@@ -58,6 +114,11 @@ public struct TargetUsage: Codable, Sendable, Equatable {
     public var verdict: Verdict
     public var runtime: RuntimeUsage
     public var code: CodeUsage
+    /// Where the migration under review drops or renames the target (`--from-migration`); absent otherwise.
+    public var migration: MigrationSite?
+    /// Why finding nothing for this target cannot mean "not used" (one sentence), such as a table that no
+    /// model or schema of the sources mentions; the gate makes the target inconclusive.
+    public var caveat: String?
 
     public init(target: Target, verdict: Verdict, runtime: RuntimeUsage, code: CodeUsage) {
         self.target = target.normalized
@@ -69,7 +130,9 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         self.code = code
     }
 
-    enum CodingKeys: String, CodingKey { case target, schema, table, column, verdict, runtime, code }
+    enum CodingKeys: String, CodingKey {
+        case target, schema, table, column, verdict, runtime, code, migration, caveat
+    }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -80,6 +143,21 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         try container.encode(verdict, forKey: .verdict)
         try container.encode(runtime, forKey: .runtime)
         try container.encode(code, forKey: .code)
+        try container.encodeIfPresent(migration, forKey: .migration)
+        try container.encodeIfPresent(caveat, forKey: .caveat)
+    }
+}
+
+/// The line of a migration that drops or renames a target: where reviewers are shown its uses.
+public struct MigrationSite: Codable, Sendable, Equatable {
+    /// Relative to the directory dropscan ran in (the repository root in CI).
+    public var path: String
+    /// 1-based.
+    public var line: Int
+
+    public init(path: String, line: Int) {
+        self.path = path
+        self.line = line
     }
 }
 
@@ -268,8 +346,61 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var applications: [String: Int]?
     /// Log lines that fit no format but name a target (a use may hide in them).
     public var unparsedNamingTargets: Int?
+    /// How each log file was read: its format, and the prefix and how it was decided.
+    public var logFormats: [LogFileFormat]?
 
     public init() {}
+}
+
+/// How one log file was read: its format and, for stderr and syslog, the `log_line_prefix` used and how it
+/// was decided (`given` with --log-line-prefix, `configuration` from --postgresql-conf, `inferred` from
+/// lines sampled across the file, with how many of them it explains).
+public struct LogFileFormat: Codable, Sendable, Equatable {
+    public var path: String
+    /// `stderr`, `csvlog`, `jsonlog` or `syslog`.
+    public var format: String
+    public var prefix: String?
+    /// `given`, `configuration` or `inferred`.
+    public var prefixSource: String?
+    public var sampledLines: Int?
+    public var explainedLines: Int?
+    /// Why the inferred prefix cannot be trusted (one sentence); the gate makes the verdict inconclusive.
+    public var problem: String?
+
+    public init(
+        path: String, format: String, prefix: String? = nil, prefixSource: String? = nil, sampledLines: Int? = nil,
+        explainedLines: Int? = nil
+    ) {
+        self.path = path
+        self.format = format
+        self.prefix = prefix
+        self.prefixSource = prefixSource
+        self.sampledLines = sampledLines
+        self.explainedLines = explainedLines
+    }
+
+    /// `given`, `from configuration`, or `inferred: 97% of 4,000 sampled lines`.
+    public var decidedText: String {
+        switch prefixSource {
+        case "given": return "given"
+        case "configuration": return "from configuration"
+        case "inferred":
+            guard let sampled = sampledLines, let explained = explainedLines, sampled > 0 else { return "inferred" }
+            let percent = explained * 100 / sampled
+            return "inferred: \(percent)% of \(LogFileFormat.grouped(sampled)) sampled lines"
+        default: return "-"
+        }
+    }
+
+    static func grouped(_ value: Int) -> String {
+        var digits = Array(String(value))
+        var index = digits.count - 3
+        while index > 0 {
+            digits.insert(",", at: index)
+            index -= 3
+        }
+        return String(digits)
+    }
 }
 
 public struct CoverageError: Codable, Sendable, Equatable {

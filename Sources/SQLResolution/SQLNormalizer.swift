@@ -9,6 +9,11 @@ public struct NormalizedSQL: Sendable, Hashable {
     public let fingerprint: UInt64
     /// How many placeholders `text` holds.
     public let placeholderCount: Int
+    /// Whether one placeholder stands for everything from some point to the end, because a string there does
+    /// not end where every reading of it agrees (`'C:\' …` ends at the backslash with
+    /// `standard_conforming_strings` on, and later with it off). Two different statements may then share this
+    /// text, so nothing learnt from one (a parse, a binding) may be reused for the other.
+    public let redactedToEnd: Bool
 
     /// `fingerprint` as 16 lower-case hex digits, for grouping statements in reports.
     public var id: String { SQLNormalizer.hexID(fingerprint) }
@@ -21,7 +26,8 @@ public struct NormalizedSQL: Sendable, Hashable {
 /// `E'…'` strings with backslash escapes, `B'…'`, `X'…'`, `N'…'` and `U&'…'` strings, `$$…$$` and `$tag$…$tag$`
 /// dollar quotes, numbers (integer, decimal, exponent, `0x…`, `1_000`), `$n` parameters, `"quoted"` identifiers
 /// (kept verbatim: they are names, not values), `--` and nested `/* */` comments. An unterminated literal is
-/// replaced up to the end of the text, so that a truncated statement never leaks its value either.
+/// replaced up to the end of the text, so that a truncated statement never leaks its value either; so is a
+/// plain `'…'` string whose end depends on `standard_conforming_strings` (see `NormalizedSQL.redactedToEnd`).
 public enum SQLNormalizer {
     /// Normalizes `sql`; see `NormalizedSQL`.
     public static func normalize(_ sql: String) -> NormalizedSQL {
@@ -33,6 +39,14 @@ public enum SQLNormalizer {
     public static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> NormalizedSQL {
         var lexer = Lexer(recordOffsets: false)
         return lexer.run(bytes)
+    }
+
+    /// A log line that fitted no format, made safe for a report or a message: redacted like a statement, and
+    /// `"…"` is a value too (server messages quote values that way: `invalid input syntax for type integer:
+    /// "…"`).
+    public static func redactLogLine(_ line: String) -> String {
+        var lexer = Lexer(recordOffsets: false, doubleQuotesAreValues: true)
+        return lexer.run(line).text
     }
 
     /// The fingerprint of `sql`'s shape (same as `normalize(sql).fingerprint`).
@@ -107,6 +121,9 @@ extension SQLNormalizer {
     /// transparent, so the loop stays cheap even in debug builds.
     struct Lexer {
         let recordOffsets: Bool
+        /// Redact `"…"` like a string (for free text, where double quotes hold values, not names).
+        let doubleQuotesAreValues: Bool
+        var redactedToEnd = false
         var outputStarts: [Int32] = []
         var inputStarts: [Int32] = []
         var placeholders = 0
@@ -114,8 +131,9 @@ extension SQLNormalizer {
         private var outCount = 0
         private var outCapacity: Int
 
-        init(recordOffsets: Bool) {
+        init(recordOffsets: Bool, doubleQuotesAreValues: Bool = false) {
             self.recordOffsets = recordOffsets
+            self.doubleQuotesAreValues = doubleQuotesAreValues
             outCapacity = 0
             out = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         }
@@ -154,7 +172,8 @@ extension SQLNormalizer {
             }
             // `defer` frees the output buffer: a lexer runs once.
             let text = String(decoding: UnsafeBufferPointer(start: out, count: outCount), as: UTF8.self)
-            return NormalizedSQL(text: text, fingerprint: hash, placeholderCount: placeholders)
+            return NormalizedSQL(
+                text: text, fingerprint: hash, placeholderCount: placeholders, redactedToEnd: redactedToEnd)
         }
 
         @inline(__always) mutating func reserve(_ extra: Int) {
@@ -200,6 +219,38 @@ extension SQLNormalizer {
                 value /= 10
             }
             outCount += digits
+        }
+
+        /// The end of a plain `'…'` (or `N'…'`) body starting at `start`. Such a string ends at its first lone
+        /// quote when `standard_conforming_strings` is on (the default since PostgreSQL 9.1), but a backslash
+        /// escapes the quote when it is off, and a log does not say which: when the two readings end in
+        /// different places, everything to the end is treated as the literal, so neither reading can leak.
+        mutating func plainStringEnd(_ bytes: UnsafePointer<UInt8>, _ count: Int, from start: Int, quote: UInt8)
+            -> Int
+        {
+            if quote == 0x22 {
+                // A double-quoted value in free text: `""` escapes, no continuation.
+                var index = start
+                while index < count {
+                    if bytes[index] == 0x22 {
+                        if index + 1 < count && bytes[index + 1] == 0x22 {
+                            index += 2
+                            continue
+                        }
+                        return index + 1
+                    }
+                    index += 1
+                }
+                return count
+            }
+            let end = Self.skipQuoted(bytes, count, from: start, backslash: false)
+            // Without a backslash inside, both readings agree.
+            var probe = start
+            while probe < end && bytes[probe] != 0x5C { probe += 1 }
+            if probe == end { return end }
+            if Self.skipQuoted(bytes, count, from: start, backslash: true) == end { return end }
+            redactedToEnd = true
+            return count
         }
 
         /// Skips a `'…'` body starting just after the opening quote; `backslash` enables `\` escapes.
@@ -273,14 +324,17 @@ extension SQLNormalizer {
                 }
                 begin(index, pendingSpace: &pendingSpace)
                 // Strings: '…', E'…', B'…', X'…', N'…', U&'…'.
-                if byte == 0x27 {
-                    index = Self.skipQuoted(bytes, count, from: index + 1, backslash: false)
+                if byte == 0x27 || (byte == 0x22 && doubleQuotesAreValues) {
+                    index = plainStringEnd(bytes, count, from: index + 1, quote: byte)
                     placeholder(count - index)
                     continue
                 }
                 let lower = byte | 0x20
                 if next == 0x27 && (lower == 0x65 || lower == 0x62 || lower == 0x78 || lower == 0x6E) {
-                    index = Self.skipQuoted(bytes, count, from: index + 2, backslash: lower == 0x65)
+                    index =
+                        lower == 0x6E
+                        ? plainStringEnd(bytes, count, from: index + 2, quote: 0x27)
+                        : Self.skipQuoted(bytes, count, from: index + 2, backslash: lower == 0x65)
                     placeholder(count - index)
                     continue
                 }
@@ -289,7 +343,7 @@ extension SQLNormalizer {
                     placeholder(count - index)
                     continue
                 }
-                // Quoted identifiers: names, kept verbatim.
+                // Quoted identifiers: names, kept verbatim (in statements).
                 if byte == 0x22 {
                     emit(byte)
                     index += 1

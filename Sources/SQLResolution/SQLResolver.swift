@@ -117,6 +117,12 @@ public final class SQLResolver: Sendable {
     /// Resolves `sql` whose shape the caller has already computed with `SQLNormalizer.normalize` (so that a
     /// pipeline grouping statements by shape does not normalize twice). `normalized` must be the shape of `sql`.
     public func resolve(_ sql: String, normalized: NormalizedSQL) -> StatementResolution {
+        if normalized.redactedToEnd {
+            // Different statements share such a shape: this one is parsed for itself and nothing is cached.
+            return assemble(
+                sql: sql, normalized: normalized,
+                analysis: Self.analyze(sql: sql, normalized: normalized, targets: targets))
+        }
         let analysis: ShapeAnalysis
         if let cached = cache.withLock({ $0.lookup(normalized.text) }) {
             analysis = cached

@@ -73,6 +73,10 @@ public struct InputWalker {
                 }
                 if info.isDirectory {
                     walk(root: path, directory: path, relative: "", kind: .log, ignore: IgnoreStack(), into: &set)
+                } else if let other = info.nonRegular {
+                    // Asked for by name but not readable as a file: an error, so the result cannot pass without it.
+                    set.errors.append(
+                        ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
                 } else {
                     set.files.append(InputFile(kind: .log, path: path, root: nil, relativePath: path, size: info.size))
                 }
@@ -86,6 +90,11 @@ public struct InputWalker {
         for root in roots {
             guard let info = stat(path: root, follow: true) else {
                 set.errors.append(ReadError.fromErrno(errno, path: root, offset: 0, opening: true))
+                continue
+            }
+            if let other = info.nonRegular {
+                set.errors.append(
+                    ReadError(path: root, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
                 continue
             }
             if !info.isDirectory {
@@ -135,6 +144,11 @@ public struct InputWalker {
                     ReadError.fromErrno(errno == 0 ? EISDIR : errno, path: path, offset: 0, opening: true))
                 continue
             }
+            if let other = info.nonRegular {
+                set.errors.append(
+                    ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(other)))
+                continue
+            }
             if kind == .source && info.size > options.maxSourceFileSize {
                 set.skipped.append(
                     SkippedFile(path: path, reason: "larger than the \(options.maxSourceFileSize)-byte limit"))
@@ -168,6 +182,7 @@ public struct InputWalker {
             var isDirectory = type == UInt8(DT_DIR)
             var isRegular = type == UInt8(DT_REG)
             var size: Int64 = -1
+            var nonRegular = Self.nonRegular(direntType: type)
             if type == UInt8(DT_LNK) {
                 guard options.followSymlinks, let info = stat(path: path, follow: true) else {
                     if !options.followSymlinks {
@@ -176,14 +191,21 @@ public struct InputWalker {
                     }
                     continue
                 }
-                (isDirectory, isRegular, size) = (info.isDirectory, !info.isDirectory, info.size)
+                (isDirectory, isRegular, size) = (info.isDirectory, info.isRegular, info.size)
+                nonRegular = info.nonRegular
             } else if type == UInt8(DT_UNKNOWN) {
                 guard let info = stat(path: path, follow: false) else { continue }
                 (isDirectory, isRegular, size) = (info.isDirectory, info.isRegular, info.size)
+                nonRegular = info.nonRegular
             }
             if kind == .source {
                 if name == ".git" && isDirectory { continue }
                 if ignore.isIgnored(relativePath: relativePath, isDirectory: isDirectory) { continue }
+            }
+            if let nonRegular {
+                // Listed, never opened: a FIFO without a writer would block the scan forever.
+                set.skipped.append(SkippedFile(path: path, reason: FileType.refusal(nonRegular)))
+                continue
             }
             if isDirectory {
                 var childIgnore = ignore
@@ -219,6 +241,19 @@ public struct InputWalker {
         let isDirectory: Bool
         let isRegular: Bool
         let size: Int64
+        /// What the file is when it is neither regular nor a directory (`a named pipe (FIFO)`).
+        let nonRegular: String?
+    }
+
+    /// What a directory entry is when `d_type` says it is a FIFO, socket or device.
+    private static func nonRegular(direntType type: UInt8) -> String? {
+        switch type {
+        case UInt8(DT_FIFO): return FileType.nonRegular(S_IFIFO)
+        case UInt8(DT_SOCK): return FileType.nonRegular(S_IFSOCK)
+        case UInt8(DT_CHR): return FileType.nonRegular(S_IFCHR)
+        case UInt8(DT_BLK): return FileType.nonRegular(S_IFBLK)
+        default: return nil
+        }
     }
 
     private func stat(path: String, follow: Bool) -> FileInfo? {
@@ -226,7 +261,9 @@ public struct InputWalker {
         let status = fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW)
         guard status == 0 else { return nil }
         let type = info.st_mode & S_IFMT
-        return FileInfo(isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, size: Int64(info.st_size))
+        return FileInfo(
+            isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, size: Int64(info.st_size),
+            nonRegular: FileType.nonRegular(info.st_mode))
     }
 }
 

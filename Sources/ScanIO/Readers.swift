@@ -8,6 +8,8 @@ import Foundation
 public struct ReadError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Codable {
         case open, read, truncated, corrupt, unsupported, vanished, tooLarge
+        /// The file shrank, or its path came to name another file, while it was read.
+        case changed
     }
     public let path: String
     public let offset: Int64
@@ -43,17 +45,42 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int
 }
 
-/// A file read with POSIX `read(2)` in large chunks.
+/// A regular file read with POSIX `read(2)` in large chunks.
+///
+/// Only regular files are read: a FIFO, socket or device is refused when opened (it is opened without
+/// blocking, so a FIFO without a writer cannot hang the scan). A file that shrinks while it is read
+/// (truncated, or rotated with `copytruncate`), or whose path names another file by the end (rotated by
+/// renaming, replaced, deleted), is an error of kind `changed` at the end: what was read is still used, but
+/// the file as a whole was not. A file that only grew is fine.
 public final class PlainFileSource: ByteSource {
     public let path: String
     public private(set) var fileOffset: Int64 = 0
     private let descriptor: Int32
+    private let device: UInt64
+    private let inode: UInt64
+    private let sizeWhenOpened: Int64
+    private var checkedAtEnd = false
 
     public init(path: String) throws(ReadError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw ReadError.fromErrno(errno, path: path, offset: 0, opening: true) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw ReadError.fromErrno(code, path: path, offset: 0, opening: true)
+        }
+        if let kind = FileType.nonRegular(info.st_mode) {
+            close(fd)
+            throw ReadError(path: path, offset: 0, kind: .unsupported, message: FileType.refusal(kind))
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         descriptor = fd
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        sizeWhenOpened = Int64(info.st_size)
         #if os(Linux)
             _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
@@ -64,12 +91,47 @@ public final class PlainFileSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Int {
         while true {
             let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 {
+            if count > 0 || (count == 0 && buffer.count == 0) {
                 fileOffset += Int64(count)
                 return count
             }
+            if count == 0 {
+                try checkUnchangedAtEnd()
+                return 0
+            }
             if errno == EINTR { continue }
             throw ReadError.fromErrno(errno, path: path, offset: fileOffset, opening: false)
+        }
+    }
+
+    /// At the end: the file did not shrink under the reader, and its path still names it.
+    private func checkUnchangedAtEnd() throws(ReadError) {
+        guard !checkedAtEnd else { return }
+        checkedAtEnd = true
+        var now = stat()
+        let currentSize = fstat(descriptor, &now) == 0 ? Int64(now.st_size) : fileOffset
+        if fileOffset < sizeWhenOpened || currentSize < fileOffset {
+            throw ReadError(
+                path: path, offset: fileOffset, kind: .changed,
+                message:
+                    "the file shrank while it was read (\(sizeWhenOpened) bytes when opened, \(currentSize) now, "
+                    + "\(fileOffset) read): it was truncated or rotated with copytruncate, so part of it was not read; "
+                    + "scan rotated logs once they are complete")
+        }
+        var atPath = stat()
+        if fstatat(AT_FDCWD, path, &atPath, 0) != 0 {
+            throw ReadError(
+                path: path, offset: fileOffset, kind: .changed,
+                message:
+                    "the file was renamed or deleted while it was read (rotated?), so what now follows it was not read; "
+                    + "scan rotated logs once they are complete")
+        }
+        if UInt64(atPath.st_dev) != device || UInt64(atPath.st_ino) != inode {
+            throw ReadError(
+                path: path, offset: fileOffset, kind: .changed,
+                message:
+                    "the path names another file than when it was opened (rotated or replaced while it was read), "
+                    + "so the new file was not read; scan rotated logs once they are complete")
         }
     }
 
@@ -151,9 +213,16 @@ public final class GzipSource: ByteSource {
                 }
             }
             if stream.avail_in == 0 && innerAtEnd {
-                if memberEnded || (decompressedOffset == 0 && stream.total_in == 0 && produced(buffer) == 0) {
+                if memberEnded {
                     finished = true
                     break
+                }
+                if decompressedOffset == 0 && stream.total_in == 0 && produced(buffer) == 0 {
+                    throw ReadError(
+                        path: path, offset: 0, decompressedOffset: 0, kind: .truncated,
+                        message:
+                            "empty, so not a gzip stream (gzip holds at least one member of 20 bytes): the compression "
+                            + "or the copy that made it did not finish; restore the file or leave it out")
                 }
                 throw ReadError(
                     path: path, offset: fileOffset, decompressedOffset: decompressedOffset + Int64(produced(buffer)),
@@ -202,13 +271,46 @@ public enum Compression: String, Sendable {
         if starts([0x04, 0x22, 0x4d, 0x18]) { return .lz4 }
         return .none
     }
+
+    /// Whether a file name claims gzip (`.gz`, `.gzip`, `.tgz`, any case).
+    public static func nameSaysGzip(_ path: String) -> Bool {
+        let name = path.lowercased()
+        return name.hasSuffix(".gz") || name.hasSuffix(".gzip") || name.hasSuffix(".tgz")
+    }
+}
+
+/// File types other than regular files and directories, which are never read as inputs.
+public enum FileType {
+    /// What a non-regular, non-directory `st_mode` is (`a named pipe (FIFO)`), or `nil` for a regular file or
+    /// a directory.
+    public static func nonRegular(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG, S_IFDIR: return nil
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Why such a file is not read, and what to do instead.
+    public static func refusal(_ kind: String) -> String {
+        "\(kind), not a regular file: not read, since reading it may never end or block forever; "
+            + "copy the log into a regular file to scan it"
+    }
 }
 
 /// Opens a file for streaming: plain or gzip by its magic bytes; other compressions are an error that
 /// says how to proceed.
+///
+/// An empty file is an empty log, unless its name says gzip: a gzip stream is never empty, so an empty
+/// `.gz` is a compression or copy that did not finish, and an error.
 public func openByteSource(path: String) throws(ReadError) -> ByteSource {
     let plain = try PlainFileSource(path: path)
-    let compression = Compression.detect(try plain.peek(8))
+    let head = try plain.peek(8)
+    if head.isEmpty && Compression.nameSaysGzip(path) { return try GzipSource(wrapping: plain) }
+    let compression = Compression.detect(head)
     switch compression {
     case .none: return plain
     case .gzip: return try GzipSource(wrapping: plain)

@@ -88,8 +88,24 @@ struct Gate: ParsableCommand {
     @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
     var gap: String = "1h"
 
-    @Option(help: "The server's log_line_prefix, for stderr logs (inferred when absent).")
-    var logLinePrefix: String?
+    @Option(
+        name: .customLong("log-line-prefix"),
+        help:
+            "The server's log_line_prefix for stderr and syslog logs, or GLOB=PREFIX for the logs matching GLOB (repeatable; inferred when absent)."
+    )
+    var logLinePrefixes: [String] = []
+
+    @Option(help: "The server's postgresql.conf (includes followed), to take log_line_prefix from.")
+    var postgresqlConf: String?
+
+    @Option(
+        help:
+            "The year of syslog times that have none (RFC 3164, 'Feb 10 23:15:40'); default: each file's modification time."
+    )
+    var syslogYear: Int?
+
+    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
+    var schema: [String] = []
 
     @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
     var followSymlinks = false
@@ -98,12 +114,15 @@ struct Gate: ParsableCommand {
     var maxFilesize: Int64 = 10 << 20
 
     func run() throws {
-        let scan = ScanRequest(
+        var scan = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
             fileLists: filesFrom, patternDirectories: patternDirectories, bundledPatterns: patternsDir,
             threads: threads, json: json, markdown: markdown, sarif: sarif, showValues: showValues, gap: gap,
-            logLinePrefix: logLinePrefix, blockOn: "probable", acceptPartialLogging: false,
+            logLinePrefixes: logLinePrefixes, blockOn: "probable", acceptPartialLogging: false,
             followSymlinks: followSymlinks, maxFileSize: maxFilesize, quiet: true)
+        scan.postgresqlConf = postgresqlConf
+        scan.syslogYear = syslogYear
+        scan.schemaFiles = schema
         var request = GateRequest(scan: scan)
         request.reports = report
         request.policy = policy

@@ -54,8 +54,21 @@ struct Scan: ParsableCommand {
     @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
     var gap: String = "1h"
 
-    @Option(help: "The server's log_line_prefix, for stderr logs (inferred when absent).")
-    var logLinePrefix: String?
+    @Option(
+        name: .customLong("log-line-prefix"),
+        help:
+            "The server's log_line_prefix for stderr and syslog logs, or GLOB=PREFIX for the logs matching GLOB (repeatable; inferred when absent)."
+    )
+    var logLinePrefixes: [String] = []
+
+    @Option(help: "The server's postgresql.conf (includes followed), to take log_line_prefix from.")
+    var postgresqlConf: String?
+
+    @Option(
+        help:
+            "The year of syslog times that have none (RFC 3164, 'Feb 10 23:15:40'); default: each file's modification time."
+    )
+    var syslogYear: Int?
 
     @Option(help: "The weakest evidence that blocks: confirmed, implicit, probable or possible.")
     var blockOn: String = "probable"
@@ -75,15 +88,33 @@ struct Scan: ParsableCommand {
     @Flag(help: "Print timings and the SQL parser's cache statistics on stderr.")
     var stats = false
 
+    @Option(help: "The repository's web address, for file and line links (default: GitHub's or GitLab's CI variables).")
+    var repoURL: String?
+
+    @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
+    var commit: String?
+
+    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
+    var schema: [String] = []
+
+    @Option(help: "Print how a target resolved to models, files and rules on stderr (repeatable).")
+    var explain: [String] = []
+
     func run() throws {
         var request = ScanRequest(
             targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
             fileLists: filesFrom,
             patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
-            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefix: logLinePrefix,
+            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefixes: logLinePrefixes,
             blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
             maxFileSize: maxFilesize, quiet: quiet)
         request.stats = stats
+        request.repoURL = repoURL
+        request.commit = commit
+        request.syslogYear = syslogYear
+        request.postgresqlConf = postgresqlConf
+        request.schemaFiles = schema
+        request.explain = explain
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
 }
@@ -153,5 +184,44 @@ struct Merge: ParsableCommand {
     func run() throws {
         throw ExitRequest(
             code: MergeCommand.run(reports: reports, json: json, markdown: markdown, sarif: sarif, quiet: quiet))
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Render a saved JSON report as Markdown, SARIF, JUnit XML, GitHub annotations or GitLab Code Quality.",
+        discussion: """
+            With --format github, the annotations go to --output and the Markdown report is appended to
+            $GITHUB_STEP_SUMMARY when it is set.
+            """)
+
+    @Option(help: "A JSON report written by `dropscan scan --json` ('-' for stdin).")
+    var report: String
+
+    @Option(help: "md, markdown, sarif, junit, github, gitlab, json or summary.")
+    var format: String
+
+    @Option(help: "Where to write it ('-' for stdout).")
+    var output: String = "-"
+
+    @Option(
+        help:
+            "The --block-on tier the scan used, for reports that do not record their policy (a report that does is rendered with its own)."
+    )
+    var blockOn: String = "probable"
+
+    @Option(help: "The repository's web address, for file and line links (default: GitHub's or GitLab's CI variables).")
+    var repoURL: String?
+
+    @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
+    var commit: String?
+
+    func run() throws {
+        throw ExitRequest(
+            code: ReportCommand.run(
+                .init(
+                    report: report, format: format, output: output, blockOn: blockOn, repoURL: repoURL,
+                    commit: commit)))
     }
 }

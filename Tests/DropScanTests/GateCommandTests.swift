@@ -14,6 +14,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
 
 @Suite struct GateCommandTests {
     let demoInputs = ["--logs", demo + "/logs", "--source", demo + "/app"]
+    /// The demo's models do not map order_items: the schema its server ran says how the table looks.
+    let shopSchema = ["--schema", repositoryRoot + "/Tests/DropScanTests/Fixtures/postgres/shop/schema.sql"]
 
     @Test func aUseBlocksAndTheFirstLinesGiveTheVerdictAndItsReason() throws {
         let result = try dropscan(["gate", "--targets-file", demo + "/targets.txt"] + demoInputs)
@@ -27,7 +29,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
     }
 
     @Test func shortLogsAreInconclusiveUnderTheDefaultPolicy() throws {
-        let result = try dropscan(["gate", "--target", "order_items.legacy_discount_code"] + demoInputs)
+        let result = try dropscan(
+            ["gate", "--target", "order_items.legacy_discount_code"] + demoInputs + shopSchema)
         #expect(result.status == 3)
         #expect(lines(result.stdout)[0] == "verdict: inconclusive")
         #expect(lines(result.stdout)[1].hasPrefix("reason: The logs cover 0.0 days ("))
@@ -42,7 +45,7 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
                 "gate", "--policy", policy, "--target", "order_items.legacy_discount_code", "--json",
                 dir.path + "/r.json",
             ]
-                + demoInputs)
+                + demoInputs + shopSchema)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(lines(result.stdout)[0] == "verdict: pass")
         #expect(lines(result.stdout)[1].hasPrefix("reason: No blocking use of 1 target(s) in 2 log file(s)"))

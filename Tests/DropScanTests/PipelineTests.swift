@@ -49,3 +49,77 @@ import Testing
         #expect(legacy.runtime.byApplication == ["shop-web": 200, "billing": 160, "metabase": 80])
     }
 }
+
+@Suite struct ModelIndexPipelineTests {
+    func scan(_ tree: TemporaryDirectory, targets: [String], schema: [String] = []) throws -> UsageReport {
+        var configuration = ScanConfiguration()
+        configuration.targets = try targets.map { try Target(parsing: $0) }
+        configuration.sources = [tree.path]
+        configuration.schemaFiles = schema
+        configuration.bundledPatterns = repositoryRoot + "/Patterns"
+        configuration.threads = 2
+        configuration.progress = false
+        return try ScanPipeline(configuration: configuration).run()
+    }
+
+    func djangoTree() throws -> TemporaryDirectory {
+        let tree = try TemporaryDirectory()
+        _ = try tree.write(
+            "pings/models/ping.py",
+            "from django.db import models\n\nclass Ping(models.Model):\n    body = models.TextField()\n")
+        _ = try tree.write("pings/views.py", "def show(ping):\n    return ping.body\n")
+        return tree
+    }
+
+    @Test func modelsOfAPackageGoIntoTheReportAndScopeTheTarget() throws {
+        let tree = try djangoTree()
+        let report = try scan(tree, targets: ["pings_ping.body"])
+        #expect(
+            report.models == [
+                ModelSummary(
+                    className: "Ping", file: "pings/models/ping.py", line: 3, table: "pings_ping",
+                    ecosystem: "django", columns: [ModelSummary.Column(attribute: "body", column: "body")])
+            ])
+        #expect(report.verdict == .blocked)
+        #expect(report.targets[0].code.findings.contains { $0.path == "pings/views.py" && $0.evidence == .confirmed })
+    }
+
+    @Test func aTableNoModelSchemaOrSQLMentionsIsInconclusiveNotAPass() throws {
+        let tree = try djangoTree()
+        let report = try scan(tree, targets: ["legacy_audit.note"])
+        #expect(report.verdict == .inconclusive)
+        #expect(report.reasons.count == 1)
+        #expect(
+            report.reasons.first?.hasPrefix("No model, schema file or SQL in the sources mentions table legacy_audit")
+                == true)
+        // A schema dump that has the table makes the mapping understood: nothing uses it, so it passes.
+        let elsewhere = try TemporaryDirectory()
+        let dump = try elsewhere.write("schema.sql", "CREATE TABLE public.legacy_audit (id int, note text);\n")
+        let withSchema = try scan(tree, targets: ["legacy_audit.note"], schema: [dump])
+        #expect(withSchema.verdict == .pass)
+    }
+}
+
+@Suite struct DefinedNamesPipelineTests {
+    @Test func aMethodDefinedInAnotherFileRescoresItsCallsAcrossTheTree() throws {
+        let dir = try TemporaryDirectory()
+        _ = try dir.write(
+            "docs/upload.py", "class Upload:\n    def checksum(self):\n        return md5(self.data)\n")
+        _ = try dir.write(
+            "docs/views.py",
+            "from docs.models import Document\ndef show(upload, document):\n    a = upload.checksum()\n    b = document.checksum\n"
+        )
+        var configuration = ScanConfiguration()
+        configuration.targets = [try Target(parsing: "documents.checksum")]
+        configuration.sources = [dir.path]
+        configuration.bundledPatterns = repositoryRoot + "/Patterns"
+        configuration.threads = 2
+        configuration.progress = false
+        let report = try ScanPipeline(configuration: configuration).run()
+        let code = try #require(report.targets.first).code
+        #expect(
+            code.findings.map { "\($0.path):\($0.line):\($0.evidence.rawValue)" }.sorted() == [
+                "docs/upload.py:2:not-a-use", "docs/views.py:3:not-a-use", "docs/views.py:4:confirmed",
+            ])
+    }
+}

@@ -172,8 +172,10 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
         #expect(try validate(broken).status == 1)
     }
 
-    @Test func exampleReportValidatesAgainstTheSchema() throws {
-        let example = try String(contentsOfFile: repositoryRoot + "/Reports/examples/report.json", encoding: .utf8)
+    @Test(arguments: ["blocked", "pass", "inconclusive"])
+    func exampleReportValidatesAgainstTheSchema(name: String) throws {
+        let example = try String(
+            contentsOfFile: repositoryRoot + "/Reports/examples/\(name)/report.json", encoding: .utf8)
         let validation = try validate(example)
         #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
     }

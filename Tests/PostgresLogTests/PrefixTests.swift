@@ -207,25 +207,12 @@ import Testing
         }
     }
 
-    @Test func explicitPrefixThatDoesNotFitNamesTheLineColumnAndExpectation() {
+    @Test func explicitPrefixThatDoesNotFitALineReadsItAsUnparsedInsteadOfRejectingTheFile() throws {
         let sample = "2024-05-02 10:15:42.123 UTC [1] LOG:  a\n2024-05-02 10:15:42.124 UTC [2] LOG:  b\nhello world\n"
-        do {
-            _ = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
-            Issue.record("expected an error")
-        } catch {
-            #expect(
-                error.description.hasPrefix(
-                    "line 3: expected a timestamp for %m (YYYY-MM-DD HH:MM:SS.mmm TZ) at column 1, found \"hello world\""
-                ))
-            #expect(error.description.contains("--log-line-prefix"))
-        }
-        do {
-            _ = try LogFormatDetector.detect(
-                sample: Array("2024-05-02 10:15:42.123 UTC {1} LOG:  a\n".utf8), explicitPrefix: "%m [%p] ")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.description.hasPrefix("line 1: expected \" [\" at column 28, found \" {1} LOG:"))
-        }
+        let format = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
+        #expect(format == .stderr(try LinePrefix(parsing: "%m [%p] ")))
+        let records = frameRecords(sample, format: format)
+        #expect(records.map(\.isParsed) == [true, true, false])
     }
 
     @Test func unrecognisableSampleIsAnError() {
@@ -274,5 +261,36 @@ import Testing
         #expect(LogCoverage.format(utc(2024, 5, 2, 10, 15, 42, 123)) == "2024-05-02T10:15:42.123Z")
         #expect(LogTimestamp.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(LogTimestamp.iso8601(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+    }
+}
+
+@Suite struct PrefixInferenceTests {
+    func sample(_ lines: [String]) -> PrefixSample {
+        var sample = PrefixSample()
+        for line in lines { Array(line.utf8).withUnsafeBytes { sample.append($0) } }
+        return sample
+    }
+
+    @Test func statementLinesWithoutTheUserAndDatabaseThePrefixCarriesMakeItUntrusted() throws {
+        // RDS's prefix, but every statement line has empty user and database: not what a session writes.
+        let lines = (1...8).map { "2024-05-02 10:15:4\($0) UTC::@:[12\($0)]:LOG:  statement: SELECT \($0)" }
+        let decision = try #require(PrefixInference.decide(sample: sample(lines)))
+        #expect(decision.prefix.pattern == "%t:%r:%u@%d:[%p]:")
+        #expect(decision.problem?.hasPrefix("8 of 8 sampled statement lines have no user or database") == true)
+    }
+
+    @Test func thePrefixTheLogReportsIsACandidate() throws {
+        let lines = [
+            "<2024-05-02 10:15:42 UTC|7|alice|shop> LOG:  parameter \"log_line_prefix\" changed to \"<%t|%p|%u|%d> \"",
+            "<2024-05-02 10:15:43 UTC|8|bob|shop> LOG:  statement: SELECT 1",
+            "<2024-05-02 10:15:44 UTC|9||> LOG:  checkpoint starting: time",
+        ]
+        let decision = try #require(PrefixInference.decide(sample: sample(lines)))
+        #expect(decision.prefix.pattern == "<%t|%p|%u|%d> ")
+        #expect(decision.explainedLines == 3)
+    }
+
+    @Test func fewerThanHalfTheLinesExplainedIsNoDecision() {
+        #expect(PrefixInference.decide(sample: sample(["just text", "more text", "x LOG:  y"])) == nil)
     }
 }

@@ -53,28 +53,34 @@ func sampleReport() throws -> UsageReport {
         #expect(object["schemaVersion"] as? Int == 2)
     }
 
-    @Test func markdownShowsVerdictTargetsUsesAndUnreadableInputs() throws {
+    @Test func markdownStartsWithTheMarkerVerdictReasonAndNextStep() throws {
         let text = String(decoding: try MarkdownReporter().render(try sampleReport()), as: UTF8.self)
-        #expect(text.hasPrefix("## dropscan: ⛔ blocked"))
-        #expect(text.contains("| `orders.legacy_status` | blocked | 3 | 0 | 1 | 2024-05-02T11:00:00.000Z |"))
-        #expect(text.contains("update orders set legacy_status = $1 where id = $2"))
-        #expect(text.contains("`app/jobs/export.rb:12`"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "<!-- dropscan-report -->")
+        #expect(lines[1] == "## ⛔ dropscan: blocked")
+        #expect(lines[3] == "**Why:** orders\\.legacy\\_status is still used\\.")
+        #expect(lines[5].hasPrefix("**Next:** Do not drop yet"))
+        #expect(text.contains("| `orders.legacy_status` | ⛔ blocked | 3 | 0 | 1 | `billing` | "))
+        #expect(text.contains("`update orders set legacy_status = $1 where id = $2`"))
+        #expect(text.contains("| `app/jobs/export.rb:12` | confirmed | `rails.where-hash` |"))
         #expect(text.contains("`logs/b.log.gz` at byte 4096"))
     }
 
     @Test func sarifCarriesEachCodeFindingWithItsFingerprintAndPlace() throws {
-        let data = try SARIFReporter().render(try sampleReport())
+        let report = try sampleReport()
+        let data = try SARIFReporter().render(report)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["version"] as? String == "2.1.0")
         let run = try #require((object["runs"] as? [[String: Any]])?.first)
         let results = try #require(run["results"] as? [[String: Any]])
-        #expect(results.count == 1)
-        #expect(results[0]["ruleId"] as? String == "rails.where-hash")
-        #expect(results[0]["level"] as? String == "error")
-        let fingerprint = try #require((results[0]["partialFingerprints"] as? [String: String])?["dropscan/v1"])
-        #expect(fingerprint.count == 64)
+        #expect(results.count == 2)  // the statement group in the logs and the code finding
+        let code = try #require(results.first { $0["ruleId"] as? String == "dropscan/code-use" })
+        #expect((code["properties"] as? [String: Any])?["patternRule"] as? String == "rails.where-hash")
+        #expect(code["level"] as? String == "error")
+        let fingerprint = try #require((code["partialFingerprints"] as? [String: String])?["dropscanFinding/v1"])
+        #expect(fingerprint == report.targets[0].code.findings[0].fingerprint)
         let region = try #require(
-            ((results[0]["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
+            ((code["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
                 as? [String: Int])
         #expect(region == ["startLine": 12, "startColumn": 5])
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts a throw-away PostgreSQL server (initdb in a temporary folder, a free port, logging on), runs a
+# Starts a throw-away PostgreSQL server (initdb in a temporary folder, a free port, logging on), restarts,
+# reloads and checkpoints it as servers do (so that a log begins with many lines no session wrote), runs a
 # workload against it, stops it and copies its log files to OUTDIR.
 #
 #   run-workload.sh OUTDIR WORKLOAD_DIR [name=value ...]
@@ -28,11 +29,19 @@ as_server "$bindir/initdb" -D "$tmp/data" -A trust -U postgres -E UTF8 --locale=
   echo "log_filename = 'postgresql-%H%M%S.log'"
   echo "log_timezone = 'UTC'"
   echo "lc_messages = 'C'"
+  echo "log_connections = on"
+  echo "log_checkpoints = on"
   for setting in "$@"; do echo "$setting"; done
 } >> "$tmp/data/postgresql.conf"
 as_server "$bindir/pg_ctl" -D "$tmp/data" -w -l "$tmp/startup.log" start >/dev/null
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export PSQL="$bindir/psql -X -q -v ON_ERROR_STOP=0"
+# Start-up, reload and checkpoint lines first: two restarts, three reloads, 150 checkpoints (written by the
+# checkpointer, a background process), with statement logging off for the sessions that ask for them.
+for _ in 1 2; do as_server "$bindir/pg_ctl" -D "$tmp/data" -m fast -w -l "$tmp/startup.log" restart >/dev/null; done
+quiet="-c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic"
+for _ in 1 2 3; do PGOPTIONS=$quiet PGAPPNAME=ops $PSQL -c 'SELECT pg_reload_conf()' >/dev/null; sleep 0.1; done
+for _ in $(seq 150); do echo 'CHECKPOINT;'; done | PGOPTIONS=$quiet PGAPPNAME=ops $PSQL >/dev/null
 export PGBENCH="$bindir/pgbench"
 [ -x "$bindir/pgbench" ] || PGBENCH=$(command -v pgbench)
 (cd "$workload" && bash ./workload.sh)

@@ -1,0 +1,159 @@
+import Matching
+
+/// What a file's name alone does not say: scripts without an extension are read by their shebang, and
+/// template files (Django/Jinja, ERB) are their own ecosystem.
+enum SourceDialect {
+    /// The name the rules' `files:` globs and the comment style see: the path itself, or for a file without an
+    /// extension that starts with a shebang, the path with the interpreter's extension (`bin/sync` with
+    /// `#!/usr/bin/env python3` → `bin/sync.py`), so that it is scanned with that ecosystem's rules.
+    static func ruleName(forPath relativePath: String, bytes: [UInt8]) -> String {
+        let name = relativePath.split(separator: "/").last ?? Substring(relativePath)
+        guard !name.contains("."), bytes.count > 2, bytes[0] == UInt8(ascii: "#"), bytes[1] == UInt8(ascii: "!"),
+            let ext = shebangExtension(bytes)
+        else {
+            return relativePath
+        }
+        return relativePath + "." + ext
+    }
+
+    /// The extension of the interpreter a `#!` line names: `#!/usr/bin/env python3` → `py`,
+    /// `#!/usr/bin/ruby -w` → `rb`, `#!/bin/bash` → `sh`, `#!/usr/bin/env -S node --flag` → `js`.
+    static func shebangExtension(_ bytes: [UInt8]) -> String? {
+        let end = bytes.prefix(256).firstIndex(of: 0x0A) ?? min(bytes.count, 256)
+        let line = String(decoding: bytes[2..<end], as: UTF8.self)
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+        guard !words.isEmpty else { return nil }
+        var program = words.removeFirst().split(separator: "/").last.map(String.init) ?? ""
+        if program == "env" {
+            // `env -S node --flag`, `env PYTHONPATH=. python3`: the first word that is neither an option nor an
+            // assignment.
+            guard let next = words.first(where: { !$0.hasPrefix("-") && !$0.contains("=") }) else { return nil }
+            program = next.split(separator: "/").last.map(String.init) ?? next
+        }
+        let interpreters: [(prefix: String, ext: String)] = [
+            ("python", "py"), ("pypy", "py"), ("ruby", "rb"), ("jruby", "rb"), ("bash", "sh"), ("zsh", "sh"),
+            ("dash", "sh"), ("ksh", "sh"), ("sh", "sh"), ("ts-node", "ts"), ("tsx", "ts"), ("node", "js"),
+            ("nodejs", "js"), ("deno", "ts"), ("bun", "ts"), ("perl", "pl"), ("php", "php"), ("swift", "swift"),
+            ("psql", "sql"),
+        ]
+        for (prefix, ext) in interpreters where program.hasPrefix(prefix) {
+            // `python3.11`, `ruby2.7`, `node18`, but not `shellcheck` for `sh`.
+            let rest = program.dropFirst(prefix.count)
+            if rest.allSatisfy({ $0.isNumber || $0 == "." }) { return ext }
+        }
+        return nil
+    }
+}
+
+/// A template language whose expressions name a model's fields through a context variable.
+enum TemplateLanguage: Equatable {
+    /// Django and Jinja: `{{ order.legacy_status }}`, `{% if order.legacy_status %}`.
+    case django
+    /// ERB: `<%= @order.legacy_status %>`, `<%= f.text_field :legacy_status %>`.
+    case erb
+
+    private static let djangoExtensions: Set<String> = ["jinja", "jinja2", "j2", "djhtml", "njk"]
+    private static let markupExtensions: Set<String> = ["html", "htm", "xml", "txt", "svg"]
+
+    /// The template language of a file: `.erb` (`show.html.erb`), Jinja's own extensions, or HTML, XML and
+    /// text that use `{{`/`{%` tags (Django's `templates/…/*.html`); `nil` for anything else.
+    static func of(ruleName: String, bytes: [UInt8]) -> TemplateLanguage? {
+        let lower = ruleName.lowercased()
+        let ext = lower.split(separator: ".").last.map(String.init) ?? ""
+        if ext == "erb" { return .erb }
+        if djangoExtensions.contains(ext) { return .django }
+        guard markupExtensions.contains(ext) else { return nil }
+        return hasDjangoTags(bytes) ? .django : nil
+    }
+
+    /// Whether the bytes hold `{{` or `{%`.
+    static func hasDjangoTags(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index + 1 < count {
+            if bytes[index] == UInt8(ascii: "{") {
+                let next = bytes[index + 1]
+                if next == UInt8(ascii: "{") || next == UInt8(ascii: "%") { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// The rules a template runs: its own (`template.*`) and the ecosystem's query rules; the generic code and
+    /// SQL rules for columns (a bare word, a member of anything) would read markup as code.
+    static func admits(_ rule: PatternRule) -> Bool {
+        if rule.id.hasPrefix("template.") { return true }
+        if rule.subject == .column && (rule.id.hasPrefix("sql.") || rule.id.hasPrefix("code.")) { return false }
+        return true
+    }
+}
+
+extension CodeScanner {
+    /// The evidence of a match in a template: a member of a variable named after the model (`order.x`,
+    /// `@order.x`, `orders.x`) or a form builder over such a variable (`form_with model: @order` … `f.text_field
+    /// :x`) keeps the rule's evidence; any other variable, and text, is at most `possible`; a template comment
+    /// (`{# … #}`, `{% comment %}`, `<%# … %>`) is `not-a-use`. Other rules (a query chain in a view) are scoped
+    /// like code.
+    func templateEvidence(
+        rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, info: TargetInfo, document: Document,
+        otherwise: () -> Evidence
+    ) -> Evidence {
+        if Self.isInTemplateComment(match.lowerBound, line: line, lineIndex: lineIndex, document: document) {
+            return .notAUse
+        }
+        guard rule.id.hasPrefix("template.") else { return otherwise() }
+        let ceiling = rule.evidence
+        let variable: String?
+        switch rule.id {
+        case "template.member-variable":
+            variable = Self.receiver(before: match.lowerBound, in: line)
+        case "template.form-field":
+            variable = Self.formModelVariable(before: lineIndex, in: document)
+        default:
+            variable = nil
+        }
+        guard let variable, info.receivers.contains(variable) else { return max(ceiling, .possible) }
+        return ceiling
+    }
+
+    /// The variable an ERB form is built for, from the nearest `form_with(model: @order`, `form_for @order`,
+    /// `simple_form_for(@order`, `fields_for :order` at or above the line (lower-cased, without `@` or `:`).
+    static func formModelVariable(before lineIndex: Int, in document: Document) -> String? {
+        let openers = ["form_with", "form_for", "simple_form_for", "fields_for", "semantic_form_for"]
+        var index = lineIndex
+        while index >= 0 && lineIndex - index < 200 {
+            let text = document.lineString(index)
+            for opener in openers {
+                guard let range = text.range(of: opener) else { continue }
+                var rest = text[range.upperBound...]
+                if let model = rest.range(of: "model:") { rest = rest[model.upperBound...] }
+                let trimmed = rest.drop(while: { $0 == " " || $0 == "(" || $0 == "@" || $0 == ":" || $0 == "[" })
+                let name = trimmed.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+                return name.isEmpty ? nil : name.lowercased()
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// Whether `position` sits in a template comment: `{# … #}` or `<%# … %>` on the line, or a
+    /// `{% comment %}` block opened above and not closed before the line.
+    static func isInTemplateComment(_ position: Int, line: [UInt8], lineIndex: Int, document: Document) -> Bool {
+        let text = String(decoding: line[..<min(position, line.count)], as: UTF8.self)
+        if let open = text.range(of: "{#", options: .backwards), !text[open.upperBound...].contains("#}") {
+            return true
+        }
+        if let open = text.range(of: "<%#", options: .backwards), !text[open.upperBound...].contains("%>") {
+            return true
+        }
+        var index = lineIndex - 1
+        while index >= 0 && lineIndex - index < 100 {
+            let previous = document.lineString(index)
+            if previous.contains("endcomment") { return false }
+            if previous.contains("{% comment") { return true }
+            index -= 1
+        }
+        return false
+    }
+}

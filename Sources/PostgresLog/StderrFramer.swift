@@ -1,0 +1,199 @@
+/// Frames `log_destination='stderr'` files: an entry is a line starting with the `log_line_prefix`, its
+/// TAB continuation lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process
+/// that follow (see ``scanStderrEntry``).
+struct StderrFramer: EntryFraming {
+    /// The prefix lines start with.
+    var prefix: LinePrefix
+    let maximumEntryBytes: Int
+
+    /// The physical line number of the first unconsumed byte.
+    var line = 1
+    /// Set after a truncated entry: the rest of it is being skipped.
+    var skipping = Skip.none
+    /// The conversion of the last timestamp, reused by the next lines of the same second.
+    var timestampCache = TimestampCache()
+    /// After a `log_line_prefix` change: the prefix before it, still tried for lines the new one does not
+    /// fit (sessions pick up a reload only when they next go idle).
+    var previousPrefix: LinePrefix?
+    /// After a truncated entry: where it started (for the damage reports of its skipped rest).
+    var skippedEntry: (offset: Int64, line: Int)?
+    var damage: [FramingDamage] = []
+
+    enum Skip {
+        case none
+        /// Skip to the end of the current line, then continuation lines.
+        case restOfLine
+        /// Skip continuation lines (TAB lines and DETAIL/STATEMENT/… lines).
+        case continuation
+    }
+
+    init(prefix: LinePrefix, maximumEntryBytes: Int) {
+        self.prefix = prefix
+        self.maximumEntryBytes = maximumEntryBytes
+    }
+
+    mutating func frame(
+        _ bytes: UnsafeRawBufferPointer, baseOffset: Int64, atEnd: Bool, _ body: (LogEntry) throws -> Void
+    ) rethrows -> Int {
+        var position = skip(bytes, 0, atEnd, baseOffset)
+        let end = bytes.count
+        var known = false
+        var scanned = ScannedEntry.empty
+        while position < end {
+            if case .none = skipping {} else { return position }
+            if bytes[position] == 10 {  // blank line
+                line += 1
+                position += 1
+                known = false
+                continue
+            }
+            let result = scanStderrEntry(
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known,
+                cache: &timestampCache, into: &scanned)
+            if case .entry = result, !scanned.isParsed, let previousPrefix {
+                // A line the new prefix does not fit, from a session still on the old one.
+                var cache = TimestampCache()
+                var old = ScannedEntry.empty
+                let retry = scanStderrEntry(
+                    bytes, start: position, end: end, atEnd: atEnd, prefix: previousPrefix, useKnownHeader: false,
+                    cache: &cache, into: &old)
+                if case .incomplete = retry { return position }
+                if old.isParsed { scanned = old }
+            }
+            switch result {
+            case .entry:
+                if let changed = changedPrefix(bytes, position, scanned, baseOffset) {
+                    // Later lines carry the new prefix; this line may already carry it (the server logs the
+                    // change after applying it).
+                    if changed.match(bytes, start: position, end: find(10, bytes, from: position, end: end)) != nil {
+                        var cache = TimestampCache()
+                        var rescanned = ScannedEntry.empty
+                        let again = scanStderrEntry(
+                            bytes, start: position, end: end, atEnd: atEnd, prefix: changed, useKnownHeader: false,
+                            cache: &cache, into: &rescanned)
+                        guard case .entry = again else { return position }
+                        scanned = rescanned
+                    }
+                    previousPrefix = prefix
+                    prefix = changed
+                    timestampCache = TimestampCache()
+                    scanned.nextHeader = nil
+                }
+                let length = scanned.end - position
+                let cut = length > maximumEntryBytes
+                try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
+                if cut {
+                    damage.appendSkipped(
+                        (baseOffset + Int64(position), line), baseOffset,
+                        (position + maximumEntryBytes)..<scanned.end, limit: maximumEntryBytes)
+                }
+                line += scanned.newlines
+                position = scanned.end
+                known = scanned.nextHeader != nil
+            case .incomplete(let scannedBytes):
+                known = false
+                guard scannedBytes >= maximumEntryBytes else { return position }
+                // Too long to wait for its end: deliver the first part and skip the rest.
+                var cache = TimestampCache()
+                let partial = scanStderrEntry(
+                    UnsafeRawBufferPointer(rebasing: bytes[position..<(position + maximumEntryBytes)]), start: 0,
+                    end: maximumEntryBytes, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
+                    into: &scanned)
+                guard case .entry = partial else { return position }
+                try deliver(bytes, position, maximumEntryBytes, scanned, baseOffset, true, body)
+                skippedEntry = (baseOffset + Int64(position), line)
+                let consumed = position + scannedBytes
+                damage.appendSkipped(
+                    skippedEntry, baseOffset, (position + maximumEntryBytes)..<consumed, limit: maximumEntryBytes)
+                line += countNewlines(bytes, from: position, end: consumed)
+                skipping = consumed > 0 && bytes[consumed - 1] == 10 ? .continuation : .restOfLine
+                position = skip(bytes, consumed, atEnd, baseOffset)
+            }
+        }
+        return position
+    }
+
+    /// Skips what is left of a truncated entry from `start`, reporting it; returns where framing resumes.
+    private mutating func skip(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ atEnd: Bool, _ baseOffset: Int64
+    ) -> Int {
+        if case .none = skipping { return start }
+        let resume = skipLines(bytes, start, atEnd)
+        damage.appendSkipped(skippedEntry, baseOffset, start..<resume, limit: maximumEntryBytes)
+        return resume
+    }
+
+    /// The new prefix when the entry scanned at `start` announces one (see ``PrefixChange``); an unusable
+    /// value is reported and the current prefix kept.
+    private mutating func changedPrefix(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ scanned: ScannedEntry, _ baseOffset: Int64
+    ) -> LinePrefix? {
+        let entry = UnsafeRawBufferPointer(rebasing: bytes[start..<scanned.end])
+        guard let value = PrefixChange.value(in: entry, scanned) else { return nil }
+        do {
+            return try LinePrefix(parsing: value)
+        } catch {
+            let offset = baseOffset + Int64(start)
+            damage.append(
+                FramingDamage(
+                    kind: .unusablePrefixChange, entryOffset: offset, line: line,
+                    range: offset..<(offset + Int64(entry.count)), limit: maximumEntryBytes))
+            return nil
+        }
+    }
+
+    /// Skips the rest of a truncated entry's lines from `start`; returns where framing resumes.
+    private mutating func skipLines(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ atEnd: Bool) -> Int {
+        var position = start
+        let end = bytes.count
+        while true {
+            switch skipping {
+            case .none: return position
+            case .restOfLine:
+                let lineEnd = find(10, bytes, from: position, end: end)
+                if lineEnd == end {
+                    if atEnd { skipping = .none }
+                    return end
+                }
+                line += 1
+                position = lineEnd + 1
+                skipping = .continuation
+            case .continuation:
+                guard position < end else {
+                    if atEnd { skipping = .none }
+                    return position
+                }
+                let lineEnd = find(10, bytes, from: position, end: end)
+                let isContinuation: Bool
+                if bytes[position] == 9 {
+                    isContinuation = true
+                } else if lineEnd == end && !atEnd {
+                    return position
+                } else if let match = prefix.match(bytes, start: position, end: lineEnd) {
+                    isContinuation = match.label != .severity
+                } else {
+                    isContinuation = false
+                }
+                guard isContinuation else {
+                    skipping = .none
+                    return position
+                }
+                skipping = .restOfLine
+            }
+        }
+    }
+
+    /// Calls `body` with an entry over `bytes[start..<start+length]`, fields clipped to that length.
+    private func deliver(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ length: Int, _ scanned: ScannedEntry, _ baseOffset: Int64,
+        _ truncated: Bool, _ body: (LogEntry) throws -> Void
+    ) rethrows {
+        var layout = scanned.layout
+        if truncated { layout.clip(to: length) }
+        try body(
+            LogEntry(
+                offset: baseOffset + Int64(start), line: line, timestamp: scanned.timestamp, pid: scanned.pid,
+                severity: scanned.severity, isParsed: scanned.isParsed, truncated: truncated,
+                bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), layout: layout))
+    }
+}
