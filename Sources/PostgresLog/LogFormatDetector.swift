@@ -109,7 +109,8 @@ public enum LogFormatDetector {
     private static func startsCSV(_ sample: UnsafeRawBufferPointer, _ line: Range<Int>) -> Bool {
         // The server writes the timestamp bare; csvlog re-exported by other tools may quote it.
         let quoted = !line.isEmpty && sample[line.lowerBound] == UInt8(ascii: "\"")
-        guard let (_, stamped) = LogTimestamp.parse(sample, at: line.lowerBound + (quoted ? 1 : 0), end: line.upperBound)
+        guard
+            let (_, stamped) = LogTimestamp.parse(sample, at: line.lowerBound + (quoted ? 1 : 0), end: line.upperBound)
         else { return false }
         var after = stamped
         if quoted {
