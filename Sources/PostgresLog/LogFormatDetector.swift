@@ -29,9 +29,13 @@ public enum LogFormatDetector {
         "%t ",
         "[%p] ",
         "[%p]: [%l-1] db=%d,user=%u,app=%a,client=%h ",
+        // Cloud SQL for PostgreSQL (inside textPayload; the time is the record's)
+        "[%p]: [%l-1] db=%d,user=%u ",
         "[%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
         "db=%d,user=%u,app=%a,client=%h ",
         "user=%u,db=%d,app=%a,client=%h ",
+        // Heroku Postgres (after the logplex header): https://help.heroku.com/MJUI0JR0
+        " sql_error_code = %e ",
         "",
     ]
 
