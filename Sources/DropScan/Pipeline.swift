@@ -256,7 +256,7 @@ struct ReportBuilder {
         let log = result.coverage
         if result.logFiles > 0 {
             coverage.entries = EntryCounts(
-                parsed: log.parsedEntries, unparsed: log.unparsedEntries,
+                parsed: log.parsedEntries, unparsed: log.unparsedEntries, joinedLines: log.joinedLines,
                 unparsedSamples: log.unparsedSamples.map {
                     // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
                     let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
@@ -287,6 +287,11 @@ struct ReportBuilder {
             let files = sorted.count == 1 ? sorted[0] : "\(sorted[0]) and \(sorted.count - 1) more log file(s)"
             coverageReasons.append("\(files): \(problem)")
         }
+        if result.joinedNamingTargets > 0 {
+            coverageReasons.append(
+                "\(result.joinedNamingTargets) log entr\(result.joinedNamingTargets == 1 ? "y" : "ies") had lines that fit no log_line_prefix joined to them as continuation lines (coverage.entries.joinedLines) and name a target that none of their statements uses, so a use may hide in them; pass the server's --log-line-prefix."
+            )
+        }
         var targets: [TargetUsage] = []
         var reasons: [String] = []
         for (index, target) in matchers.targets.enumerated() {
@@ -298,8 +303,19 @@ struct ReportBuilder {
             usage.byUser = runtime.byUser
             usage.byDatabase = runtime.byDatabase
             usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
-            usage.firstSeen = runtime.firstSeen.map(LogTimestamp.iso8601(milliseconds:))
-            usage.lastSeen = runtime.lastSeen.map(LogTimestamp.iso8601(milliseconds:))
+            // First and last seen over the tiers that block; each tier's own in seenByEvidence.
+            let blockingSpan = runtime.span(where: policy.blocks)
+            usage.firstSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.first) }
+            usage.lastSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.last) }
+            usage.seenByEvidence = Dictionary(
+                uniqueKeysWithValues: runtime.seen.map {
+                    (
+                        $0.key.rawValue,
+                        SeenWindow(
+                            first: LogTimestamp.iso8601(milliseconds: $0.value.first),
+                            last: LogTimestamp.iso8601(milliseconds: $0.value.last))
+                    )
+                })
             usage.groups = runtime.groups.values.map { group in
                 StatementGroup(
                     id: group.id, statement: group.statement, evidence: group.evidence, count: group.count,
