@@ -12,15 +12,33 @@ struct RuntimeAccumulator: Sendable {
     var byUser: [String: Int] = [:]
     var byDatabase: [String: Int] = [:]
     var byEvidence: [Evidence: Int] = [:]
-    /// Milliseconds since the epoch, UTC.
-    var firstSeen: Int64?
-    var lastSeen: Int64?
+    /// The first and last use of each evidence tier, in milliseconds since the epoch (UTC).
+    var seen: [Evidence: SeenSpan] = [:]
     var groups: [UInt64: GroupAccumulator] = [:]
 
-    mutating func see(at timestamp: Int64?) {
+    struct SeenSpan: Sendable, Equatable {
+        var first: Int64
+        var last: Int64
+
+        mutating func include(_ other: SeenSpan) {
+            first = min(first, other.first)
+            last = max(last, other.last)
+        }
+    }
+
+    mutating func see(at timestamp: Int64?, _ evidence: Evidence) {
         guard let timestamp else { return }
-        firstSeen = min(firstSeen ?? timestamp, timestamp)
-        lastSeen = max(lastSeen ?? timestamp, timestamp)
+        seen[evidence, default: SeenSpan(first: timestamp, last: timestamp)].include(
+            SeenSpan(first: timestamp, last: timestamp))
+    }
+
+    /// The first and last use over the tiers `includes` accepts.
+    func span(where includes: (Evidence) -> Bool) -> SeenSpan? {
+        seen.filter { includes($0.key) }.values.reduce(nil) { result, span in
+            guard var result else { return span }
+            result.include(span)
+            return result
+        }
     }
 
     mutating func merge(_ other: RuntimeAccumulator) {
@@ -30,8 +48,7 @@ struct RuntimeAccumulator: Sendable {
         byUser.merge(other.byUser, uniquingKeysWith: +)
         byDatabase.merge(other.byDatabase, uniquingKeysWith: +)
         byEvidence.merge(other.byEvidence, uniquingKeysWith: +)
-        if let first = other.firstSeen { see(at: first) }
-        if let last = other.lastSeen { see(at: last) }
+        for (tier, span) in other.seen { seen[tier, default: span].include(span) }
         for (key, group) in other.groups {
             if var existing = groups[key] {
                 existing.merge(group)
@@ -121,6 +138,8 @@ struct ScanAccumulator: Sendable {
     var definitions: DefinedNames
     /// The source files that gave a finding: scanned again when the trees define a target's name.
     var sourceFilesWithFindings: [InputFile] = []
+    /// Entries with lines joined as continuation lines (no prefix) that name a target no statement of theirs uses.
+    var joinedNamingTargets = 0
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -152,5 +171,6 @@ struct ScanAccumulator: Sendable {
         indexNanoseconds += other.indexNanoseconds
         definitions.merge(other.definitions)
         sourceFilesWithFindings += other.sourceFilesWithFindings
+        joinedNamingTargets += other.joinedNamingTargets
     }
 }

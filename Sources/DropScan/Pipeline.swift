@@ -261,7 +261,7 @@ struct ReportBuilder {
         let log = result.coverage
         if result.logFiles > 0 {
             coverage.entries = EntryCounts(
-                parsed: log.parsedEntries, unparsed: log.unparsedEntries,
+                parsed: log.parsedEntries, unparsed: log.unparsedEntries, joinedLines: log.joinedLines,
                 unparsedSamples: log.unparsedSamples.map {
                     // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
                     let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
@@ -281,6 +281,8 @@ struct ReportBuilder {
 
         if result.logFiles > 0 { coverage.applications = result.applications.byName() }
         if result.unparsedNamingTargets > 0 { coverage.unparsedNamingTargets = result.unparsedNamingTargets }
+        if result.joinedNamingTargets > 0 { coverage.joinedNamingTargets = result.joinedNamingTargets }
+        let policy = configuration.policy
         var targets: [TargetUsage] = []
         for (index, target) in matchers.targets.enumerated() {
             let runtime = result.runtime[index]
@@ -291,8 +293,19 @@ struct ReportBuilder {
             usage.byUser = runtime.byUser
             usage.byDatabase = runtime.byDatabase
             usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
-            usage.firstSeen = runtime.firstSeen.map(LogTimestamp.iso8601(milliseconds:))
-            usage.lastSeen = runtime.lastSeen.map(LogTimestamp.iso8601(milliseconds:))
+            // First and last seen over the tiers that block; each tier's own in seenByEvidence.
+            let blockingSpan = runtime.span(where: policy.blocks)
+            usage.firstSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.first) }
+            usage.lastSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.last) }
+            usage.seenByEvidence = Dictionary(
+                uniqueKeysWithValues: runtime.seen.map {
+                    (
+                        $0.key.rawValue,
+                        SeenWindow(
+                            first: LogTimestamp.iso8601(milliseconds: $0.value.first),
+                            last: LogTimestamp.iso8601(milliseconds: $0.value.last))
+                    )
+                })
             usage.groups = runtime.groups.values.map { group in
                 StatementGroup(
                     id: group.id, statement: group.statement, evidence: group.evidence, count: group.count,

@@ -48,6 +48,7 @@ public enum Gate {
         var blockingCodeTotal = 0
         var blockingRuntimeTotal = 0
         for index in report.targets.indices {
+            seenOverBlockingTiers(&report.targets[index].runtime, policy: policy)
             let tally = allowlist.tally(report.targets[index], policy: policy)
             blockingCodeTotal += tally.code
             blockingRuntimeTotal += tally.runtimeTotal + tally.failed
@@ -108,14 +109,19 @@ public enum Gate {
     }
 
     /// What the report's logs say against "not used" whatever the policy: entries without a time (after
-    /// the policy's own window requirement, which names its days), and inferred prefixes that cannot be
-    /// trusted.
+    /// the policy's own window requirement, which names its days), inferred prefixes that cannot be
+    /// trusted, and joined continuation lines that name a target.
     static func logReasons(_ coverage: Coverage) -> [String] {
         var reasons: [String] = []
         if coverage.logFiles > 0, let entries = coverage.entries,
             let caveat = LogCoverage.windowCaveat(parsedEntries: entries.parsed, hasWindow: coverage.window != nil)
         {
             reasons.append(caveat)
+        }
+        if let joined = coverage.joinedNamingTargets, joined > 0 {
+            reasons.append(
+                "\(joined) log entr\(joined == 1 ? "y" : "ies") had lines that fit no log_line_prefix joined to them as continuation lines (coverage.entries.joinedLines) and name a target that none of their statements uses, so a use may hide in them; pass the server's --log-line-prefix."
+            )
         }
         var prefixProblems: [String: [String]] = [:]
         for file in coverage.logFormats ?? [] {
@@ -127,6 +133,15 @@ public enum Gate {
             reasons.append("\(files): \(problem)")
         }
         return reasons
+    }
+
+    /// First and last seen over the tiers this policy blocks, from each tier's own (reports that do not
+    /// record them per tier keep theirs).
+    static func seenOverBlockingTiers(_ runtime: inout RuntimeUsage, policy: GatePolicy) {
+        guard !runtime.seenByEvidence.isEmpty else { return }
+        let spans = runtime.seenByEvidence.filter { Evidence(rawValue: $0.key).map(policy.blocks) ?? false }.values
+        runtime.firstSeen = spans.map(\.first).min()
+        runtime.lastSeen = spans.map(\.last).max()
     }
 
     /// Whether logs were part of the scan (asked for, or read through `--files-from`).

@@ -69,6 +69,8 @@ public struct LogCoverage: Sendable {
     public private(set) var parsedEntries = 0
     /// Lines that fitted no format.
     public private(set) var unparsedEntries = 0
+    /// Lines without a prefix joined to the entry before them as continuation lines that lost their TAB.
+    public private(set) var joinedLines = 0
     /// Entries cut at the framer's size limit.
     public private(set) var truncatedEntries = 0
     /// Parsed entries without a usable timestamp.
@@ -123,6 +125,7 @@ public struct LogCoverage: Sendable {
             return
         }
         parsedEntries += 1
+        joinedLines += entry.joinedLines
         files[fileIndex].entries += 1
         if let time = entry.timestamp {
             observeTime(time, fileIndex)
@@ -184,6 +187,7 @@ public struct LogCoverage: Sendable {
     public mutating func merge(_ other: LogCoverage) {
         parsedEntries += other.parsedEntries
         unparsedEntries += other.unparsedEntries
+        joinedLines += other.joinedLines
         truncatedEntries += other.truncatedEntries
         entriesWithoutTimestamp += other.entriesWithoutTimestamp
         unparsedSamples = Array(

@@ -26,11 +26,15 @@ public struct LogEntry {
     /// The raw bytes of the entry as they appear in the log (for syslog, the reassembled message).
     public let bytes: UnsafeRawBufferPointer
     let layout: EntryLayout
+    /// Lines of the entry that fit no prefix and were read as continuation lines whose leading TAB a
+    /// shipper replaced or stripped (counted in ``LogCoverage/joinedLines``).
+    public let joinedLines: Int
 
     init(
         offset: Int64, line: Int, timestamp: Int64?, pid: Int32?, severity: LogSeverity, isParsed: Bool,
-        truncated: Bool, bytes: UnsafeRawBufferPointer, layout: EntryLayout
+        truncated: Bool, bytes: UnsafeRawBufferPointer, layout: EntryLayout, joinedLines: Int = 0
     ) {
+        self.joinedLines = joinedLines
         self.offset = offset
         self.line = line
         self.timestamp = timestamp

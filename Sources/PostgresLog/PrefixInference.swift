@@ -55,6 +55,7 @@ public enum PrefixInference {
         "%t-%c-",  // Azure Database for PostgreSQL
         "%m-%c-",
         "%m [%p]: [%l-1] db=%d,user=%u ",  // Google Cloud SQL
+        "[%p]: [%l-1] db=%d,user=%u ",  // Cloud SQL inside a Cloud Logging export (the time is the record's)
         // Heroku
         " sql_error_code = %e time_ms = \"%m\" pid=\"%p\" proc_start_time=\"%s\" session_id=\"%c\" vtid=\"%v\" tid=\"%x\" log_line=\"%l\" %qdatabase=\"%d\" connection_source=\"%r\" user=\"%u\" application_name=\"%a\" ",
         " sql_error_code = %e ",

@@ -37,7 +37,7 @@ public struct MarkdownReporter: Reporter {
             doc.append(
                 MarkdownDocument.List(
                     head:
-                        "| Target | Verdict | Logged uses | Failed | Code uses | Applications | Last seen |\n|---|---|--:|--:|--:|---|---|\n",
+                        "| Target | Verdict | Logged uses | Failed | Code uses | Applications | Last seen (blocking tiers) |\n|---|---|--:|--:|--:|---|---|\n",
                     items: order.map { [.text(summaryRow($0))] }, weight: 8))
             doc.append(
                 "\nUses are counted \(options.blockingDescription) evidence (the blocking tiers); weaker matches are listed for review under each target.\n"
@@ -94,6 +94,12 @@ public struct MarkdownReporter: Reporter {
         if let site = usage.migration {
             pieces.append(.text("Dropped by \(place(site.path, line: site.line)).\n\n"))
         }
+        let seen = Evidence.allCases.compactMap { tier in
+            usage.runtime.seenByEvidence[tier.rawValue].map {
+                "\(tier.rawValue) \(MarkdownText.text($0.first)) to \(MarkdownText.text($0.last))"
+            }
+        }
+        if !seen.isEmpty { pieces.append(.text("Seen in logs: \(seen.joined(separator: "; ")).\n\n")) }
         if !facts.applications.isEmpty {
             pieces.append(
                 .list(

@@ -115,6 +115,12 @@ public enum ReportMerger {
         runtime.byEvidence.merge(b.runtime.byEvidence, uniquingKeysWith: +)
         runtime.firstSeen = earliest(a.runtime.firstSeen, b.runtime.firstSeen)
         runtime.lastSeen = latest(a.runtime.lastSeen, b.runtime.lastSeen)
+        for (tier, window) in b.runtime.seenByEvidence {
+            let mine = runtime.seenByEvidence[tier]
+            runtime.seenByEvidence[tier] = SeenWindow(
+                first: earliest(mine?.first, window.first) ?? window.first,
+                last: latest(mine?.last, window.last) ?? window.last)
+        }
         for group in b.runtime.groups {
             if let index = runtime.groups.firstIndex(where: { $0.id == group.id && $0.statement == group.statement }) {
                 var existing = runtime.groups[index]
@@ -156,6 +162,9 @@ public enum ReportMerger {
         if let unparsed = b.unparsedNamingTargets {
             merged.unparsedNamingTargets = (a.unparsedNamingTargets ?? 0) + unparsed
         }
+        if let joined = b.joinedNamingTargets {
+            merged.joinedNamingTargets = (a.joinedNamingTargets ?? 0) + joined
+        }
         if a.logFormats != nil || b.logFormats != nil {
             merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
         }
@@ -164,6 +173,7 @@ public enum ReportMerger {
         case (let x?, let y?):
             merged.entries = EntryCounts(
                 parsed: x.parsed + y.parsed, unparsed: x.unparsed + y.unparsed,
+                joinedLines: x.joinedLines + y.joinedLines,
                 unparsedSamples: Array((x.unparsedSamples + y.unparsedSamples).prefix(5)))
         case (nil, let y): merged.entries = y
         default: break

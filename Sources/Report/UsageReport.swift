@@ -172,16 +172,34 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
     public var byEvidence: [String: Int] = [:]
     /// Statements that failed because the target is gone (`column "x" does not exist`).
     public var failed: Int = 0
-    /// UTC, ISO 8601.
+    /// The first and last use in the tiers that block (UTC, ISO 8601); each tier's in ``seenByEvidence``.
     public var firstSeen: String?
     public var lastSeen: String?
+    /// The first and last use of each evidence tier that has uses.
+    public var seenByEvidence: [String: SeenWindow] = [:]
     /// Uses grouped by normalized statement, most frequent first.
     public var groups: [StatementGroup] = []
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, groups
+        case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, seenByEvidence
+        case groups
+    }
+
+    /// Reads reports written before `seenByEvidence` existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        statements = try container.decode(Int.self, forKey: .statements)
+        byApplication = try container.decode([String: Int].self, forKey: .byApplication)
+        byUser = try container.decode([String: Int].self, forKey: .byUser)
+        byDatabase = try container.decode([String: Int].self, forKey: .byDatabase)
+        byEvidence = try container.decode([String: Int].self, forKey: .byEvidence)
+        failed = try container.decode(Int.self, forKey: .failed)
+        firstSeen = try container.decodeIfPresent(String.self, forKey: .firstSeen)
+        lastSeen = try container.decodeIfPresent(String.self, forKey: .lastSeen)
+        seenByEvidence = try container.decodeIfPresent([String: SeenWindow].self, forKey: .seenByEvidence) ?? [:]
+        groups = try container.decode([StatementGroup].self, forKey: .groups)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -194,7 +212,19 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
         try container.encode(failed, forKey: .failed)
         try container.encode(firstSeen, forKey: .firstSeen)
         try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(seenByEvidence, forKey: .seenByEvidence)
         try container.encode(groups, forKey: .groups)
+    }
+}
+
+/// When uses of one evidence tier were first and last seen (UTC, ISO 8601).
+public struct SeenWindow: Codable, Sendable, Equatable {
+    public var first: String
+    public var last: String
+
+    public init(first: String, last: String) {
+        self.first = first
+        self.last = last
     }
 }
 
@@ -346,6 +376,9 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var applications: [String: Int]?
     /// Log lines that fit no format but name a target (a use may hide in them).
     public var unparsedNamingTargets: Int?
+    /// Log entries with lines joined to them as continuation lines (they fit no prefix) that name a target
+    /// none of the entry's statements uses (a use may hide in them).
+    public var joinedNamingTargets: Int?
     /// How each log file was read: its format, and the prefix and how it was decided.
     public var logFormats: [LogFileFormat]?
 
@@ -428,12 +461,27 @@ public struct SkippedInput: Codable, Sendable, Equatable {
 public struct EntryCounts: Codable, Sendable, Equatable {
     public var parsed: Int
     public var unparsed: Int
+    /// Lines that fit no prefix, read as continuation lines (whose TAB a shipper replaced or stripped) of
+    /// the entry before them.
+    public var joinedLines: Int
     public var unparsedSamples: [UnparsedSample]
 
-    public init(parsed: Int, unparsed: Int, unparsedSamples: [UnparsedSample]) {
+    public init(parsed: Int, unparsed: Int, joinedLines: Int = 0, unparsedSamples: [UnparsedSample]) {
         self.parsed = parsed
         self.unparsed = unparsed
+        self.joinedLines = joinedLines
         self.unparsedSamples = unparsedSamples
+    }
+
+    private enum CodingKeys: String, CodingKey { case parsed, unparsed, joinedLines, unparsedSamples }
+
+    /// Reads reports written before `joinedLines` existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parsed = try container.decode(Int.self, forKey: .parsed)
+        unparsed = try container.decode(Int.self, forKey: .unparsed)
+        joinedLines = try container.decodeIfPresent(Int.self, forKey: .joinedLines) ?? 0
+        unparsedSamples = try container.decode([UnparsedSample].self, forKey: .unparsedSamples)
     }
 }
 

@@ -54,6 +54,32 @@ import Testing
         #expect(report.reasons == ["logs/a.log and 1 more log file(s): \(problem)"])
     }
 
+    @Test func joinedContinuationLinesThatNameATargetCannotPass() throws {
+        var report = try sampleReport()
+        report.coverage.joinedNamingTargets = 2
+        Gate.decide(&report, policy: plainPolicy())
+        #expect(report.verdict == .inconclusive)
+        #expect(
+            report.reasons == [
+                "2 log entries had lines that fit no log_line_prefix joined to them as continuation lines (coverage.entries.joinedLines) and name a target that none of their statements uses, so a use may hide in them; pass the server's --log-line-prefix."
+            ])
+    }
+
+    @Test func firstAndLastSeenSpanTheTiersThePolicyBlocks() throws {
+        var report = try sampleReport()
+        report.targets[0].runtime.seenByEvidence = [
+            "confirmed": SeenWindow(first: "2026-11-10T00:00:00.000Z", last: "2026-11-12T00:00:00.000Z"),
+            "possible": SeenWindow(first: "2026-11-01T00:00:00.000Z", last: "2026-11-29T00:00:00.000Z"),
+        ]
+        var strict = report
+        Gate.decide(&strict, policy: plainPolicy())
+        #expect(strict.targets[0].runtime.firstSeen == "2026-11-10T00:00:00.000Z")
+        #expect(strict.targets[0].runtime.lastSeen == "2026-11-12T00:00:00.000Z")
+        Gate.decide(&report, policy: GatePolicy(blockOn: .possible))
+        #expect(report.targets[0].runtime.firstSeen == "2026-11-01T00:00:00.000Z")
+        #expect(report.targets[0].runtime.lastSeen == "2026-11-29T00:00:00.000Z")
+    }
+
     @Test func entriesWithoutATimeCannotPassEvenWithoutAWindowRequirement() throws {
         var report = try sampleReport()
         report.coverage.window = nil
