@@ -70,6 +70,7 @@ test: test-deps lint debug
 demo: build test-deps
 	@mkdir -p Reports/demo
 	$(RELEASE_BIN) scan --targets-file $(DEMO)/targets.txt --logs $(DEMO)/logs --source $(DEMO)/app \
+	  --schema Tests/DropScanTests/Fixtures/postgres/shop/schema.sql \
 	  --json Reports/demo/report.json --markdown Reports/demo/report.md --sarif Reports/demo/report.sarif; \
 	  status=$$?; echo; echo "exit code $$status (0 pass, 1 blocked, 2 usage error, 3 inconclusive)"; \
 	  echo "reports: Reports/demo/report.json, Reports/demo/report.md, Reports/demo/report.sarif"; \
