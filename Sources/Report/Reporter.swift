@@ -88,7 +88,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .junit: JUnitReporter(options: options)
         case .github: GitHubAnnotationsReporter(options: options)
         case .gitlab: GitLabCodeQualityReporter(options: options)
-        case .summary: SummaryReporter()
+        case .summary: SummaryReporter(options: options)
         }
     }
 }
