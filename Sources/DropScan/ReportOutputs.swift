@@ -39,7 +39,9 @@ struct ReportOutputs {
             try Self.write(try MarkdownReporter(options: options).render(report), to: markdown, format: "Markdown")
         }
         if let sarif { try Self.write(try SARIFReporter(options: options).render(report), to: sarif, format: "SARIF") }
-        if summary { StandardError.write(String(decoding: try SummaryReporter(options: options).render(report), as: UTF8.self)) }
+        if summary {
+            StandardError.write(String(decoding: try SummaryReporter(options: options).render(report), as: UTF8.self))
+        }
     }
 
     /// Writes `data` to `path` (`-`: standard output), creating its folder; a failure is one sentence that
