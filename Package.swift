@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +31,9 @@ let package = Package(
         .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching", "Catalog"]),
         .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report", "Catalog"]),
         .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Gate", dependencies: ["Report"]),
+        .target(
+            name: "Gate",
+            dependencies: ["Report", "Matching", "ScanIO", "PostgresLog", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "DropScan",
             dependencies: [
@@ -50,6 +53,7 @@ let package = Package(
             name: "CodeUsageTests", dependencies: ["CodeUsage", "Catalog", "ModelIndex"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate", "TestSupport"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "Report", "Matching"]),
         .testTarget(
             name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),
     ]

@@ -12,15 +12,33 @@ struct RuntimeAccumulator: Sendable {
     var byUser: [String: Int] = [:]
     var byDatabase: [String: Int] = [:]
     var byEvidence: [Evidence: Int] = [:]
-    /// Milliseconds since the epoch, UTC.
-    var firstSeen: Int64?
-    var lastSeen: Int64?
+    /// The first and last use of each evidence tier, in milliseconds since the epoch (UTC).
+    var seen: [Evidence: SeenSpan] = [:]
     var groups: [UInt64: GroupAccumulator] = [:]
 
-    mutating func see(at timestamp: Int64?) {
+    struct SeenSpan: Sendable, Equatable {
+        var first: Int64
+        var last: Int64
+
+        mutating func include(_ other: SeenSpan) {
+            first = min(first, other.first)
+            last = max(last, other.last)
+        }
+    }
+
+    mutating func see(at timestamp: Int64?, _ evidence: Evidence) {
         guard let timestamp else { return }
-        firstSeen = min(firstSeen ?? timestamp, timestamp)
-        lastSeen = max(lastSeen ?? timestamp, timestamp)
+        seen[evidence, default: SeenSpan(first: timestamp, last: timestamp)].include(
+            SeenSpan(first: timestamp, last: timestamp))
+    }
+
+    /// The first and last use over the tiers `includes` accepts.
+    func span(where includes: (Evidence) -> Bool) -> SeenSpan? {
+        seen.filter { includes($0.key) }.values.reduce(nil) { result, span in
+            guard var result else { return span }
+            result.include(span)
+            return result
+        }
     }
 
     mutating func merge(_ other: RuntimeAccumulator) {
@@ -30,8 +48,7 @@ struct RuntimeAccumulator: Sendable {
         byUser.merge(other.byUser, uniquingKeysWith: +)
         byDatabase.merge(other.byDatabase, uniquingKeysWith: +)
         byEvidence.merge(other.byEvidence, uniquingKeysWith: +)
-        if let first = other.firstSeen { see(at: first) }
-        if let last = other.lastSeen { see(at: last) }
+        for (tier, span) in other.seen { seen[tier, default: span].include(span) }
         for (key, group) in other.groups {
             if var existing = groups[key] {
                 existing.merge(group)
@@ -94,10 +111,10 @@ struct ScanAccumulator: Sendable {
     var coverage: LogCoverage
     /// Log lines that fit no format but name a target.
     var unparsedNamingTargets = 0
+    /// Parsed entries by application.
+    var applications = ApplicationTally()
     /// How each log file was read.
     var logFormats: [LogFileFormat] = []
-    /// Why an inferred prefix cannot be trusted (one sentence), with the files it concerns.
-    var prefixProblems: [String: [String]] = [:]
 
     /// Records how a log file was read, and any doubt about its inferred prefix.
     mutating func noteFormat(of path: String, _ format: LogFormat, _ decision: PrefixDecision?) {
@@ -109,9 +126,7 @@ struct ScanAccumulator: Sendable {
                 record.prefixSource = decision.origin.rawValue
                 record.sampledLines = decision.sampledLines
                 record.explainedLines = decision.explainedLines
-                if decision.origin == .inferred, let problem = decision.problem {
-                    prefixProblems[problem, default: []].append(path)
-                }
+                if decision.origin == .inferred { record.problem = decision.problem }
             }
         default: break
         }
@@ -123,6 +138,8 @@ struct ScanAccumulator: Sendable {
     var definitions: DefinedNames
     /// The source files that gave a finding: scanned again when the trees define a target's name.
     var sourceFilesWithFindings: [InputFile] = []
+    /// Entries with lines joined as continuation lines (no prefix) that name a target no statement of theirs uses.
+    var joinedNamingTargets = 0
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -149,10 +166,11 @@ struct ScanAccumulator: Sendable {
         formats.merge(other.formats, uniquingKeysWith: +)
         coverage.merge(other.coverage)
         unparsedNamingTargets += other.unparsedNamingTargets
+        applications.merge(other.applications)
         logFormats += other.logFormats
-        prefixProblems.merge(other.prefixProblems, uniquingKeysWith: +)
         indexNanoseconds += other.indexNanoseconds
         definitions.merge(other.definitions)
         sourceFilesWithFindings += other.sourceFilesWithFindings
+        joinedNamingTargets += other.joinedNamingTargets
     }
 }

@@ -85,54 +85,58 @@ public enum ScanCommandRunner {
         let configuration: ScanConfiguration
         var options = ReportOptions()
         do {
+            try ReportOutputs(json: request.json, markdown: request.markdown, sarif: request.sarif).validate()
             configuration = try makeConfiguration(request)
+            // The blocking tiers come from the policy the report records (`ReportOptions.adopting`).
             options = ReportOptions(
-                blockOn: configuration.policy.blockOn,
                 repository: try RepositoryLink.resolve(
                     repoURL: request.repoURL, commit: request.commit, environment: ProcessInfo.processInfo.environment))
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
-        if configuration.targets.isEmpty && !request.migrations.isEmpty {
-            // The change under review removes nothing: there is nothing to prove unused.
-            StandardError.write("dropscan: the migration has no destructive operation: nothing to check\n")
-            let report = UsageReport(
-                tool: ToolInfo(version: dropscanVersion), verdict: .pass,
-                reasons: ["The migration has no destructive operation: nothing to check."], targets: [],
-                coverage: Coverage())
-            do {
-                try emit(
-                    report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: false,
-                    options: options)
-            } catch {
-                StandardError.write("dropscan: cannot write the report: \(error)\n")
-                return ExitCode.usage.rawValue
-            }
-            return ExitCode.pass.rawValue
+        let outputs = ReportOutputs(
+            json: request.json, markdown: request.markdown, sarif: request.sarif, options: options)
+        guard let report = scanOrNothingToCheck(configuration, request: request) else {
+            return ExitCode.usage.rawValue
         }
-        let report: UsageReport
         do {
-            let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
-            report = scanned
-            if request.stats { StandardError.write(statistics.description) }
-            for text in request.explain {
-                let target = try Target(parsing: text)
-                StandardError.write(Explanation.render(target: target, report: report, catalog: statistics.catalog))
-            }
+            try outputs.emit(report, summary: !request.quiet)
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
-        do {
-            try emit(
-                report, json: request.json, markdown: request.markdown, sarif: request.sarif, summary: !request.quiet,
-                options: options)
-        } catch {
-            StandardError.write("dropscan: cannot write the report: \(error)\n")
-            return ExitCode.usage.rawValue
-        }
         return ExitCode(report.verdict).rawValue
+    }
+
+    /// Scans, or when the migrations under review remove nothing, the report that says so (decided by the
+    /// gate like any other); `nil` after printing a configuration error.
+    static func scanOrNothingToCheck(_ configuration: ScanConfiguration, request: ScanRequest) -> UsageReport? {
+        if configuration.targets.isEmpty && !request.migrations.isEmpty {
+            // The change under review removes nothing: there is nothing to prove unused.
+            StandardError.write("dropscan: the migration has no destructive operation: nothing to check\n")
+            let now = LogTimestamp.iso8601(milliseconds: RunClock.nowMilliseconds())
+            var report = UsageReport(
+                tool: ToolInfo(version: dropscanVersion), verdict: .inconclusive, reasons: [], targets: [],
+                coverage: Coverage())
+            report.run = RunRecord(
+                commandLine: configuration.commandLine, startedAt: now, endedAt: now, sources: configuration.sources,
+                logs: configuration.logs, inputs: [], policy: configuration.policy.record)
+            Gate.decide(&report, policy: configuration.policy, context: configuration.gateContext)
+            return report
+        }
+        do {
+            let (scanned, statistics) = try ScanPipeline(configuration: configuration).runWithStatistics()
+            if request.stats { StandardError.write(statistics.description) }
+            for text in request.explain {
+                let target = try Target(parsing: text)
+                StandardError.write(Explanation.render(target: target, report: scanned, catalog: statistics.catalog))
+            }
+            return scanned
+        } catch {
+            StandardError.write("dropscan: \(error)\n")
+            return nil
+        }
     }
 
     /// Validates the request into a configuration; every error names the bad value.
@@ -166,6 +170,9 @@ public enum ScanCommandRunner {
         for target in configuration.targets where !unique.contains(target) { unique.append(target) }
         configuration.targets = unique
         configuration.logs = request.logs
+        for root in request.sources where !FileManager.default.fileExists(atPath: root) {
+            throw UsageError("--source \(root) does not exist: give a source tree that is there")
+        }
         configuration.sources = request.sources
         for list in request.fileLists {
             configuration.fileLists.append((name: list == "-" ? "(stdin)" : list, text: try readText(list)))
@@ -248,29 +255,6 @@ public enum ScanCommandRunner {
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
-
-    /// Writes the report in each format asked for, and the summary on stderr when `summary` is set.
-    static func emit(
-        _ report: UsageReport, json: String?, markdown: String?, sarif: String?, summary: Bool,
-        options: ReportOptions = ReportOptions()
-    ) throws {
-        if let json { try write(JSONReporter().render(report), to: json) }
-        if let markdown { try write(MarkdownReporter(options: options).render(report), to: markdown) }
-        if let sarif { try write(SARIFReporter(options: options).render(report), to: sarif) }
-        if summary { StandardError.write(String(decoding: try SummaryReporter().render(report), as: UTF8.self)) }
-    }
-
-    static func write(_ data: Data, to path: String) throws {
-        if path == "-" {
-            FileHandle.standardOutput.write(data)
-            return
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        try data.write(to: URL(fileURLWithPath: path))
-    }
 }
 
 /// `dropscan patterns check` and `dropscan patterns list`.
@@ -328,29 +312,38 @@ public enum InputsCommand {
     }
 }
 
-/// `dropscan merge`: one report from the reports of a scan's shards.
+/// `dropscan merge`: one report from the reports of a scan's shards, decided again by the gate under the
+/// policy the shards recorded.
 public enum MergeCommand {
     public static func run(reports paths: [String], json: String?, markdown: String?, sarif: String?, quiet: Bool)
         -> Int32
     {
         do {
-            var reports: [UsageReport] = []
-            for path in paths {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))")
-                }
-                do {
-                    reports.append(try JSONReporter.decode(data))
-                } catch {
-                    throw UsageError("\(path) is not a dropscan JSON report: \(error)")
-                }
-            }
-            let merged = try ReportMerger.merge(reports)
-            try ScanCommandRunner.emit(merged, json: json, markdown: markdown, sarif: sarif, summary: !quiet)
+            let outputs = ReportOutputs(json: json, markdown: markdown, sarif: sarif)
+            try outputs.validate()
+            let reports = try paths.map { path throws in try readReport(path) }
+            let result = try ReportMerger.merge(reports, names: paths)
+            for note in result.duplicates { StandardError.write("dropscan: \(note)\n") }
+            var merged = result.report
+            merged.run?.commandLine = Array(CommandLine.arguments.dropFirst())
+            Gate.decide(&merged, policy: GatePolicy(record: merged.run!.policy))
+            try outputs.emit(merged, summary: !quiet)
             return ExitCode(merged.verdict).rawValue
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
+        }
+    }
+
+    /// Reads a saved JSON report; errors name the file.
+    static func readReport(_ path: String) throws -> UsageReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        do {
+            return try JSONReporter.decode(data)
+        } catch {
+            throw UsageError("\(path) is not a dropscan JSON report: \(error)")
         }
     }
 }

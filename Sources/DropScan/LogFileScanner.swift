@@ -89,6 +89,7 @@ struct LogFileScanner {
                 hits.sortIfNeeded()
                 let used = current.frame(bytes, baseOffset: streamOffset, atEnd: atEnd || mustConsume) { entry in
                     accumulator.coverage.observe(entry)
+                    accumulator.applications.observe(entry)
                     let names: (target: Bool, table: Bool)
                     if let base = bytes.baseAddress, let start = entry.bytes.baseAddress, start >= base,
                         start + entry.bytes.count <= base + bytes.count
@@ -105,7 +106,13 @@ struct LogFileScanner {
                         return
                     }
                     guard isCandidate(entry.bytes, names: names, jsonEscapes: jsonEscapes) else { return }
-                    examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
+                    let strongest = examine(entry, file: file, deduplicator: &deduplicator, into: &accumulator)
+                    // Lines joined to the entry as continuation lines that lost their TAB may be anything:
+                    // when they name a target and no statement of the entry resolves to a use of one (only
+                    // `possible` at best), a use may hide in them.
+                    if entry.joinedLines > 0, names.target, strongest.map({ $0 >= .possible }) ?? true {
+                        accumulator.joinedNamingTargets += 1
+                    }
                 }
                 for damage in current.takeDamage() where damage.kind != .unusablePrefixChange {
                     let lower = Int(damage.range.lowerBound - streamOffset)
@@ -163,13 +170,15 @@ struct LogFileScanner {
 
     static let implicitKeywords = NamePrefilter(names: ["insert", "copy"])
 
-    /// An entry that names a target: count each of its statements for each target it uses.
+    /// An entry that names a target: count each of its statements for each target it uses. Returns the
+    /// strongest evidence of a use found, if any.
     private func examine(
         _ entry: LogEntry, file: InputFile, deduplicator: inout ExecutionDeduplicator,
         into accumulator: inout ScanAccumulator
-    ) {
+    ) -> Evidence? {
         let statements = StatementExtractor.statements(in: entry)
-        guard !statements.isEmpty else { return }
+        guard !statements.isEmpty else { return nil }
+        var strongest: Evidence?
         // `EXECUTE name(…)` runs the statement of `DETAIL:  prepare: PREPARE name AS …`: count the execution
         // under the definition's text.
         let definition = statements.first { $0.kind == .preparedDefinition }
@@ -202,6 +211,7 @@ struct LogFileScanner {
             let normalized = SQLNormalizer.normalize(text)
             let uses = targetsUsed(by: text, normalized: normalized)
             if uses.isEmpty { continue }
+            for (_, evidence) in uses where evidence.isUse { strongest = min(strongest ?? evidence, evidence) }
             if attribution == nil { attribution = Attribution(entry) }
             for (target, evidence) in uses {
                 record(
@@ -211,6 +221,7 @@ struct LogFileScanner {
                     into: &accumulator.runtime[target])
             }
         }
+        return strongest
     }
 
     /// Counts one statement for one target. An execution counts once in `byEvidence` for its tier, and
@@ -226,7 +237,7 @@ struct LogFileScanner {
             attribution.count(into: &runtime)
         }
         if failed { runtime.failed += 1 }
-        if evidence.isUse { runtime.see(at: entry.timestamp) }
+        if evidence.isUse { runtime.see(at: entry.timestamp, evidence) }
         let key = normalized.fingerprint ^ (UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15)
         var group =
             runtime.groups[key]

@@ -12,7 +12,7 @@ import ScanIO
 import Synchronization
 
 /// The version reported in `tool.version`.
-public let dropscanVersion = "0.1.0"
+public let dropscanVersion = "0.2.0"
 
 /// Runs a whole scan: walks the inputs, scans files on a pool of worker threads (largest first, so a
 /// big file does not start last), merges what the workers saw and builds the report.
@@ -64,6 +64,7 @@ public struct ScanPipeline: Sendable {
     }
 
     private func run(statistics: inout Statistics) throws(ConfigurationError) -> UsageReport {
+        let startedAt = RunClock.nowMilliseconds()
         guard !configuration.targets.isEmpty else { throw .noTargets }
         guard !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty else {
             throw .noInputs
@@ -213,9 +214,10 @@ public struct ScanPipeline: Sendable {
         statistics.parseCacheEvictions = cache.evictions
         result.errors += inputs.errors + planFailures
         result.skipped += inputs.skipped
-        let scannedLogs = !configuration.logs.isEmpty || files.contains { $0.kind == .log }
-        return ReportBuilder(configuration: configuration, matchers: matchers, catalog: catalog).build(
-            result, scannedLogs: scannedLogs)
+        return ReportBuilder(
+            configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,
+            inputs: RunClock.records(files)
+        ).build(result)
     }
 
     private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {
@@ -238,8 +240,11 @@ struct ReportBuilder {
     let configuration: ScanConfiguration
     let matchers: TargetMatchers
     var catalog = Catalog()
+    /// When the scan started (milliseconds since the epoch) and every file it read.
+    let startedAt: Int64
+    let inputs: [InputRecord]
 
-    func build(_ result: ScanAccumulator, scannedLogs: Bool) -> UsageReport {
+    func build(_ result: ScanAccumulator) -> UsageReport {
         var coverage = Coverage()
         coverage.logFiles = result.logFiles
         coverage.sourceFiles = result.sourceFiles
@@ -256,7 +261,7 @@ struct ReportBuilder {
         let log = result.coverage
         if result.logFiles > 0 {
             coverage.entries = EntryCounts(
-                parsed: log.parsedEntries, unparsed: log.unparsedEntries,
+                parsed: log.parsedEntries, unparsed: log.unparsedEntries, joinedLines: log.joinedLines,
                 unparsedSamples: log.unparsedSamples.map {
                     // A line that fits no format may hold anything (`PASSWORD '…'`): redacted like a statement.
                     let text = configuration.showValues ? $0.text : SQLNormalizer.redactLogLine($0.text)
@@ -274,21 +279,11 @@ struct ReportBuilder {
             coverage.statementLoggingNote = log.statementLoggingCaveat
         }
 
+        if result.logFiles > 0 { coverage.applications = result.applications.byName() }
+        if result.unparsedNamingTargets > 0 { coverage.unparsedNamingTargets = result.unparsedNamingTargets }
+        if result.joinedNamingTargets > 0 { coverage.joinedNamingTargets = result.joinedNamingTargets }
         let policy = configuration.policy
-        var coverageReasons = policy.coverageReasons(coverage, scannedLogs: scannedLogs)
-        if result.logFiles > 0, let note = log.windowCaveat { coverageReasons.append(note) }
-        if result.unparsedNamingTargets > 0 {
-            coverageReasons.append(
-                "\(result.unparsedNamingTargets) log line(s) that name a target fit no log format, so a use may hide in them (see coverage.entries.unparsedSamples; --log-line-prefix may help)."
-            )
-        }
-        for (problem, paths) in result.prefixProblems.sorted(by: { $0.key < $1.key }) {
-            let sorted = paths.sorted()
-            let files = sorted.count == 1 ? sorted[0] : "\(sorted[0]) and \(sorted.count - 1) more log file(s)"
-            coverageReasons.append("\(files): \(problem)")
-        }
         var targets: [TargetUsage] = []
-        var reasons: [String] = []
         for (index, target) in matchers.targets.enumerated() {
             let runtime = result.runtime[index]
             var usage = RuntimeUsage()
@@ -298,8 +293,19 @@ struct ReportBuilder {
             usage.byUser = runtime.byUser
             usage.byDatabase = runtime.byDatabase
             usage.byEvidence = Dictionary(uniqueKeysWithValues: runtime.byEvidence.map { ($0.key.rawValue, $0.value) })
-            usage.firstSeen = runtime.firstSeen.map(LogTimestamp.iso8601(milliseconds:))
-            usage.lastSeen = runtime.lastSeen.map(LogTimestamp.iso8601(milliseconds:))
+            // First and last seen over the tiers that block; each tier's own in seenByEvidence.
+            let blockingSpan = runtime.span(where: policy.blocks)
+            usage.firstSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.first) }
+            usage.lastSeen = blockingSpan.map { LogTimestamp.iso8601(milliseconds: $0.last) }
+            usage.seenByEvidence = Dictionary(
+                uniqueKeysWithValues: runtime.seen.map {
+                    (
+                        $0.key.rawValue,
+                        SeenWindow(
+                            first: LogTimestamp.iso8601(milliseconds: $0.value.first),
+                            last: LogTimestamp.iso8601(milliseconds: $0.value.last))
+                    )
+                })
             usage.groups = runtime.groups.values.map { group in
                 StatementGroup(
                     id: group.id, statement: group.statement, evidence: group.evidence, count: group.count,
@@ -313,39 +319,22 @@ struct ReportBuilder {
                 findings: result.findings[index], declarations: result.declarations[index],
                 deprecations: result.deprecations[index])
 
-            let blockingRuntime = runtime.byEvidence.filter { policy.blocks($0.key) }.values.reduce(0, +)
-            let blockingCode = code.findings.filter { $0.countsAsUse && policy.blocks($0.evidence) }.count
-            let unmapped = unmappedTableReason(target, code: code)
-            let verdict = policy.verdict(
-                blockingUses: blockingRuntime + runtime.failed + blockingCode,
-                coverageReasons: coverageReasons + (unmapped.map { [$0] } ?? []))
-            if verdict == .inconclusive, let unmapped { reasons.append(unmapped) }
-            if verdict == .blocked {
-                var parts: [String] = []
-                if blockingRuntime > 0 {
-                    let tiers = Evidence.allCases.compactMap { tier in
-                        runtime.byEvidence[tier].flatMap {
-                            policy.blocks(tier) && $0 > 0 ? "\($0) \(tier.rawValue)" : nil
-                        }
-                    }
-                    parts.append("\(blockingRuntime) logged statement(s) (\(tiers.joined(separator: ", ")))")
-                }
-                if runtime.failed > 0 {
-                    parts.append("\(runtime.failed) failed statement(s) naming it after it was gone")
-                }
-                if blockingCode > 0 { parts.append("\(blockingCode) code reference(s)") }
-                reasons.append("\(target.normalized) is still used: \(parts.joined(separator: " and ")).")
-            }
-            var entry = TargetUsage(target: target, verdict: verdict, runtime: usage, code: code)
+            // The verdicts are decided by the gate below, from these data alone: what could keep this
+            // target from a pass is recorded with it (a table no model or schema mentions).
+            var entry = TargetUsage(target: target, verdict: .inconclusive, runtime: usage, code: code)
             entry.migration = configuration.migrationSites[target]
+            entry.caveat = unmappedTableReason(target, code: code)
             targets.append(entry)
         }
-        let overall = policy.overall(targets.map(\.verdict), coverageReasons: coverageReasons)
-        reasons += coverageReasons
         var report = UsageReport(
-            tool: ToolInfo(version: dropscanVersion), verdict: overall, reasons: reasons, targets: targets,
+            tool: ToolInfo(version: dropscanVersion), verdict: .inconclusive, reasons: [], targets: targets,
             coverage: coverage)
         report.models = modelSummaries()
+        report.run = RunRecord(
+            commandLine: configuration.commandLine, startedAt: LogTimestamp.iso8601(milliseconds: startedAt),
+            endedAt: LogTimestamp.iso8601(milliseconds: RunClock.nowMilliseconds()), sources: configuration.sources,
+            logs: configuration.logs, inputs: inputs, policy: configuration.policy.record)
+        Gate.decide(&report, policy: configuration.policy, context: configuration.gateContext)
         return report
     }
 }

@@ -45,7 +45,8 @@ public enum ReportCommand {
                 repoURL: request.repoURL, commit: request.commit, environment: environment)
             let report = try read(request.report)
             let options = ReportOptions(blockOn: blockOn, repository: repository)
-            try ScanCommandRunner.write(format.reporter(options).render(report), to: request.output)
+            try ReportOutputs.write(
+                format.reporter(options).render(report), to: request.output, format: format.rawValue)
             if format == .github, let summary = environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
                 try appendStepSummary(report, options: options, to: summary)
             }

@@ -32,6 +32,10 @@ public struct ScanConfiguration: Sendable {
     /// The year of RFC 3164 syslog times, which have none; from each file's modification time when `nil`.
     public var syslogYear: Int?
     public var policy = GatePolicy()
+    /// What the gate needs besides the policy (baseline, attestations, the change under review).
+    public var gateContext = GateContext()
+    /// The command line, recorded in the report.
+    public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
     /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
     public var schemaFiles: [String] = []
     /// Files that are the change under review (the migration itself never counts as a use).

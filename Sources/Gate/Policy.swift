@@ -3,20 +3,55 @@ import Report
 
 /// Turns findings into verdicts. The gate fails closed: anything that could not be read, or logging
 /// that cannot show every statement, makes a clean result inconclusive, never a pass.
+///
+/// `scan` uses the policy its flags give (`--block-on`, `--accept-partial-logging`); `gate` reads one from
+/// a YAML file (``PolicyFile``) or uses ``GatePolicy/gateDefault``. ``Gate`` applies it.
 public struct GatePolicy: Sendable, Equatable {
+    /// Evidence tiers that block.
+    public var blocking: Set<Evidence>
+    /// Evidence tiers listed as warnings for review.
+    public var warning: Set<Evidence>
+    /// Whether a statement that failed because the target is gone blocks (default yes: someone still runs it).
+    public var failedStatementsBlock = true
+    /// Whether logs that show only slow or failed statements are enough for a pass.
+    public var acceptPartialLogging: Bool {
+        get { requirements.acceptPartialLogging }
+        set { requirements.acceptPartialLogging = newValue }
+    }
+    /// What the logs must cover before a pass.
+    public var requirements = CoverageRequirements()
+    public var allowlist: [AllowlistEntry] = []
+    /// `nil`: the seven-item checklist is not evaluated (a plain `scan`).
+    public var checklist: ChecklistPolicy?
+    /// The file the policy was read from.
+    public var file: String?
+
     /// The weakest evidence tier that blocks (default `probable`: `possible` name-only matches are listed
     /// for review but do not block).
-    public var blockOn: Evidence = .probable
-    /// Whether logs that show only slow or failed statements are enough for a pass.
-    public var acceptPartialLogging = false
-
     public init(blockOn: Evidence = .probable, acceptPartialLogging: Bool = false) {
-        self.blockOn = blockOn
+        blocking = Set(Evidence.allCases.filter { $0.isUse && $0 <= blockOn })
+        warning = Set(Evidence.allCases.filter { $0.isUse && $0 > blockOn })
         self.acceptPartialLogging = acceptPartialLogging
     }
 
+    /// The policy `dropscan gate` applies without `--policy`: confirmed, implicit and probable uses and
+    /// failed statements block, possible ones warn; logs of at least 30 days with every statement logged,
+    /// logs and code both read; the whole checklist required.
+    public static var gateDefault: GatePolicy {
+        var policy = GatePolicy()
+        policy.requirements = CoverageRequirements(
+            minimumWindowDays: 30, statementLogging: ["all", "duration>=0 ms"], sources: ["logs", "code"])
+        policy.checklist = ChecklistPolicy()
+        return policy
+    }
+
     /// Whether a finding of this tier blocks.
-    public func blocks(_ evidence: Evidence) -> Bool { evidence.isUse && evidence <= blockOn }
+    public func blocks(_ evidence: Evidence) -> Bool { evidence.isUse && blocking.contains(evidence) }
+
+    /// Whether a finding of this tier is listed as a warning.
+    public func warns(_ evidence: Evidence) -> Bool {
+        evidence.isUse && !blocks(evidence) && warning.contains(evidence)
+    }
 
     /// The verdict for one target, from its blocking uses and the report's coverage.
     public func verdict(blockingUses: Int, coverageReasons: [String]) -> Verdict {

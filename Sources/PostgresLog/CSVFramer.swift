@@ -147,14 +147,19 @@ struct CSVFramer: EntryFraming {
     ) -> RecordStart {
         let timeLength = fields.count > 1 ? fields[1] - 1 - record : 0
         guard timeLength > 0 else { return .no }
+        // A quoted timestamp (re-exported csvlog) is checked without its quotes.
+        let quoted = bytes[record] == UInt8(ascii: "\"")
+        let timeStart = quoted ? start + 1 : start
+        let timeEnd = quoted ? start + timeLength - 1 : start + timeLength
         guard start + timeLength + 2 <= end else {
             // Decide on what is there when more cannot come; else wait unless it is clearly no timestamp.
-            if atEnd || (start < end && bytes[start] &- 48 > 9) { return .no }
+            if atEnd || (start < end && bytes[start] &- 48 > 9 && bytes[start] != bytes[record]) { return .no }
             return .unknown
         }
-        guard bytes[start] &- 48 <= 9, let (_, after) = LogTimestamp.parse(bytes, at: start, end: start + timeLength),
-            after == start + timeLength, bytes[after] == UInt8(ascii: ","),
-            bytes[after + 1] == UInt8(ascii: "\"") || bytes[after + 1] == UInt8(ascii: ",")
+        guard !quoted || (bytes[start] == UInt8(ascii: "\"") && bytes[timeEnd] == UInt8(ascii: "\"")),
+            bytes[timeStart] &- 48 <= 9, let (_, after) = LogTimestamp.parse(bytes, at: timeStart, end: timeEnd),
+            after == timeEnd, bytes[start + timeLength] == UInt8(ascii: ","),
+            bytes[start + timeLength + 1] == UInt8(ascii: "\"") || bytes[start + timeLength + 1] == UInt8(ascii: ",")
         else { return .no }
         return .yes
     }
@@ -192,12 +197,19 @@ struct CSVFramer: EntryFraming {
             if index + 1 == fieldCount, fieldEnd > fieldStart, bytes[fieldEnd - 1] == 13 { fieldEnd -= 1 }
             return (fieldStart, fieldEnd)
         }
+        /// A field without the quotes some exporters put around every value (the server quotes none of its
+        /// timestamps, but re-exported csvlog often does).
+        func unquoted(_ range: (Int, Int)) -> (Int, Int) {
+            let (a, b) = range
+            guard b - a >= 2, bytes[a] == UInt8(ascii: "\""), bytes[b - 1] == UInt8(ascii: "\"") else { return range }
+            return (a + 1, b - 1)
+        }
         var layout = EntryLayout(encoding: .csv)
         var timestamp: Int64?
         var pid: Int32?
         var severity = LogSeverity.unknown
         var parsed = false
-        if fieldCount >= 22, let (timeStart, timeEnd) = fieldRange(0),
+        if fieldCount >= 22, let (timeStart, timeEnd) = fieldRange(0).map(unquoted),
             let (millis, after) = LogTimestamp.parse(bytes, at: timeStart, end: timeEnd), after == timeEnd
         {
             parsed = true

@@ -5,6 +5,11 @@ import ScanIO
 /// A wrapped server line is unescaped and read as a stderr entry with the inner `log_line_prefix` (the
 /// entry's bytes are then that line, like a reassembled syslog message); a CloudNativePG record is read
 /// field by field in place, like jsonlog. Objects that wrap nothing readable are unparsed entries.
+///
+/// Cloud SQL exports each line of a message as its own record: the records that follow a message and
+/// continue it (a TAB line; `DETAIL:`, `STATEMENT:`… of the same process; a line that fits no prefix, as a
+/// continuation line that lost its TAB) are joined to it, so a message is delivered when the next one
+/// starts, or at the end of the file.
 struct CloudJSONFramer: EntryFraming {
     let export: CloudExport
     /// The prefix of the wrapped lines.
@@ -13,6 +18,11 @@ struct CloudJSONFramer: EntryFraming {
     var damage: [FramingDamage] = []
     /// The unescaped wrapped line (reused).
     var buffer: [UInt8] = []
+    /// The message being joined from consecutive records: its lines, and where and when it started.
+    var pending: [UInt8] = []
+    var pendingStart: (offset: Int64, line: Int, time: Int64?, pid: Int32?, truncated: Bool)?
+    /// Records joined to the pending message that fit no prefix (continuation lines that lost their TAB).
+    var pendingJoined = 0
 
     init(export: CloudExport, prefix: LinePrefix, maximumEntryBytes: Int) {
         self.export = export
@@ -29,7 +39,7 @@ struct CloudJSONFramer: EntryFraming {
             lines = splitter
             damage += found
         }
-        return try splitter.split(bytes, baseOffset: baseOffset, atEnd: atEnd, damage: &found) {
+        let used = try splitter.split(bytes, baseOffset: baseOffset, atEnd: atEnd, damage: &found) {
             start, end, truncated, line in
             let offset = baseOffset + Int64(start)
             if export == .cloudNativePG {
@@ -38,6 +48,8 @@ struct CloudJSONFramer: EntryFraming {
                 try deliverWrapped(bytes, start, end, offset: offset, line: line, truncated: truncated, body)
             }
         }
+        if atEnd { try emitPending(body) }
+        return used
     }
 
     /// Reads the wrapped server line of the object at `start..<end` as a stderr entry.
@@ -55,24 +67,51 @@ struct CloudJSONFramer: EntryFraming {
         JSONText.unescape(UnsafeRawBufferPointer(rebasing: bytes[wrapped]), into: &buffer)
         while let last = buffer.last, last == 10 || last == 13 { buffer.removeLast() }
         let prefix = prefix
-        try buffer.withUnsafeBytes { text in
+        let match = buffer.withUnsafeBytes { prefix.match($0, start: 0, end: $0.count) }
+        if let started = pendingStart,
+            buffer.first == 9 || !buffer.isEmpty && match == nil
+                || match.map({ $0.label != .severity && ($0.fields.pid == nil || $0.fields.pid == started.pid) })
+                    == true
+        {
+            // A record that continues the pending message.
+            if buffer.first != 9 && match == nil { pendingJoined += 1 }
+            pending.append(10)
+            pending += buffer
+            if truncated { pendingStart?.truncated = true }
+            return
+        }
+        try emitPending(body)
+        guard match != nil else {
+            // Fits no prefix and continues nothing: one unparsed entry.
+            try buffer.withUnsafeBytes { text in
+                try body(unparsedEntry(text, 0, text.count, baseOffset: offset, line: line, truncated: truncated))
+            }
+            return
+        }
+        pending = buffer
+        pendingStart = (offset, line, time, match?.fields.pid, truncated)
+        pendingJoined = 0
+    }
+
+    /// Delivers the message joined so far, read as one stderr entry.
+    private mutating func emitPending(_ body: (LogEntry) throws -> Void) rethrows {
+        guard let started = pendingStart else { return }
+        pendingStart = nil
+        let prefix = prefix
+        let joined = pendingJoined
+        try pending.withUnsafeBytes { text in
             var cache = TimestampCache()
             var scanned = ScannedEntry.empty
             _ = scanStderrEntry(
                 text, start: 0, end: text.count, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
                 into: &scanned)
-            if scanned.isParsed {
-                scanned.timestamp = scanned.timestamp ?? time
-            } else {
-                scanned.layout = EntryLayout(encoding: .stderr)
-                scanned.layout.set(.message, 0, text.count)
-                scanned.timestamp = nil
-            }
+            // A message is one entry: whatever follows its first line belongs to it (fields stay as scanned).
+            scanned.timestamp = scanned.timestamp ?? started.time
             try body(
                 LogEntry(
-                    offset: offset, line: line, timestamp: scanned.timestamp, pid: scanned.pid,
-                    severity: scanned.severity, isParsed: scanned.isParsed, truncated: truncated, bytes: text,
-                    layout: scanned.layout))
+                    offset: started.offset, line: started.line, timestamp: scanned.timestamp, pid: scanned.pid,
+                    severity: scanned.severity, isParsed: scanned.isParsed, truncated: started.truncated, bytes: text,
+                    layout: scanned.layout, joinedLines: max(joined, scanned.joinedLines)))
         }
     }
 

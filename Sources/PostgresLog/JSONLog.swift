@@ -32,19 +32,8 @@ func parseJSONObject(
         var valueEnd: Int
         if bytes[index] == UInt8(ascii: "\"") {
             valueStart = index + 1
-            var k = valueStart
-            while true {
-                k = find(UInt8(ascii: "\""), bytes, from: k, end: end)
-                guard k < end else { return nil }
-                var backslashes = 0
-                var b = k - 1
-                while b >= valueStart, bytes[b] == UInt8(ascii: "\\") {
-                    backslashes += 1
-                    b -= 1
-                }
-                if backslashes % 2 == 0 { break }
-                k += 1
-            }
+            let k = jsonStringEnd(bytes, from: valueStart, end: end)
+            guard k < end else { return nil }
             valueEnd = k
             index = k + 1
         } else {
@@ -140,22 +129,7 @@ func forEachJSONMember(
             index += 1
         }
     }
-    /// The index of the quote closing the string whose first byte is at `from`, or `end`.
-    func stringEnd(_ from: Int) -> Int {
-        var k = from
-        while true {
-            k = find(UInt8(ascii: "\""), bytes, from: k, end: end)
-            guard k < end else { return end }
-            var backslashes = 0
-            var b = k - 1
-            while b >= from, bytes[b] == UInt8(ascii: "\\") {
-                backslashes += 1
-                b -= 1
-            }
-            if backslashes % 2 == 0 { return k }
-            k += 1
-        }
-    }
+    func stringEnd(_ from: Int) -> Int { jsonStringEnd(bytes, from: from, end: end) }
     skipSpace()
     guard index < end, bytes[index] == UInt8(ascii: "{") else { return false }
     index += 1
@@ -209,5 +183,24 @@ func forEachJSONMember(
             continue
         }
         return bytes[index] == UInt8(ascii: "}")
+    }
+}
+
+/// The index of the quote closing the JSON string whose first byte (after its opening quote) is at `from`,
+/// or `end` when the string does not close before it: a quote preceded by an odd run of backslashes is escaped.
+@inline(__always)
+func jsonStringEnd(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+    var k = from
+    while true {
+        k = find(UInt8(ascii: "\""), bytes, from: k, end: end)
+        guard k < end else { return end }
+        var backslashes = 0
+        var b = k - 1
+        while b >= from, bytes[b] == UInt8(ascii: "\\") {
+            backslashes += 1
+            b -= 1
+        }
+        if backslashes % 2 == 0 { return k }
+        k += 1
     }
 }

@@ -69,6 +69,8 @@ public struct LogCoverage: Sendable {
     public private(set) var parsedEntries = 0
     /// Lines that fitted no format.
     public private(set) var unparsedEntries = 0
+    /// Lines without a prefix joined to the entry before them as continuation lines that lost their TAB.
+    public private(set) var joinedLines = 0
     /// Entries cut at the framer's size limit.
     public private(set) var truncatedEntries = 0
     /// Parsed entries without a usable timestamp.
@@ -123,6 +125,7 @@ public struct LogCoverage: Sendable {
             return
         }
         parsedEntries += 1
+        joinedLines += entry.joinedLines
         files[fileIndex].entries += 1
         if let time = entry.timestamp {
             observeTime(time, fileIndex)
@@ -184,6 +187,7 @@ public struct LogCoverage: Sendable {
     public mutating func merge(_ other: LogCoverage) {
         parsedEntries += other.parsedEntries
         unparsedEntries += other.unparsedEntries
+        joinedLines += other.joinedLines
         truncatedEntries += other.truncatedEntries
         entriesWithoutTimestamp += other.entriesWithoutTimestamp
         unparsedSamples = Array(
@@ -288,8 +292,11 @@ public struct LogCoverage: Sendable {
     /// One sentence when entries were read but none carries a usable time (a `log_line_prefix` without `%m`,
     /// `%t` or `%n`, or a zone that cannot be read): the logs then cover no known window, and "not used"
     /// cannot be concluded from them. `nil` otherwise.
-    public var windowCaveat: String? {
-        guard parsedEntries > 0, from == nil else { return nil }
+    public var windowCaveat: String? { Self.windowCaveat(parsedEntries: parsedEntries, hasWindow: from != nil) }
+
+    /// The sentence of ``windowCaveat`` from a report's counts (the gate decides from saved reports too).
+    public static func windowCaveat(parsedEntries: Int, hasWindow: Bool) -> String? {
+        guard parsedEntries > 0, !hasWindow else { return nil }
         return "None of the \(parsedEntries) log entries carries a timestamp, so the logs cover no known window and "
             + "\"not used\" cannot be concluded; add %m to log_line_prefix."
     }

@@ -26,11 +26,15 @@ public struct LogEntry {
     /// The raw bytes of the entry as they appear in the log (for syslog, the reassembled message).
     public let bytes: UnsafeRawBufferPointer
     let layout: EntryLayout
+    /// Lines of the entry that fit no prefix and were read as continuation lines whose leading TAB a
+    /// shipper replaced or stripped (counted in ``LogCoverage/joinedLines``).
+    public let joinedLines: Int
 
     init(
         offset: Int64, line: Int, timestamp: Int64?, pid: Int32?, severity: LogSeverity, isParsed: Bool,
-        truncated: Bool, bytes: UnsafeRawBufferPointer, layout: EntryLayout
+        truncated: Bool, bytes: UnsafeRawBufferPointer, layout: EntryLayout, joinedLines: Int = 0
     ) {
+        self.joinedLines = joinedLines
         self.offset = offset
         self.line = line
         self.timestamp = timestamp
@@ -44,6 +48,8 @@ public struct LogEntry {
 
     /// `application_name`, or `nil` when absent (empty or `[unknown]`).
     public var application: String? { layout.string(.application, bytes) }
+    /// The `application_name` field's bytes as logged (escapes not decoded), for counting without a String.
+    public var rawApplication: UnsafeRawBufferPointer? { layout.raw(.application, bytes) }
     /// The session user, or `nil`.
     public var user: String? { layout.string(.user, bytes) }
     /// The database, or `nil`.

@@ -54,8 +54,6 @@ public struct LogEntryFramer {
         case .cloud(let export, let prefix):
             framer = CloudJSONFramer(export: export, prefix: prefix, maximumEntryBytes: limit)
         case .syslog(let prefix): framer = SyslogFramer(prefix: prefix, maximumEntryBytes: limit, years: syslogYears)
-        case .cloud(let export, let prefix):
-            framer = CloudJSONFramer(export: export, prefix: prefix, maximumEntryBytes: limit)
         }
     }
 

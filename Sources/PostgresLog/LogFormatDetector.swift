@@ -107,9 +107,17 @@ public enum LogFormatDetector {
     }
 
     private static func startsCSV(_ sample: UnsafeRawBufferPointer, _ line: Range<Int>) -> Bool {
-        guard let (_, after) = LogTimestamp.parse(sample, at: line.lowerBound, end: line.upperBound),
-            after < line.upperBound, sample[after] == UInt8(ascii: ",")
+        // The server writes the timestamp bare; csvlog re-exported by other tools may quote it.
+        let quoted = !line.isEmpty && sample[line.lowerBound] == UInt8(ascii: "\"")
+        guard
+            let (_, stamped) = LogTimestamp.parse(sample, at: line.lowerBound + (quoted ? 1 : 0), end: line.upperBound)
         else { return false }
+        var after = stamped
+        if quoted {
+            guard after < line.upperBound, sample[after] == UInt8(ascii: "\"") else { return false }
+            after += 1
+        }
+        guard after < line.upperBound, sample[after] == UInt8(ascii: ",") else { return false }
         // csvlog shape: user,db,pid,… with the pid a number in the 4th column.
         var commas = 0
         var index = after

@@ -55,6 +55,7 @@ public enum PrefixInference {
         "%t-%c-",  // Azure Database for PostgreSQL
         "%m-%c-",
         "%m [%p]: [%l-1] db=%d,user=%u ",  // Google Cloud SQL
+        "[%p]: [%l-1] db=%d,user=%u ",  // Cloud SQL inside a Cloud Logging export (the time is the record's)
         // Heroku
         " sql_error_code = %e time_ms = \"%m\" pid=\"%p\" proc_start_time=\"%s\" session_id=\"%c\" vtid=\"%v\" tid=\"%x\" log_line=\"%l\" %qdatabase=\"%d\" connection_source=\"%r\" user=\"%u\" application_name=\"%a\" ",
         " sql_error_code = %e ",
@@ -205,10 +206,12 @@ public enum PrefixInference {
         return result
     }
 
-    /// With names vouched for by connection messages: +2 for a vouched name of the role, -3 for one with more
-    /// text glued on, -2 for a name of another role only, 0 otherwise. Without: +1 for a value, -1 for a user
-    /// or database holding a space, -1 for a value holding `=` (the next key glued on).
+    /// -3 for a value holding a separator and the next key (`,host=`: the prefix reads the next field as part
+    /// of this one). Else, with names vouched for by connection messages: +2 for a vouched name of the role,
+    /// -3 for one with more text glued on, -2 for a name of another role only, 0 otherwise. Without: +1 for a
+    /// value, -1 for a user or database holding a space, -1 for a value holding `=`.
     private static func fieldScore(_ value: [UInt8], role: Int, _ known: KnownNames) -> Int {
+        if holdsKey(value) { return -3 }
         let names = known.byRole[role]
         if !names.isEmpty {
             if names.contains(value) { return 2 }
@@ -220,6 +223,24 @@ public enum PrefixInference {
         if role < 2, value.contains(UInt8(ascii: " ")) { score -= 1 }
         if value.contains(UInt8(ascii: "=")) { score -= 1 }
         return score
+    }
+
+    /// Whether `value` holds a separator (`,`, `;`, `|`, `&`, a space) followed by a key and `=`, the shape
+    /// of the next field of a `key=value` prefix (`,host=`, ` app=`).
+    static func holdsKey(_ value: [UInt8]) -> Bool {
+        let separators: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), 32]
+        var index = 0
+        while index < value.count {
+            guard separators.contains(value[index]) else {
+                index += 1
+                continue
+            }
+            var k = index + 1
+            while k < value.count, isWordByte(value[k]) { k += 1 }
+            if k > index + 1, k < value.count, value[k] == UInt8(ascii: "=") { return true }
+            index = k
+        }
+        return false
     }
 
     private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -218,10 +218,15 @@ enum PrefixSynthesis {
     }
 
     private static func keyRole(_ tokens: [Token], _ column: Int) -> Role? {
-        switch keyText(tokens, column) {
+        keyText(tokens, column).flatMap(role(ofKey:))
+    }
+
+    /// The role a key names (`user`, `db`, `appli`, `client`…, any case), if any.
+    static func role(ofKey key: String) -> Role? {
+        switch key.lowercased() {
         case "user", "usr", "u", "username", "user_name", "role": .user
         case "db", "database", "dbname", "d", "datname": .database
-        case "app", "application", "appname", "application_name", "a": .application
+        case "app", "appli", "application", "appname", "application_name", "a": .application
         case "client", "host", "remote", "h", "client_addr", "connection_source", "remote_host": .host
         default: nil
         }

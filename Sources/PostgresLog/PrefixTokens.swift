@@ -85,6 +85,14 @@ extension PrefixSynthesis {
             return k > position + 1 && k < end && line[k] == UInt8(ascii: ")") ? k + 1 : nil
         }
         while index < end {
+            // After a key that names a value (`user=`, `client="`…) the value is one token, whatever it
+            // holds, even nothing: `db=,user=` and `client=[local]` are values, never literal text.
+            if let (role, quoted) = keyBefore(tokens), quoted || line[index] != UInt8(ascii: "\"") {
+                let valueEnd = keyedValueEnd(line, index, end, role: role, quoted: quoted)
+                tokens.append(keyedValue(line, index, valueEnd, role: role))
+                index = valueEnd
+                continue
+            }
             let boundaryBefore = index == 0 || !isWordByte(line[index - 1])
             if boundaryBefore, let value = knownValue(line, index, end, known) {
                 if value.roles & (1 << Role.host.rawValue) != 0, let after = port(after: index + value.text.count) {
@@ -182,7 +190,82 @@ extension PrefixSynthesis {
             tokens.append(.punct(byte))
             index += 1
         }
+        if let (role, _) = keyBefore(tokens) { tokens.append(keyedValue(line, end, end, role: role)) }
         return tokens
+    }
+
+    /// The role a key at the end of `tokens` names (`user=`, `db = `, `app="`), if the next token is its
+    /// value; `nil` after a value was read, so a key starts one value only.
+    private static func keyBefore(_ tokens: [Token]) -> (Role, quoted: Bool)? {
+        var k = tokens.count - 1
+        var quoted = false
+        if k >= 0, case .punct(UInt8(ascii: "\"")) = tokens[k] {
+            quoted = true
+            k -= 1
+        }
+        var spaceAfter = false
+        if k >= 0, case .punct(UInt8(ascii: " ")) = tokens[k] {
+            spaceAfter = true
+            k -= 1
+        }
+        guard k >= 1, case .punct(UInt8(ascii: "=")) = tokens[k] else { return nil }
+        k -= 1
+        var spaceBefore = false
+        if k >= 1, case .punct(UInt8(ascii: " ")) = tokens[k] {
+            spaceBefore = true
+            k -= 1
+        }
+        // `user= x` is an empty value then text; `user = x` is a value.
+        guard spaceAfter == spaceBefore || quoted && !spaceAfter, case .word(let key) = tokens[k],
+            let role = role(ofKey: String(decoding: key, as: UTF8.self))
+        else { return nil }
+        return (role, quoted)
+    }
+
+    /// Where a value after a key ends: at the closing quote; else at a comma, semicolon, bar or quote, at a
+    /// closing bracket it did not open, or at a space (an application name goes on over a space followed by
+    /// a word that is not the next key); a user or database name also ends at a colon.
+    private static func keyedValueEnd(
+        _ line: UnsafeRawBufferPointer, _ start: Int, _ end: Int, role: Role, quoted: Bool
+    ) -> Int {
+        if quoted { return find(UInt8(ascii: "\""), line, from: start, end: end) }
+        var k = start
+        var depth = 0
+        while k < end {
+            let byte = line[k]
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "(") {
+                depth += 1
+            } else if byte == UInt8(ascii: "]") || byte == UInt8(ascii: ")") {
+                if depth == 0 { return k }
+                depth -= 1
+            } else if depth == 0 {
+                switch byte {
+                case UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "\""): return k
+                case UInt8(ascii: ":") where role == .user || role == .database: return k
+                case UInt8(ascii: " "):
+                    guard role == .application, k + 1 < end, (line[k + 1] | 0x20) &- 97 <= 25 || line[k + 1] >= 0x80,
+                        !keyAt(line, k + 1, end)
+                    else { return k }
+                default: break
+                }
+            }
+            k += 1
+        }
+        return end
+    }
+
+    /// Whether a key (`word=`) starts at `index`.
+    private static func keyAt(_ line: UnsafeRawBufferPointer, _ index: Int, _ end: Int) -> Bool {
+        var k = index
+        while k < end, isWordByte(line[k]) { k += 1 }
+        while k < end, line[k] == UInt8(ascii: " ") { k += 1 }
+        return k > index && k < end && line[k] == UInt8(ascii: "=")
+    }
+
+    private static func keyedValue(_ line: UnsafeRawBufferPointer, _ start: Int, _ end: Int, role: Role) -> Token {
+        if role == .host { return .host(port: end > start && line[end - 1] == UInt8(ascii: ")")) }
+        if matches(unknownText, line, start, end), end - start == unknownText.count { return .unknownValue }
+        return .word(Array(line[start..<end]))
     }
 
     private static func knownValue(_ line: UnsafeRawBufferPointer, _ index: Int, _ end: Int, _ known: KnownValues)

@@ -48,15 +48,15 @@ struct StderrFramer: EntryFraming {
                 continue
             }
             let result = scanStderrEntry(
-                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, useKnownHeader: known,
-                cache: &timestampCache, into: &scanned)
+                bytes, start: position, end: end, atEnd: atEnd, prefix: prefix, alternate: previousPrefix,
+                useKnownHeader: known, cache: &timestampCache, into: &scanned)
             if case .entry = result, !scanned.isParsed, let previousPrefix {
                 // A line the new prefix does not fit, from a session still on the old one.
                 var cache = TimestampCache()
                 var old = ScannedEntry.empty
                 let retry = scanStderrEntry(
-                    bytes, start: position, end: end, atEnd: atEnd, prefix: previousPrefix, useKnownHeader: false,
-                    cache: &cache, into: &old)
+                    bytes, start: position, end: end, atEnd: atEnd, prefix: previousPrefix, alternate: prefix,
+                    useKnownHeader: false, cache: &cache, into: &old)
                 if case .incomplete = retry { return position }
                 if old.isParsed { scanned = old }
             }
@@ -64,15 +64,19 @@ struct StderrFramer: EntryFraming {
             case .entry:
                 if let changed = changedPrefix(bytes, position, scanned, baseOffset) {
                     // Later lines carry the new prefix; this line may already carry it (the server logs the
-                    // change after applying it).
-                    if changed.match(bytes, start: position, end: find(10, bytes, from: position, end: end)) != nil {
+                    // change after applying it). Rescanned so that lines in the new prefix end the entry
+                    // rather than being joined to it as continuation lines.
+                    let first = find(10, bytes, from: position, end: end)
+                    let carriesNew = changed.match(bytes, start: position, end: first) != nil
+                    if carriesNew || scanned.joinedLines > 0 {
                         var cache = TimestampCache()
                         var rescanned = ScannedEntry.empty
                         let again = scanStderrEntry(
-                            bytes, start: position, end: end, atEnd: atEnd, prefix: changed, useKnownHeader: false,
-                            cache: &cache, into: &rescanned)
+                            bytes, start: position, end: end, atEnd: atEnd, prefix: carriesNew ? changed : prefix,
+                            alternate: carriesNew ? prefix : changed, useKnownHeader: false, cache: &cache,
+                            into: &rescanned)
                         guard case .entry = again else { return position }
-                        scanned = rescanned
+                        if rescanned.isParsed { scanned = rescanned }
                     }
                     previousPrefix = prefix
                     prefix = changed
@@ -172,7 +176,8 @@ struct StderrFramer: EntryFraming {
                 } else if let match = prefix.match(bytes, start: position, end: lineEnd) {
                     isContinuation = match.label != .severity
                 } else {
-                    isContinuation = false
+                    // No prefix: a continuation line that lost its TAB (as ``scanStderrEntry`` reads it).
+                    isContinuation = previousPrefix?.match(bytes, start: position, end: lineEnd) == nil
                 }
                 guard isContinuation else {
                     skipping = .none
@@ -194,6 +199,7 @@ struct StderrFramer: EntryFraming {
             LogEntry(
                 offset: baseOffset + Int64(start), line: line, timestamp: scanned.timestamp, pid: scanned.pid,
                 severity: scanned.severity, isParsed: scanned.isParsed, truncated: truncated,
-                bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), layout: layout))
+                bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), layout: layout,
+                joinedLines: scanned.joinedLines))
     }
 }

@@ -42,6 +42,9 @@ struct ScannedEntry {
     /// The prefix match of the line at `end` when it was matched (it starts the next entry), so that the
     /// next scan need not match it again.
     var nextHeader: LinePrefix.Match? = nil
+    /// Lines inside the entry that fit no prefix and were taken as continuation lines whose leading TAB a
+    /// shipper replaced or stripped.
+    var joinedLines = 0
 }
 
 enum StderrScanResult {
@@ -57,9 +60,13 @@ let decidableLineBytes = 64 * 1024
 
 /// Scans one stderr entry starting at `start` (a line start): the header line, its TAB continuation
 /// lines, and the DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines of the same process that follow.
+///
+/// A following line that fits neither `prefix` nor `alternate` (the prefix before a change) is a
+/// continuation line whose TAB was replaced by spaces or stripped (log shippers do this): it is part of the
+/// entry, and counted in ``ScannedEntry/joinedLines``. Only lines that fail the prefix pay for this.
 func scanStderrEntry(
     _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, atEnd: Bool, prefix: LinePrefix,
-    useKnownHeader: Bool, cache: inout TimestampCache, into entry: inout ScannedEntry
+    alternate: LinePrefix? = nil, useKnownHeader: Bool, cache: inout TimestampCache, into entry: inout ScannedEntry
 ) -> StderrScanResult {
     // `entry` is filled in place (it is large: building a new value and copying it costs more than the
     // scan). With `useKnownHeader`, `entry.nextHeader` is the match of the line at `start`.
@@ -67,6 +74,7 @@ func scanStderrEntry(
     if lineEnd == end && !atEnd { return .incomplete(scanned: end - start) }
     let known = useKnownHeader ? entry.nextHeader : nil
     entry.nextHeader = nil
+    entry.joinedLines = 0
     entry.layout = EntryLayout(encoding: .stderr)
     guard let header = known ?? prefix.match(bytes, start: start, end: lineEnd, cache: &cache) else {
         entry.layout.set(.message, 0, lineEnd - start)
@@ -91,6 +99,7 @@ func scanStderrEntry(
     }
     setPrefixFields(header.fields)
     var newlines = 0
+    var joined = 0
     var currentField: EntryField? = field(for: header.label)
     var textStart = header.textStart
     if header.label == .severity, lineEnd - textStart >= 7, bytes[textStart + 5] == UInt8(ascii: ":"),
@@ -103,8 +112,10 @@ func scanStderrEntry(
         textStart += 7
     }
     var fieldStart = textStart
+    /// The end of the last line that is not blank (blank lines joined to the entry end no field).
+    var contentEnd = lineEnd
     func close() {
-        if let currentField { entry.layout.set(currentField, fieldStart - start, lineEnd - start) }
+        if let currentField { entry.layout.set(currentField, fieldStart - start, max(contentEnd, fieldStart) - start) }
     }
     while true {
         // The line ..<lineEnd is complete (or the data ends there). Look at the next line.
@@ -124,9 +135,23 @@ func scanStderrEntry(
         }
         if bytes[next] == 9 {
             lineEnd = nextEnd
+            contentEnd = nextEnd
             continue
         }
         let match = prefix.match(bytes, start: next, end: nextEnd, cache: &cache)
+        if match == nil, alternate?.match(bytes, start: next, end: nextEnd) == nil,
+            partial || PrefixChange.value(in: bytes, next..<nextEnd, anchored: false) == nil
+        {
+            // A line no prefix fits, after an entry: a continuation line that lost its TAB (unless it announces
+            // a new prefix, which it may already carry: the framer switches there).
+            if partial { return .incomplete(scanned: end - start) }
+            if nextEnd > next {
+                joined += 1
+                contentEnd = nextEnd
+            }
+            lineEnd = nextEnd
+            continue
+        }
         if let match, match.label != .severity,
             match.fields.pid == nil || header.fields.pid == nil || match.fields.pid == header.fields.pid
         {
@@ -134,6 +159,7 @@ func scanStderrEntry(
             currentField = field(for: match.label)
             fieldStart = match.textStart
             lineEnd = nextEnd
+            contentEnd = nextEnd
             continue
         }
         entry.nextHeader = partial ? nil : match
@@ -142,6 +168,7 @@ func scanStderrEntry(
     }
     entry.end = min(lineEnd + 1, end)
     entry.newlines = newlines
+    entry.joinedLines = joined
     entry.timestamp = header.fields.timestamp
     entry.pid = header.fields.pid
     entry.severity = header.label == .severity ? header.severity : .unknown

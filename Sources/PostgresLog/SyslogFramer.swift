@@ -32,6 +32,8 @@ struct SyslogFramer: EntryFraming {
         var sequence: Int
         var buffer: [UInt8]
         var truncated: Bool
+        /// Where the last piece starts in `buffer`.
+        var lastPieceStart = 0
     }
 
     init(prefix: LinePrefix, maximumEntryBytes: Int, years: SyslogYear) {
@@ -105,11 +107,17 @@ struct SyslogFramer: EntryFraming {
         }
         let offset = baseOffset + Int64(start)
         if header.chunk > 1, var message = pending[header.pid], message.sequence == header.sequence {
-            // A later piece: a new line when it starts with TAB or a prefix, else a cut inside a line.
-            let startsLine =
-                piece.first == 9
-                || piece.withUnsafeBytes { prefix.match($0, start: 0, end: $0.count) != nil }
-            if startsLine { message.buffer.append(10) }
+            // A later piece: a cut inside a line when it starts with white space (PostgreSQL cuts long lines
+            // before a space) or ends a word too long to cut there; else a new line: TAB, a prefix, or a
+            // continuation line whose TAB a shipper stripped.
+            let startsEntryLine = piece.withUnsafeBytes { prefix.match($0, start: 0, end: $0.count) != nil }
+            let continuesLine =
+                !startsEntryLine
+                && (piece.first == 32
+                    || (message.buffer.count - message.lastPieceStart >= syslogPieceLimit - 4
+                        && !message.buffer[message.lastPieceStart...].contains(32)))
+            message.lastPieceStart = message.buffer.count + (continuesLine ? 0 : 1)
+            if !continuesLine { message.buffer.append(10) }
             message.buffer.append(contentsOf: piece)
             if message.buffer.count > maximumEntryBytes {
                 // Past the limit: this piece is not (fully) kept; report it as skipped.
@@ -182,6 +190,9 @@ struct SyslogFramer: EntryFraming {
     }
 }
 
+/// PostgreSQL's `PG_SYSLOG_LIMIT`: the longest piece it sends to syslog (src/backend/utils/error/elog.c).
+let syslogPieceLimit = 900
+
 /// How RFC 3164 syslog times (`Feb 10 23:15:40`), which carry no year, get one.
 public enum SyslogYear: Sendable, Hashable {
     /// Every time is in this year (`--syslog-year`).
@@ -227,8 +238,15 @@ func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int
     parseSyslogHeader(bytes, start, end, years: .fixed(year))
 }
 
-/// Parses `Mon DD HH:MM:SS host ident[pid]: [seq-chunk] ` or the ISO-time variant.
+/// Parses the header of a syslog line, whichever of the forms PostgreSQL's lines arrive in:
+/// `Mon DD HH:MM:SS host ident[pid]: [seq-chunk] ` (RFC 3164) or its ISO-time variant, RFC 5424
+/// (`<pri>1 time host app procid msgid sd `, see ``parseRFC5424Header``), or Heroku's logplex
+/// (`time app[postgres.pid]: [COLOR] [seq-chunk] `, see ``parseLogplexHeader``).
 func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, years: SyslogYear) -> SyslogHeader? {
+    guard start < end else { return nil }
+    if bytes[start] == UInt8(ascii: "<") || (bytes[start] &- 48 <= 9 && startsOctetCount(bytes, start, end)) {
+        return parseRFC5424Header(bytes, start, end)
+    }
     var time: Int64?
     var index: Int
     if let (millis, after) = years.parse(bytes, at: start, end: end) {
@@ -237,6 +255,11 @@ func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int
     } else if let (millis, after) = LogTimestamp.parseISO(bytes, at: start, end: end) {
         time = millis
         index = after
+        if index < end, bytes[index] == UInt8(ascii: " "),
+            let logplex = parseLogplexHeader(bytes, index + 1, end, time: millis)
+        {
+            return logplex
+        }
     } else {
         return nil
     }
@@ -260,37 +283,44 @@ func parseSyslogHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int
         bytes[index + 2] == UInt8(ascii: " ")
     else { return nil }
     index += 3
+    let (sequence, chunk, contentStart) = parseSyslogSequence(bytes, index, end)
+    return SyslogHeader(time: time, pid: pid, sequence: sequence, chunk: chunk, contentStart: contentStart)
+}
+
+/// Reads PostgreSQL's `[seq-chunk] ` (or `[chunk] `) at `index`: `(seq, chunk, index after it and one
+/// space)`, or `(-1, 1, index)` when there is none.
+func parseSyslogSequence(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (Int, Int, Int) {
+    var index = start
     var sequence = -1
     var chunk = 1
-    if index < end, bytes[index] == UInt8(ascii: "[") {
-        var k = index + 1
-        var first = 0
-        let digitsStart = k
-        while k < end, bytes[k] &- 48 <= 9 {
-            first = first * 10 + Int(bytes[k] - 48)
+    guard index < end, bytes[index] == UInt8(ascii: "[") else { return (sequence, chunk, index) }
+    var k = index + 1
+    var first = 0
+    let digitsStart = k
+    while k < end, bytes[k] &- 48 <= 9, k - digitsStart < 12 {
+        first = first * 10 + Int(bytes[k] - 48)
+        k += 1
+    }
+    if k > digitsStart, k < end {
+        if bytes[k] == UInt8(ascii: "-") {
             k += 1
-        }
-        if k > digitsStart, k < end {
-            if bytes[k] == UInt8(ascii: "-") {
+            var second = 0
+            let secondStart = k
+            while k < end, bytes[k] &- 48 <= 9, k - secondStart < 12 {
+                second = second * 10 + Int(bytes[k] - 48)
                 k += 1
-                var second = 0
-                let secondStart = k
-                while k < end, bytes[k] &- 48 <= 9 {
-                    second = second * 10 + Int(bytes[k] - 48)
-                    k += 1
-                }
-                if k > secondStart, k < end, bytes[k] == UInt8(ascii: "]") {
-                    sequence = first
-                    chunk = second
-                    index = k + 1
-                }
-            } else if bytes[k] == UInt8(ascii: "]") {
-                chunk = first
-                sequence = 0
+            }
+            if k > secondStart, k < end, bytes[k] == UInt8(ascii: "]") {
+                sequence = first
+                chunk = second
                 index = k + 1
             }
+        } else if bytes[k] == UInt8(ascii: "]") {
+            chunk = first
+            sequence = 0
+            index = k + 1
         }
-        if index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
     }
-    return SyslogHeader(time: time, pid: pid, sequence: sequence, chunk: chunk, contentStart: index)
+    if index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
+    return (sequence, chunk, index)
 }

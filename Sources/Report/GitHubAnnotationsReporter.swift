@@ -23,6 +23,7 @@ public struct GitHubAnnotationsReporter: Reporter {
     }
 
     public func render(_ report: UsageReport) throws -> Data {
+        let options = options.adopting(report)
         var annotations: [Annotation] = []
         var reasons: [String: String] = [:]
         for reason in report.reasons {

@@ -10,6 +10,7 @@ public struct GitLabCodeQualityReporter: Reporter {
     public init(options: ReportOptions = ReportOptions()) { self.options = options }
 
     public func render(_ report: UsageReport) throws -> Data {
+        let options = options.adopting(report)
         var issues: [[String: Any]] = []
         var identities = ResultIdentities()
         func issue(

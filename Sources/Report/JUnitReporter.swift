@@ -11,6 +11,7 @@ public struct JUnitReporter: Reporter {
     public init(options: ReportOptions = ReportOptions()) { self.options = options }
 
     public func render(_ report: UsageReport) throws -> Data {
+        let options = options.adopting(report)
         let failures = report.targets.filter { $0.verdict == .blocked }.count
         let errors = report.targets.filter { $0.verdict == .inconclusive }.count
         let counts = "tests=\"\(report.targets.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\""

@@ -14,7 +14,8 @@ public struct MarkdownReporter: Reporter {
     public init(options: ReportOptions = ReportOptions()) { self.options = options }
 
     public func render(_ report: UsageReport) throws -> Data {
-        Data(document(report).render(budget: options.markdownBudget).utf8)
+        let reporter = MarkdownReporter(options: options.adopting(report))
+        return Data(reporter.document(report).render(budget: options.markdownBudget).utf8)
     }
 
     func document(_ report: UsageReport) -> MarkdownDocument {
@@ -36,16 +37,17 @@ public struct MarkdownReporter: Reporter {
             doc.append(
                 MarkdownDocument.List(
                     head:
-                        "| Target | Verdict | Logged uses | Failed | Code uses | Applications | Last seen |\n|---|---|--:|--:|--:|---|---|\n",
+                        "| Target | Verdict | Logged uses | Failed | Code uses | Applications | Last seen (blocking tiers) |\n|---|---|--:|--:|--:|---|---|\n",
                     items: order.map { [.text(summaryRow($0))] }, weight: 8))
             doc.append(
-                "\nUses are counted from `confirmed` down to `\(options.blockOn.rawValue)` evidence (the blocking tiers); weaker matches are listed for review under each target.\n"
+                "\nUses are counted \(options.blockingDescription) evidence (the blocking tiers); weaker matches are listed for review under each target.\n"
             )
             doc.append(
                 MarkdownDocument.List(
                     head: "", items: order.filter(hasDetails).map(details), tail: ""))
         }
         doc.pieces += coverage(report.coverage)
+        doc.pieces += checklistSection(report)
         return doc
     }
 
@@ -92,6 +94,12 @@ public struct MarkdownReporter: Reporter {
         if let site = usage.migration {
             pieces.append(.text("Dropped by \(place(site.path, line: site.line)).\n\n"))
         }
+        let seen = Evidence.allCases.compactMap { tier in
+            usage.runtime.seenByEvidence[tier.rawValue].map {
+                "\(tier.rawValue) \(MarkdownText.text($0.first)) to \(MarkdownText.text($0.last))"
+            }
+        }
+        if !seen.isEmpty { pieces.append(.text("Seen in logs: \(seen.joined(separator: "; ")).\n\n")) }
         if !facts.applications.isEmpty {
             pieces.append(
                 .list(

@@ -46,8 +46,10 @@ enum VerdictText {
         }
     }
 
-    /// The one reason that decided the verdict (the report lists blocking reasons first).
+    /// The one reason that decided the verdict: the decision's when the report records it, else the first
+    /// (the report lists blocking reasons first).
     static func decidingReason(_ report: UsageReport) -> String {
+        if let decision = report.decision, decision.verdict == report.verdict { return decision.reason }
         if let first = report.reasons.first { return first }
         switch report.verdict {
         case .pass:

@@ -1,56 +1,111 @@
 import Matching
 
 /// Combines the reports of the shards of one scan (`dropscan inputs` split into parts, each scanned with
-/// `--files-from`) into the report one scan of everything would have given.
+/// `--files-from`) into the data one scan of everything would have given. It decides nothing: the
+/// verdicts and reasons are decided again from the merged data by the `Gate` module.
 ///
 /// Counts add up, first and last seen widen, statement groups merge by id, findings are kept once per
-/// fingerprint and line, coverage adds up. Two things are approximate: gaps between the shards' time
-/// windows are not searched (each shard's own gaps are kept), and a statement-logging mode that differs
-/// between shards is reported as the weakest (with the shards' notes).
+/// fingerprint and line, coverage adds up. Shards that read the same file (the same path and identity)
+/// are refused, since their counts cannot be told apart; a shard given twice (the same inputs) is kept
+/// once. Two things are approximate: gaps between the shards' time windows are not searched (each
+/// shard's own gaps are kept), and a statement-logging mode that differs between shards is reported as the
+/// weakest (with the shards' notes).
 public enum ReportMerger {
     public enum MergeError: Error, CustomStringConvertible, Equatable {
         case noReports
-        case schemaVersion(Int)
+        case schemaVersion(name: String, version: Int)
+        case noInputsRecorded(name: String)
+        case overlap(path: String, size: Int64, first: String, second: String)
+        case policiesDiffer(first: String, second: String)
 
         public var description: String {
             switch self {
             case .noReports: return "nothing to merge: name two or more report files"
-            case .schemaVersion(let version):
+            case .schemaVersion(let name, let version):
                 return
-                    "cannot merge a report of schema version \(version): this dropscan writes version 1; rescan with it"
+                    "cannot merge \(name): it is a report of schema version \(version) and this dropscan writes version \(UsageReport.currentSchemaVersion); rescan with it"
+            case .noInputsRecorded(let name):
+                return "cannot merge \(name): it does not record the files it read; rescan with this dropscan"
+            case .overlap(let path, let size, let first, let second):
+                return
+                    "\(first) and \(second) both read \(path) (\(size) bytes, the same file): their counts would be added twice; split the inputs with dropscan inputs so each file is in one shard"
+            case .policiesDiffer(let first, let second):
+                return
+                    "\(first) and \(second) were decided under different policies; scan the shards with the same options"
             }
         }
     }
 
-    /// Merges `reports`; the verdicts are decided again by `verdict(target, coverageReasons)`.
-    public static func merge(_ reports: [UsageReport]) throws(MergeError) -> UsageReport {
-        guard var merged = reports.first else { throw .noReports }
-        if let other = reports.first(where: { $0.schemaVersion != 1 }) { throw .schemaVersion(other.schemaVersion) }
-        for report in reports.dropFirst() {
+    /// The merged data and the shards left out because another shard read exactly the same inputs.
+    public struct Result: Sendable {
+        public var report: UsageReport
+        public var duplicates: [String]
+    }
+
+    /// Merges `reports` (named `names` in errors, the file paths); the result's verdicts are not decided.
+    public static func merge(_ reports: [UsageReport], names: [String]? = nil) throws(MergeError) -> Result {
+        let names = names ?? reports.indices.map { "report \($0 + 1)" }
+        guard !reports.isEmpty else { throw .noReports }
+        for (index, report) in reports.enumerated() {
+            guard report.schemaVersion == UsageReport.currentSchemaVersion else {
+                throw .schemaVersion(name: names[index], version: report.schemaVersion)
+            }
+            guard report.run != nil else { throw .noInputsRecorded(name: names[index]) }
+        }
+        // Refuse shards that share a file; keep one of shards with the same inputs.
+        var kept: [Int] = []
+        var duplicates: [String] = []
+        var owner: [String: Int] = [:]
+        for (index, report) in reports.enumerated() {
+            let inputs = report.run!.inputs
+            if let twin = kept.first(where: { Set(reports[$0].run!.inputs) == Set(inputs) && !inputs.isEmpty }) {
+                duplicates.append("\(names[index]) read the same files as \(names[twin]) and was counted once")
+                continue
+            }
+            if let first = kept.first, reports[first].run!.policy != report.run!.policy {
+                throw .policiesDiffer(first: names[first], second: names[index])
+            }
+            for input in inputs {
+                let key = input.kind + "\u{0}" + input.path + "\u{0}" + input.identity
+                if let other = owner[key] {
+                    throw .overlap(path: input.path, size: input.size, first: names[other], second: names[index])
+                }
+                owner[key] = index
+            }
+            kept.append(index)
+        }
+        var merged = reports[kept[0]]
+        for index in kept.dropFirst() {
+            let report = reports[index]
             for target in report.targets {
-                if let index = merged.targets.firstIndex(where: { $0.target == target.target }) {
-                    merged.targets[index] = mergeTarget(merged.targets[index], target)
+                if let at = merged.targets.firstIndex(where: { $0.target == target.target }) {
+                    merged.targets[at] = mergeTarget(merged.targets[at], target)
                 } else {
                     merged.targets.append(target)
                 }
             }
             merged.coverage = mergeCoverage(merged.coverage, report.coverage)
-            for reason in report.reasons where !merged.reasons.contains(reason) { merged.reasons.append(reason) }
+            merged.run = mergeRun(merged.run!, report.run!)
             for model in report.models where !merged.models.contains(model) { merged.models.append(model) }
         }
         merged.models.sort { ($0.file, $0.line, $0.className) < ($1.file, $1.line, $1.className) }
-        let verdicts = merged.targets.map(\.verdict)
-        merged.verdict =
-            verdicts.contains(.blocked) || reports.contains { $0.verdict == .blocked }
-            ? .blocked
-            : (verdicts.contains(.inconclusive) || reports.contains { $0.verdict == .inconclusive }
-                ? .inconclusive : .pass)
+        merged.reasons = []
+        merged.decision = nil
+        return Result(report: merged, duplicates: duplicates)
+    }
+
+    static func mergeRun(_ a: RunRecord, _ b: RunRecord) -> RunRecord {
+        var merged = a
+        merged.startedAt = min(a.startedAt, b.startedAt)
+        merged.endedAt = max(a.endedAt, b.endedAt)
+        for source in b.sources where !merged.sources.contains(source) { merged.sources.append(source) }
+        for log in b.logs where !merged.logs.contains(log) { merged.logs.append(log) }
+        merged.inputs = (a.inputs + b.inputs).sorted { ($0.path, $0.kind) < ($1.path, $1.kind) }
         return merged
     }
 
     static func mergeTarget(_ a: TargetUsage, _ b: TargetUsage) -> TargetUsage {
         var merged = a
-        merged.verdict = worst(a.verdict, b.verdict)
         var runtime = a.runtime
         runtime.statements += b.runtime.statements
         runtime.failed += b.runtime.failed
@@ -60,6 +115,12 @@ public enum ReportMerger {
         runtime.byEvidence.merge(b.runtime.byEvidence, uniquingKeysWith: +)
         runtime.firstSeen = earliest(a.runtime.firstSeen, b.runtime.firstSeen)
         runtime.lastSeen = latest(a.runtime.lastSeen, b.runtime.lastSeen)
+        for (tier, window) in b.runtime.seenByEvidence {
+            let mine = runtime.seenByEvidence[tier]
+            runtime.seenByEvidence[tier] = SeenWindow(
+                first: earliest(mine?.first, window.first) ?? window.first,
+                last: latest(mine?.last, window.last) ?? window.last)
+        }
         for group in b.runtime.groups {
             if let index = runtime.groups.firstIndex(where: { $0.id == group.id && $0.statement == group.statement }) {
                 var existing = runtime.groups[index]
@@ -80,6 +141,9 @@ public enum ReportMerger {
             findings: union(a.code.findings, b.code.findings),
             declarations: union(a.code.declarations, b.code.declarations),
             deprecations: union(a.code.deprecations, b.code.deprecations))
+        merged.migration = a.migration ?? b.migration
+        // A shard that could not understand how the code maps the table keeps the target from a pass.
+        merged.caveat = a.caveat ?? b.caveat
         return merged
     }
 
@@ -92,6 +156,15 @@ public enum ReportMerger {
         merged.errors += b.errors
         merged.skipped += b.skipped
         merged.formats.merge(b.formats, uniquingKeysWith: +)
+        if let applications = b.applications {
+            merged.applications = (a.applications ?? [:]).merging(applications, uniquingKeysWith: +)
+        }
+        if let unparsed = b.unparsedNamingTargets {
+            merged.unparsedNamingTargets = (a.unparsedNamingTargets ?? 0) + unparsed
+        }
+        if let joined = b.joinedNamingTargets {
+            merged.joinedNamingTargets = (a.joinedNamingTargets ?? 0) + joined
+        }
         if a.logFormats != nil || b.logFormats != nil {
             merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
         }
@@ -100,6 +173,7 @@ public enum ReportMerger {
         case (let x?, let y?):
             merged.entries = EntryCounts(
                 parsed: x.parsed + y.parsed, unparsed: x.unparsed + y.unparsed,
+                joinedLines: x.joinedLines + y.joinedLines,
                 unparsedSamples: Array((x.unparsedSamples + y.unparsedSamples).prefix(5)))
         case (nil, let y): merged.entries = y
         default: break
@@ -128,12 +202,6 @@ public enum ReportMerger {
         var result = a
         for finding in b where seen.insert("\(finding.fingerprint)@\(finding.line)").inserted { result.append(finding) }
         return result
-    }
-
-    static func worst(_ a: Verdict, _ b: Verdict) -> Verdict {
-        if a == .blocked || b == .blocked { return .blocked }
-        if a == .inconclusive || b == .inconclusive { return .inconclusive }
-        return .pass
     }
 
     static func earliest(_ a: String?, _ b: String?) -> String? { [a, b].compactMap { $0 }.min() }

@@ -59,6 +59,7 @@ public struct SARIFReporter: Reporter {
     }
 
     public func render(_ report: UsageReport) throws -> Data {
+        let options = options.adopting(report)
         var candidates: [(blocking: Bool, result: [String: Any])] = []
         var identities = ResultIdentities()
         for usage in report.targets {

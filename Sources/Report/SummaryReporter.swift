@@ -3,14 +3,20 @@ import Foundation
 /// The short human summary printed on stderr after a scan.
 public struct SummaryReporter: Reporter {
     public static let format = "summary"
-    public init() {}
+    /// The blocking tiers the counts follow (a report that records its policy uses that policy's).
+    public let options: ReportOptions
+    public init(options: ReportOptions = ReportOptions()) { self.options = options }
 
+    /// Each target's counts are those of its reasons and of every other format (``TargetFacts``): logged
+    /// uses and code references at a blocking tier, and the last blocking use.
     public func render(_ report: UsageReport) throws -> Data {
+        let options = options.adopting(report)
         var out = "dropscan: \(report.verdict.rawValue)\n"
         for target in report.targets {
-            var parts = ["\(target.runtime.statements) logged statement(s)"]
+            let facts = TargetFacts(target, options: options)
+            var parts = ["\(facts.loggedUses) logged use(s)"]
             if target.runtime.failed > 0 { parts.append("\(target.runtime.failed) failed") }
-            parts.append("\(target.code.references) code reference(s)")
+            parts.append("\(facts.blockingFindings.count) code reference(s)")
             if let last = target.runtime.lastSeen { parts.append("last seen \(last)") }
             out += "  \(target.target): \(target.verdict.rawValue) (\(parts.joined(separator: ", ")))\n"
         }

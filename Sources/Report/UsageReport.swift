@@ -13,15 +13,22 @@ public enum Verdict: String, Codable, Sendable {
 /// The usage report: one model, serialized as the versioned JSON contract (`Reports/schema/`); every other
 /// format is rendered from it. Key names are a contract with the gate and other tools: keep them.
 public struct UsageReport: Codable, Sendable, Equatable {
-    public var schemaVersion = 1
+    public var schemaVersion = UsageReport.currentSchemaVersion
     public var tool: ToolInfo
     public var verdict: Verdict
     /// One sentence per reason the verdict is not `pass`.
     public var reasons: [String]
     public var targets: [TargetUsage]
     public var coverage: Coverage
+    /// How the report was made (command, inputs, policy, times); set by every command that writes one.
+    public var run: RunRecord?
+    /// What the gate decided and on what.
+    public var decision: DecisionRecord?
     /// The ORM models the model index found in the sources (empty without sources or models).
     public var models: [ModelSummary] = []
+
+    /// The version this dropscan writes (`Reports/schema/CHANGELOG.md`).
+    public static let currentSchemaVersion = 2
 
     public init(tool: ToolInfo, verdict: Verdict, reasons: [String], targets: [TargetUsage], coverage: Coverage) {
         self.tool = tool
@@ -31,7 +38,9 @@ public struct UsageReport: Codable, Sendable, Equatable {
         self.coverage = coverage
     }
 
-    enum CodingKeys: String, CodingKey { case schemaVersion, tool, verdict, reasons, targets, coverage, models }
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion, tool, verdict, reasons, targets, coverage, run, decision, models
+    }
 
     /// Reads reports written before `models` existed as having none.
     public init(from decoder: Decoder) throws {
@@ -42,6 +51,8 @@ public struct UsageReport: Codable, Sendable, Equatable {
         reasons = try container.decode([String].self, forKey: .reasons)
         targets = try container.decode([TargetUsage].self, forKey: .targets)
         coverage = try container.decode(Coverage.self, forKey: .coverage)
+        run = try container.decodeIfPresent(RunRecord.self, forKey: .run)
+        decision = try container.decodeIfPresent(DecisionRecord.self, forKey: .decision)
         models = try container.decodeIfPresent([ModelSummary].self, forKey: .models) ?? []
     }
 }
@@ -105,6 +116,9 @@ public struct TargetUsage: Codable, Sendable, Equatable {
     public var code: CodeUsage
     /// Where the migration under review drops or renames the target (`--from-migration`); absent otherwise.
     public var migration: MigrationSite?
+    /// Why finding nothing for this target cannot mean "not used" (one sentence), such as a table that no
+    /// model or schema of the sources mentions; the gate makes the target inconclusive.
+    public var caveat: String?
 
     public init(target: Target, verdict: Verdict, runtime: RuntimeUsage, code: CodeUsage) {
         self.target = target.normalized
@@ -116,7 +130,9 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         self.code = code
     }
 
-    enum CodingKeys: String, CodingKey { case target, schema, table, column, verdict, runtime, code, migration }
+    enum CodingKeys: String, CodingKey {
+        case target, schema, table, column, verdict, runtime, code, migration, caveat
+    }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -128,6 +144,7 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         try container.encode(runtime, forKey: .runtime)
         try container.encode(code, forKey: .code)
         try container.encodeIfPresent(migration, forKey: .migration)
+        try container.encodeIfPresent(caveat, forKey: .caveat)
     }
 }
 
@@ -155,16 +172,34 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
     public var byEvidence: [String: Int] = [:]
     /// Statements that failed because the target is gone (`column "x" does not exist`).
     public var failed: Int = 0
-    /// UTC, ISO 8601.
+    /// The first and last use in the tiers that block (UTC, ISO 8601); each tier's in ``seenByEvidence``.
     public var firstSeen: String?
     public var lastSeen: String?
+    /// The first and last use of each evidence tier that has uses.
+    public var seenByEvidence: [String: SeenWindow] = [:]
     /// Uses grouped by normalized statement, most frequent first.
     public var groups: [StatementGroup] = []
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, groups
+        case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, seenByEvidence
+        case groups
+    }
+
+    /// Reads reports written before `seenByEvidence` existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        statements = try container.decode(Int.self, forKey: .statements)
+        byApplication = try container.decode([String: Int].self, forKey: .byApplication)
+        byUser = try container.decode([String: Int].self, forKey: .byUser)
+        byDatabase = try container.decode([String: Int].self, forKey: .byDatabase)
+        byEvidence = try container.decode([String: Int].self, forKey: .byEvidence)
+        failed = try container.decode(Int.self, forKey: .failed)
+        firstSeen = try container.decodeIfPresent(String.self, forKey: .firstSeen)
+        lastSeen = try container.decodeIfPresent(String.self, forKey: .lastSeen)
+        seenByEvidence = try container.decodeIfPresent([String: SeenWindow].self, forKey: .seenByEvidence) ?? [:]
+        groups = try container.decode([StatementGroup].self, forKey: .groups)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -177,7 +212,19 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
         try container.encode(failed, forKey: .failed)
         try container.encode(firstSeen, forKey: .firstSeen)
         try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(seenByEvidence, forKey: .seenByEvidence)
         try container.encode(groups, forKey: .groups)
+    }
+}
+
+/// When uses of one evidence tier were first and last seen (UTC, ISO 8601).
+public struct SeenWindow: Codable, Sendable, Equatable {
+    public var first: String
+    public var last: String
+
+    public init(first: String, last: String) {
+        self.first = first
+        self.last = last
     }
 }
 
@@ -325,6 +372,13 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var statementLoggingNote: String?
     /// Log formats seen, with file counts.
     public var formats: [String: Int] = [:]
+    /// Parsed log entries by `application_name` (at most 256 names; the rest under `(other)`).
+    public var applications: [String: Int]?
+    /// Log lines that fit no format but name a target (a use may hide in them).
+    public var unparsedNamingTargets: Int?
+    /// Log entries with lines joined to them as continuation lines (they fit no prefix) that name a target
+    /// none of the entry's statements uses (a use may hide in them).
+    public var joinedNamingTargets: Int?
     /// How each log file was read: its format, and the prefix and how it was decided.
     public var logFormats: [LogFileFormat]?
 
@@ -343,6 +397,8 @@ public struct LogFileFormat: Codable, Sendable, Equatable {
     public var prefixSource: String?
     public var sampledLines: Int?
     public var explainedLines: Int?
+    /// Why the inferred prefix cannot be trusted (one sentence); the gate makes the verdict inconclusive.
+    public var problem: String?
 
     public init(
         path: String, format: String, prefix: String? = nil, prefixSource: String? = nil, sampledLines: Int? = nil,
@@ -405,12 +461,27 @@ public struct SkippedInput: Codable, Sendable, Equatable {
 public struct EntryCounts: Codable, Sendable, Equatable {
     public var parsed: Int
     public var unparsed: Int
+    /// Lines that fit no prefix, read as continuation lines (whose TAB a shipper replaced or stripped) of
+    /// the entry before them.
+    public var joinedLines: Int
     public var unparsedSamples: [UnparsedSample]
 
-    public init(parsed: Int, unparsed: Int, unparsedSamples: [UnparsedSample]) {
+    public init(parsed: Int, unparsed: Int, joinedLines: Int = 0, unparsedSamples: [UnparsedSample]) {
         self.parsed = parsed
         self.unparsed = unparsed
+        self.joinedLines = joinedLines
         self.unparsedSamples = unparsedSamples
+    }
+
+    private enum CodingKeys: String, CodingKey { case parsed, unparsed, joinedLines, unparsedSamples }
+
+    /// Reads reports written before `joinedLines` existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parsed = try container.decode(Int.self, forKey: .parsed)
+        unparsed = try container.decode(Int.self, forKey: .unparsed)
+        joinedLines = try container.decodeIfPresent(Int.self, forKey: .joinedLines) ?? 0
+        unparsedSamples = try container.decode([UnparsedSample].self, forKey: .unparsedSamples)
     }
 }
 

@@ -205,7 +205,10 @@ struct Report: ParsableCommand {
     @Option(help: "Where to write it ('-' for stdout).")
     var output: String = "-"
 
-    @Option(help: "The --block-on tier the scan used: counts and levels follow it.")
+    @Option(
+        help:
+            "The --block-on tier the scan used, for reports that do not record their policy (a report that does is rendered with its own)."
+    )
     var blockOn: String = "probable"
 
     @Option(help: "The repository's web address, for file and line links (default: GitHub's or GitLab's CI variables).")

@@ -27,11 +27,12 @@ import Testing
     ]
 
     func plant(in dir: TemporaryDirectory) throws -> String {
-        var log = try cleanServerLog()
-        for statement in Self.statements { log += Self.head + statement + "\n" }
-        // Lines that fit no format: a password on one, a double-quoted value on another.
-        log += "wrapper: ALTER ROLE app PASSWORD 'zqxunparsed' applied\n"
+        // Lines that fit no format, before any entry (later ones would be continuation lines): a password on
+        // one, a double-quoted value on another.
+        var log = "wrapper: ALTER ROLE app PASSWORD 'zqxunparsed' applied\n"
         log += "wrapper: invalid input syntax for type integer: \"zqxquoted\" legacy_status\n"
+        log += try cleanServerLog()
+        for statement in Self.statements { log += Self.head + statement + "\n" }
         log += try cleanServerLog()
         try dir.write("logs/postgresql.log", log)
         // A file whose first line fits no format, quoted by the error that refuses it.

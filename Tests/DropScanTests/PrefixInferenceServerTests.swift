@@ -178,3 +178,64 @@ let serverPrefixes: [ServerPrefix] = [
             })
     }
 }
+
+/// pgBadger's prefix with the host before the application, `%t [%p]: [%l-1] user=%u,db=%d,host=%h,app=%a `:
+/// background processes write every key with an empty value. The server's entries are split into a file of
+/// background entries only and a file of session entries, as a log folder holds after a quiet night.
+@Suite(.serialized) struct BackgroundOnlyFileServerTests {
+    static let prefix = "%t [%p]: [%l-1] user=%u,db=%d,host=%h,app=%a "
+    static let folder = Result { () throws -> String in
+        let server = try ServerLogs.run([
+            "log_destination='stderr'", "log_statement='all'", "log_line_prefix='\(prefix)'",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: server) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: server).sorted().map { server + "/" + $0 }
+        let text = String(decoding: try TestSupport.run("/bin/gzip", ["-dc"] + files), as: UTF8.self)
+        var background = ""
+        var sessions = ""
+        var toBackground = true
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            if !line.hasPrefix("\t") { toBackground = line.contains("user=,db=,host=,app= ") }
+            if toBackground { background += line + "\n" } else { sessions += line + "\n" }
+        }
+        let logs = NSTemporaryDirectory() + "dropscan-split-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try gzip(background).write(to: URL(fileURLWithPath: logs + "/postgresql-night.log.gz"))
+        try gzip(sessions).write(to: URL(fileURLWithPath: logs + "/postgresql-day.log.gz"))
+        return logs
+    }
+
+    func scan(_ logs: String) throws -> (ProcessResult, [String: Any]) {
+        var arguments = ["scan", "--json", "-", "-q"]
+        for target in ServerLogs.targets { arguments += ["--target", target] }
+        let result = try dropscan(arguments + ["--logs", logs])
+        return (result, try decodeReport(result.stdout))
+    }
+
+    @Test func aFileOfBackgroundLinesAloneIsReadUnderTheKeysItsLinesName() throws {
+        let night = try Self.folder.get() + "/postgresql-night.log.gz"
+        let (_, report) = try scan(night)
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        let decisions = try #require(coverage["logFormats"] as? [[String: Any]])
+        #expect(decisions.count == 1)
+        #expect(decisions.first?["prefix"] as? String == Self.prefix)
+        #expect(decisions.first?["sampledLines"] as? Int == decisions.first?["explainedLines"] as? Int)
+        let reasons = try #require(report["reasons"] as? [String])
+        #expect(!reasons.contains { $0.contains("log_line_prefix") }, "\(reasons)")
+        #expect((coverage["entries"] as? [String: Any])?["unparsed"] as? Int == 0)
+    }
+
+    @Test func theFolderOfBackgroundAndSessionFilesGivesExactCountsAndAttribution() throws {
+        let (result, report) = try scan(try Self.folder.get())
+        #expect(result.status == 1, "\(result.stderr)")
+        let coverage = try #require(report["coverage"] as? [String: Any])
+        let decisions = try #require(coverage["logFormats"] as? [[String: Any]])
+        #expect(decisions.count == 2)
+        #expect(
+            decisions.allSatisfy {
+                $0["prefix"] as? String == Self.prefix && $0["prefixSource"] as? String == "inferred"
+            })
+        #expect((coverage["entries"] as? [String: Any])?["unparsed"] as? Int == 0)
+        try expectShopCounts(report)
+    }
+}

@@ -202,7 +202,8 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
     @Test func anUnparsedLineNamingATargetMakesACleanResultInconclusive() throws {
         let dir = try TemporaryDirectory()
         let good = "2024-05-02 10:15:42.123 UTC [7] app@shop/web LOG:  statement: SELECT id FROM orders\n"
-        try dir.write("a.log", String(repeating: good, count: 10) + "garbage: legacy_status was here\n" + good)
+        // Before any entry, a line that fits no prefix cannot be a continuation line: it stays unparsed.
+        try dir.write("a.log", "garbage: legacy_status was here\n" + String(repeating: good, count: 10))
         let result = try dropscan([
             "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/a.log", "--json", "-",
         ])
@@ -212,7 +213,24 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
         let entries = try #require((report["coverage"] as? [String: Any])?["entries"] as? [String: Any])
         #expect(entries["unparsed"] as? Int == 1)
         let samples = try #require(entries["unparsedSamples"] as? [[String: Any]])
-        #expect(samples.first?["line"] as? Int == 11)
+        #expect(samples.first?["line"] as? Int == 1)
+    }
+
+    @Test func aLineWithoutPrefixAfterAnEntryIsJoinedAndCountedAndInconclusiveWhenItHidesATarget() throws {
+        let dir = try TemporaryDirectory()
+        let good = "2024-05-02 10:15:42.123 UTC [7] app@shop/web LOG:  statement: SELECT id FROM orders\n"
+        try dir.write("a.log", String(repeating: good, count: 10) + "garbage: legacy_status was here\n" + good)
+        let result = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--logs", dir.path + "/a.log", "--json", "-",
+        ])
+        #expect(result.status == 3)
+        let report = try decodeReport(result.stdout)
+        #expect(
+            (report["reasons"] as? [String])?.contains { $0.contains("joined to them as continuation lines") } == true)
+        let entries = try #require((report["coverage"] as? [String: Any])?["entries"] as? [String: Any])
+        #expect(entries["unparsed"] as? Int == 0)
+        #expect(entries["joinedLines"] as? Int == 1)
+        #expect(entries["parsed"] as? Int == 11)
     }
 
     @Test func unparsedLinesThatNameNoTargetDoNotBlockAPass() throws {

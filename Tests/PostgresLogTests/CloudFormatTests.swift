@@ -140,3 +140,50 @@ let cloudNativePGSample = """
         #expect(frameRecords(Array(stderrSample.utf8), format: .stderr(debianPrefix)).coverage.windowCaveat == nil)
     }
 }
+
+/// Cloud SQL writes each line of a message as its own `LogEntry` record (see
+/// https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry), the server's line in
+/// `textPayload` with no time of its own: written here in that shape.
+@Suite struct CloudSQLRecordJoiningTests {
+    static func record(_ text: String, _ time: String) -> String {
+        #"{"logName":"projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log","resource":{"type":"cloudsql_database"},"textPayload":""#
+            + text + #"","timestamp":""# + time + "\"}\n"
+    }
+
+    static let export =
+        record(
+            #"[301]: [3-1] db=shop,user=app ERROR:  column \"legacy_status\" does not exist at character 8"#,
+            "2024-05-02T10:15:42.100Z")
+        + record("[301]: [4-1] db=shop,user=app STATEMENT:  SELECT legacy_status", "2024-05-02T10:15:42.100Z")
+        + record(#"\tFROM orders"#, "2024-05-02T10:15:42.100Z")
+        + record("[302]: [1-1] db=shop,user=batch LOG:  statement: SELECT 1", "2024-05-02T10:15:43.000Z")
+        + record("[301]: [5-1] db=shop,user=app LOG:  statement: SELECT 2", "2024-05-02T10:15:44.000Z")
+        + record("[302]: [2-1] db=shop,user=batch STATEMENT:  SELECT 3", "2024-05-02T10:15:44.000Z")
+
+    @Test(arguments: [1, 50, 100_000])
+    func separateRecordsOfOneMessageAreJoinedPerProcess(chunk: Int) throws {
+        let format = try LogFormatDetector.detect(sample: Array(Self.export.utf8))
+        guard case .cloud(.googleCloudLogging, let prefix) = format else {
+            Issue.record("detected \(format)")
+            return
+        }
+        #expect(prefix.pattern == "[%p]: [%l-1] db=%d,user=%u ")
+        let result = frameRecords(Array(Self.export.utf8), format: format, chunkSize: chunk)
+        let records = result.records
+        #expect(records.count == 4)
+        #expect(records[0].severity == .error)
+        #expect(records[0].statement == "SELECT legacy_status\nFROM orders")
+        #expect(records[0].user == "app")
+        #expect(records[0].database == "shop")
+        #expect(records[0].pid == 301)
+        #expect(records[0].timestamp == utc(2024, 5, 2, 10, 15, 42, 100))
+        #expect(records[1].user == "batch")
+        #expect(records[1].message == "statement: SELECT 1")
+        #expect(records[2].message == "statement: SELECT 2")
+        // A STATEMENT record of another process is not joined to the message before it.
+        #expect(records[2].statement == nil)
+        #expect(records[3].pid == 302)
+        #expect(records[3].statement == "SELECT 3")
+        #expect(result.coverage.unparsedEntries == 0)
+    }
+}

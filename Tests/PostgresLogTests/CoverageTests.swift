@@ -64,15 +64,24 @@ import Testing
     }
 
     @Test func unparsedLinesAreCountedWithFiveSamples() {
+        // Before any entry (after one they are continuation lines that lost their TAB).
+        var text = ""
+        for n in 1...7 { text += "junk line \(n)\n" }
+        let c = coverage("x.log", text + log([(1, 0)]))
+        #expect(c.unparsedEntries == 7)
+        #expect(c.unparsedSamples.count == 5)
+        #expect(
+            c.unparsedSamples[1]
+                == LogCoverage.UnparsedSample(path: "x.log", line: 2, offset: 12, text: "junk line 2"))
+    }
+
+    @Test func linesWithoutPrefixAfterAnEntryAreCountedAsJoined() {
         var text = log([(1, 0)])
         for n in 1...7 { text += "junk line \(n)\n" }
         let c = coverage("x.log", text)
-        #expect(c.unparsedEntries == 7)
-        #expect(c.unparsedSamples.count == 5)
-        let offset = Int64(log([(1, 0)]).utf8.count)
-        #expect(
-            c.unparsedSamples[0]
-                == LogCoverage.UnparsedSample(path: "x.log", line: 2, offset: offset, text: "junk line 1"))
+        #expect(c.unparsedEntries == 0)
+        #expect(c.joinedLines == 7)
+        #expect(c.parsedEntries == 1)
     }
 
     @Test(arguments: [

@@ -208,11 +208,15 @@ import Testing
     }
 
     @Test func explicitPrefixThatDoesNotFitALineReadsItAsUnparsedInsteadOfRejectingTheFile() throws {
-        let sample = "2024-05-02 10:15:42.123 UTC [1] LOG:  a\n2024-05-02 10:15:42.124 UTC [2] LOG:  b\nhello world\n"
+        // A line before any entry is unparsed; one after an entry is a continuation whose TAB a shipper
+        // stripped: joined to it and counted, never dropped.
+        let sample =
+            "hello world\n2024-05-02 10:15:42.123 UTC [1] LOG:  a\n2024-05-02 10:15:42.124 UTC [2] LOG:  b\nstray line\n"
         let format = try LogFormatDetector.detect(sample: Array(sample.utf8), explicitPrefix: "%m [%p] ")
         #expect(format == .stderr(try LinePrefix(parsing: "%m [%p] ")))
-        let records = frameRecords(sample, format: format)
-        #expect(records.map(\.isParsed) == [true, true, false])
+        let framed = frameRecords(Array(sample.utf8), format: format)
+        #expect(framed.records.map(\.isParsed) == [false, true, true])
+        #expect(framed.coverage.joinedLines == 1)
     }
 
     @Test func unrecognisableSampleIsAnError() {

@@ -50,7 +50,7 @@ func sampleReport() throws -> UsageReport {
         let targets = try #require(object["targets"] as? [[String: Any]])
         #expect(targets[1]["column"] is NSNull)
         #expect(targets[1]["target"] as? String == "audit_notes.*")
-        #expect(object["schemaVersion"] as? Int == 1)
+        #expect(object["schemaVersion"] as? Int == 2)
     }
 
     @Test func markdownStartsWithTheMarkerVerdictReasonAndNextStep() throws {

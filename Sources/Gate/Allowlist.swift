@@ -1,0 +1,220 @@
+import Foundation
+import Matching
+import Report
+import ScanIO
+
+/// Fingerprints of findings accepted as they are: code finding fingerprints and statement group ids, one
+/// a line (`--write-baseline` writes one; `--baseline` reads it).
+public struct Baseline: Sendable, Equatable {
+    public var path: String
+    public var fingerprints: Set<String>
+
+    public init(path: String, fingerprints: Set<String>) {
+        self.path = path
+        self.fingerprints = fingerprints
+    }
+
+    /// Reads the file's format: the first field of each line; `#` comments and blank lines skipped.
+    public static func parse(_ text: String, path: String) throws(PolicyFileError) -> Baseline {
+        var fingerprints: Set<String> = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let field = String(trimmed.prefix { $0 != "\t" && $0 != " " })
+            guard field.allSatisfy({ $0.isHexDigit }), field.count >= 16 else {
+                throw PolicyFileError(
+                    path, nil, "line \(number + 1): '\(field.prefix(40))' is not a fingerprint (hex digits)")
+            }
+            fingerprints.insert(field)
+        }
+        return Baseline(path: path, fingerprints: fingerprints)
+    }
+
+    /// The blocking findings of `report` under `policy`, one a line with the target and place, for a reviewer.
+    public static func render(_ report: UsageReport, policy: GatePolicy) -> String {
+        var lines = [
+            "# dropscan baseline: findings accepted as they are (fingerprint, target, where).",
+            "# Written by dropscan gate --write-baseline; a finding not listed here still blocks.",
+        ]
+        for target in report.targets {
+            for group in target.runtime.groups
+            where (policy.blocks(group.evidence) && group.count > 0)
+                || (policy.failedStatementsBlock && group.failed > 0)
+            {
+                lines.append("\(group.id)\t\(target.target)\tlog statement")
+            }
+            for finding in target.code.findings where finding.countsAsUse && policy.blocks(finding.evidence) {
+                lines.append("\(finding.fingerprint)\t\(target.target)\t\(finding.path):\(finding.line)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Blocking uses of one target after the allowlist and the baseline.
+struct TargetTally {
+    var runtime: [Evidence: Int] = [:]
+    var failed = 0
+    var code = 0
+    var allowed = 0
+    var warnRuntime = 0
+    var warnFailed = 0
+    var warnCode = 0
+
+    var runtimeTotal: Int { runtime.values.reduce(0, +) }
+    var blocks: Bool { runtimeTotal + failed + code > 0 }
+
+    func reason(target: String) -> String {
+        var parts: [String] = []
+        if runtimeTotal > 0 {
+            let tiers = Evidence.allCases.compactMap { tier in
+                runtime[tier].flatMap { $0 > 0 ? "\($0) \(tier.rawValue)" : nil }
+            }
+            parts.append("\(runtimeTotal) logged statement(s) (\(tiers.joined(separator: ", ")))")
+        }
+        if failed > 0 { parts.append("\(failed) failed statement(s) naming it after it was gone") }
+        if code > 0 { parts.append("\(code) code reference(s)") }
+        let allowedNote = allowed > 0 ? " (\(allowed) more allowed by the allowlist or baseline)" : ""
+        return "\(target) is still used: \(parts.joined(separator: " and "))\(allowedNote)."
+    }
+
+    func warnings(target: String) -> [String] {
+        var parts: [String] = []
+        if warnRuntime > 0 { parts.append("\(warnRuntime) logged statement(s)") }
+        if warnFailed > 0 { parts.append("\(warnFailed) failed statement(s)") }
+        if warnCode > 0 { parts.append("\(warnCode) code reference(s)") }
+        guard !parts.isEmpty else { return [] }
+        return ["\(target): \(parts.joined(separator: " and ")) at tiers the policy does not block on: review them."]
+    }
+}
+
+/// Applies allowlist entries and baseline fingerprints to findings and keeps count of what each matched.
+struct AllowlistMatcher {
+    let entries: [AllowlistEntry]
+    let baseline: Baseline?
+    let expired: [Bool]
+    var matched: [Int]
+    var baselineMatched: Set<String> = []
+    var suppressed = 0
+
+    init(entries: [AllowlistEntry], baseline: Baseline?, now: Date) {
+        self.entries = entries
+        self.baseline = baseline
+        let today = GateClock.day(of: now)
+        // An entry suppresses through the day it names.
+        expired = entries.map { GateClock.day($0.expires).map { $0 < today } ?? true }
+        matched = Array(repeating: 0, count: entries.count)
+    }
+
+    /// Whether a finding is allowed, counting the match for every entry that covers it (expired entries
+    /// count their matches, so the report can say what they would have covered, but do not allow).
+    private mutating func allows(target: String, path: String?, fingerprint: String) -> Bool {
+        var allowed = false
+        for (index, entry) in entries.enumerated() {
+            let hit: Bool
+            if let name = entry.target {
+                hit = name == target
+            } else if let glob = entry.path {
+                hit = path.map { GlobMatcher.matches(glob, $0) } ?? false
+            } else {
+                hit = entry.fingerprint == fingerprint
+            }
+            guard hit else { continue }
+            matched[index] += 1
+            if !expired[index] { allowed = true }
+        }
+        if let baseline, baseline.fingerprints.contains(fingerprint) {
+            baselineMatched.insert(fingerprint)
+            allowed = true
+        }
+        return allowed
+    }
+
+    mutating func tally(_ target: TargetUsage, policy: GatePolicy) -> TargetTally {
+        var tally = TargetTally()
+        var runtime: [Evidence: Int] = [:]
+        for (name, count) in target.runtime.byEvidence {
+            if let tier = Evidence(rawValue: name) { runtime[tier, default: 0] += count }
+        }
+        var failed = target.runtime.failed
+        var grouped = 0
+        // Statement groups carry the fingerprints: an allowed group's executions leave the totals.
+        for group in target.runtime.groups {
+            let blockingCount = policy.blocks(group.evidence) ? group.count : 0
+            let blockingFailed = policy.failedStatementsBlock ? group.failed : 0
+            grouped += blockingCount + blockingFailed
+            guard blockingCount + blockingFailed > 0,
+                allows(target: target.target, path: nil, fingerprint: group.id)
+            else { continue }
+            runtime[group.evidence] = max(0, (runtime[group.evidence] ?? 0) - blockingCount)
+            failed = max(0, failed - blockingFailed)
+            tally.allowed += blockingCount + blockingFailed
+        }
+        // Counted uses that no group holds (none from a scan today) are allowed only with the whole target.
+        let blockingTotal =
+            target.runtime.byEvidence.filter { Evidence(rawValue: $0.key).map(policy.blocks) ?? false }.values
+            .reduce(0, +) + (policy.failedStatementsBlock ? target.runtime.failed : 0)
+        if blockingTotal > grouped, allows(target: target.target, path: nil, fingerprint: "") {
+            tally.allowed +=
+                runtime.filter { policy.blocks($0.key) }.values.reduce(0, +)
+                + (policy.failedStatementsBlock ? failed : 0)
+            for tier in runtime.keys where policy.blocks(tier) { runtime[tier] = 0 }
+            if policy.failedStatementsBlock { failed = 0 }
+        }
+        for (tier, count) in runtime where count > 0 {
+            if policy.blocks(tier) {
+                tally.runtime[tier] = count
+            } else if policy.warns(tier) {
+                tally.warnRuntime += count
+            }
+        }
+        if policy.failedStatementsBlock { tally.failed = failed } else { tally.warnFailed = failed }
+        for finding in target.code.findings where finding.countsAsUse {
+            if policy.blocks(finding.evidence) {
+                if allows(target: target.target, path: finding.path, fingerprint: finding.fingerprint) {
+                    tally.allowed += 1
+                } else {
+                    tally.code += 1
+                }
+            } else if policy.warns(finding.evidence) {
+                tally.warnCode += 1
+            }
+        }
+        suppressed += tally.allowed
+        return tally
+    }
+
+    func uses() -> [AllowlistUse] {
+        entries.indices.map { index in
+            let status: AllowlistUse.Status =
+                expired[index] ? .expired : (matched[index] > 0 ? .used : .unused)
+            return AllowlistUse(entry: entries[index], status: status, matched: matched[index])
+        }
+    }
+
+    func warnings() -> [String] {
+        var warnings: [String] = []
+        for use in uses() {
+            switch use.status {
+            case .expired:
+                warnings.append(
+                    "Allowlist entry \(use.entry.label) (owner \(use.entry.owner)) expired on \(use.entry.expires) and no longer suppresses\(use.matched > 0 ? " its \(use.matched) finding(s)" : ""): renew or remove it."
+                )
+            case .unused:
+                warnings.append(
+                    "Allowlist entry \(use.entry.label) (owner \(use.entry.owner)) matched nothing: remove it.")
+            case .used:
+                break
+            }
+        }
+        if let baseline {
+            let unused = baseline.fingerprints.subtracting(baselineMatched).count
+            if unused > 0 {
+                warnings.append(
+                    "\(unused) baseline fingerprint(s) in \(baseline.path) matched nothing: rewrite it with --write-baseline."
+                )
+            }
+        }
+        return warnings
+    }
+}
