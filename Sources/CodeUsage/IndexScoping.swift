@@ -205,7 +205,9 @@ extension CodeScanner {
                 var which = opens.count - closers - 1
                 while true {
                     let open = opens[which]
-                    if text[open] == UInt8(ascii: "(") { return Array(text[...open]) + firstArgument(after: open, in: text) }
+                    if text[open] == UInt8(ascii: "(") {
+                        return Array(text[...open]) + firstArgument(after: open, in: text)
+                    }
                     // An object or array literal passed to a call (`Integration.create({`, `define("x", {`) is
                     // looked through; a block (`=> {`, `) {`) ends the search.
                     let before = text[..<open].last { $0 != 0x20 && $0 != 0x09 }

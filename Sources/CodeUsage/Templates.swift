@@ -141,7 +141,9 @@ extension CodeScanner {
         var models = info.facts.ownClasses.map { $0.lowercased() } + [info.modelClass.lowercased()]
         // Without the index: Django's `<app>_<model>` table names the model (`shop_order` → `order`).
         if info.facts.ownClasses.isEmpty {
-            models += Placeholders.djangoModelTails(forTable: info.table).map { $0.replacingOccurrences(of: "_", with: "") }
+            models += Placeholders.djangoModelTails(forTable: info.table).map {
+                $0.replacingOccurrences(of: "_", with: "")
+            }
         }
         return models.contains(name)
     }

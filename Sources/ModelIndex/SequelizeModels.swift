@@ -65,8 +65,9 @@ enum SequelizeModels {
 
     private static func skipSpace(_ text: [UInt8], _ start: Int) -> Int {
         var index = start
-        while index < text.count && (text[index] == 0x20 || text[index] == 0x09 || text[index] == 0x0A
-            || text[index] == 0x0D)
+        while index < text.count
+            && (text[index] == 0x20 || text[index] == 0x09 || text[index] == 0x0A
+                || text[index] == 0x0D)
         {
             index += 1
         }

@@ -237,9 +237,10 @@ import Testing
             });
             """
         let defined = scanText(try scanner("pings.body"), path: "server/models/Ping.js", declared).findings[0]
-        #expect(brief(defined).filter { $0.hasPrefix("4:") || $0.hasPrefix("9:") } == [
-            "4:code.string-key:probable", "9:code.string-key:possible",
-        ])
+        #expect(
+            brief(defined).filter { $0.hasPrefix("4:") || $0.hasPrefix("9:") } == [
+                "4:code.string-key:probable", "9:code.string-key:possible",
+            ])
     }
 
     @Test func aReceiverBoundToAModelQueryScopesItsMembers() throws {
