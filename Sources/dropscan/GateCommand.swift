@@ -44,85 +44,10 @@ struct Gate: ParsableCommand {
     @Option(help: "Judge allowlist expiry as of this day (YYYY-MM-DD; default today, UTC).")
     var today: String?
 
-    @Option(
-        name: .customLong("target"),
-        help: "table.column, schema.table.column, table, table.* or schema.table.* (repeatable)")
-    var targets: [String] = []
-
-    @Option(help: "A file of targets, one a line, # comments.")
-    var targetsFile: [String] = []
-
-    @Option(help: "A migration under review: its drops and renames become targets (repeatable).")
-    var fromMigration: [String] = []
-
-    @Option(help: "PostgreSQL log files, directories or globs (repeatable).")
-    var logs: [String] = []
-
-    @Option(help: "Source trees to scan (repeatable).")
-    var source: [String] = []
-
-    @Option(help: "An explicit list of inputs ('-' for stdin), as `dropscan inputs` prints it.")
-    var filesFrom: [String] = []
-
-    @Option(name: .customLong("patterns"), help: "A directory of extra .rules files (repeatable).")
-    var patternDirectories: [String] = []
-
-    @Option(help: "The bundled Patterns/ directory (found automatically).")
-    var patternsDir: String?
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Write the JSON report here ('-' for stdout).")
-    var json: String?
-
-    @Option(help: "Write a Markdown report here ('-' for stdout).")
-    var markdown: String?
-
-    @Option(help: "Write a SARIF report here ('-' for stdout).")
-    var sarif: String?
-
-    @Flag(help: "Copy literal values of logged statements into reports (redacted by default).")
-    var showValues = false
-
-    @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
-    var gap: String = "1h"
-
-    @Option(
-        name: .customLong("log-line-prefix"),
-        help:
-            "The server's log_line_prefix for stderr and syslog logs, or GLOB=PREFIX for the logs matching GLOB (repeatable; inferred when absent)."
-    )
-    var logLinePrefixes: [String] = []
-
-    @Option(help: "The server's postgresql.conf (includes followed), to take log_line_prefix from.")
-    var postgresqlConf: String?
-
-    @Option(
-        help:
-            "The year of syslog times that have none (RFC 3164, 'Feb 10 23:15:40'); default: each file's modification time."
-    )
-    var syslogYear: Int?
-
-    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
-    var schema: [String] = []
-
-    @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
-    var followSymlinks = false
-
-    @Option(help: "Skip (and report) source files larger than this many bytes.")
-    var maxFilesize: Int64 = 10 << 20
+    @OptionGroup var options: ScanOptions
 
     func run() throws {
-        var scan = ScanRequest(
-            targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
-            fileLists: filesFrom, patternDirectories: patternDirectories, bundledPatterns: patternsDir,
-            threads: threads, json: json, markdown: markdown, sarif: sarif, showValues: showValues, gap: gap,
-            logLinePrefixes: logLinePrefixes, blockOn: "probable", acceptPartialLogging: false,
-            followSymlinks: followSymlinks, maxFileSize: maxFilesize, quiet: true)
-        scan.postgresqlConf = postgresqlConf
-        scan.syslogYear = syslogYear
-        scan.schemaFiles = schema
+        let scan = options.request(blockOn: "probable", acceptPartialLogging: false, quiet: true)
         var request = GateRequest(scan: scan)
         request.reports = report
         request.policy = policy

@@ -6,81 +6,13 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scan logs and sources for uses of the targets and write a usage report.")
 
-    @Option(
-        name: .customLong("target"),
-        help: "table.column, schema.table.column, table, table.* or schema.table.* (repeatable)")
-    var targets: [String] = []
-
-    @Option(help: "A file of targets, one a line, # comments.")
-    var targetsFile: [String] = []
-
-    @Option(
-        help:
-            "A migration under review (SQL, Flyway, Liquibase SQL, Prisma, Rails, Django, Alembic, Knex, Sequelize, TypeORM): its drops and renames become targets."
-    )
-    var fromMigration: [String] = []
-
-    @Option(help: "PostgreSQL log files, directories or globs (repeatable).")
-    var logs: [String] = []
-
-    @Option(help: "Source trees to scan (repeatable).")
-    var source: [String] = []
-
-    @Option(
-        help: "An explicit list of inputs ('-' for stdin): a path, 'log<TAB>path' or 'source<TAB>root<TAB>relative'.")
-    var filesFrom: [String] = []
-
-    @Option(name: .customLong("patterns"), help: "A directory of extra .rules files (repeatable).")
-    var patternDirectories: [String] = []
-
-    @Option(help: "The bundled Patterns/ directory (found automatically).")
-    var patternsDir: String?
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(help: "Write the JSON report here ('-' for stdout).")
-    var json: String?
-
-    @Option(help: "Write a Markdown report here ('-' for stdout).")
-    var markdown: String?
-
-    @Option(help: "Write a SARIF report here ('-' for stdout).")
-    var sarif: String?
-
-    @Flag(help: "Copy literal values of logged statements into reports (redacted by default).")
-    var showValues = false
-
-    @Option(help: "Report gaps in the logs longer than this (e.g. 90m, 1h, 2d).")
-    var gap: String = "1h"
-
-    @Option(
-        name: .customLong("log-line-prefix"),
-        help:
-            "The server's log_line_prefix for stderr and syslog logs, or GLOB=PREFIX for the logs matching GLOB (repeatable; inferred when absent)."
-    )
-    var logLinePrefixes: [String] = []
-
-    @Option(help: "The server's postgresql.conf (includes followed), to take log_line_prefix from.")
-    var postgresqlConf: String?
-
-    @Option(
-        help:
-            "The year of syslog times that have none (RFC 3164, 'Feb 10 23:15:40'); default: each file's modification time."
-    )
-    var syslogYear: Int?
+    @OptionGroup var options: ScanOptions
 
     @Option(help: "The weakest evidence that blocks: confirmed, implicit, probable or possible.")
     var blockOn: String = "probable"
 
     @Flag(help: "Accept logs that show only slow or failed statements as enough for a pass.")
     var acceptPartialLogging = false
-
-    @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
-    var followSymlinks = false
-
-    @Option(help: "Skip (and report) source files larger than this many bytes.")
-    var maxFilesize: Int64 = 10 << 20
 
     @Flag(name: [.short, .long], help: "Print no summary on stderr.")
     var quiet = false
@@ -94,26 +26,14 @@ struct Scan: ParsableCommand {
     @Option(help: "The commit the links point at (default: GITHUB_SHA or CI_COMMIT_SHA).")
     var commit: String?
 
-    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
-    var schema: [String] = []
-
     @Option(help: "Print how a target resolved to models, files and rules on stderr (repeatable).")
     var explain: [String] = []
 
     func run() throws {
-        var request = ScanRequest(
-            targets: targets, targetFiles: targetsFile, migrations: fromMigration, logs: logs, sources: source,
-            fileLists: filesFrom,
-            patternDirectories: patternDirectories, bundledPatterns: patternsDir, threads: threads, json: json,
-            markdown: markdown, sarif: sarif, showValues: showValues, gap: gap, logLinePrefixes: logLinePrefixes,
-            blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, followSymlinks: followSymlinks,
-            maxFileSize: maxFilesize, quiet: quiet)
+        var request = options.request(blockOn: blockOn, acceptPartialLogging: acceptPartialLogging, quiet: quiet)
         request.stats = stats
         request.repoURL = repoURL
         request.commit = commit
-        request.syslogYear = syslogYear
-        request.postgresqlConf = postgresqlConf
-        request.schemaFiles = schema
         request.explain = explain
         throw ExitRequest(code: ScanCommandRunner.run(request))
     }
