@@ -1,58 +1,63 @@
 import PostgresLog
 
 /// Parsed log entries counted by `application_name`, so that the gate can require an application's
-/// traffic to appear in the logs. Works on the field's bytes: consecutive entries of one application cost
-/// a comparison, a new name one allocation; at most ``limit`` names are kept, the rest count as `(other)`.
+/// traffic to appear in the logs. Works on the field's bytes, with no hashing and no allocation per entry: the
+/// name of the previous entry is compared first, then the (few) names seen so far; a new name costs one
+/// allocation. At most ``limit`` names are kept, the rest count as `(other)`.
 struct ApplicationTally: Sendable {
     static let limit = 256
-    private(set) var counts: [[UInt8]: Int] = [:]
-    private var last: [UInt8] = []
-    private var pending = 0
+    private var names: [[UInt8]] = []
+    private var counts: [Int] = []
+    /// Entries whose name came after ``limit`` others.
+    private var other = 0
+    /// The index in `names` of the previous entry's name, or -1.
+    private var last = -1
 
     mutating func observe(_ entry: LogEntry) {
         guard entry.isParsed else { return }
         let raw = entry.rawApplication ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        if pending > 0, raw.count == last.count, raw.elementsEqual(last) {
-            pending += 1
+        if last >= 0, Self.same(names[last], raw) {
+            counts[last] += 1
             return
         }
-        flush()
-        last = Array(raw)
-        pending = 1
-    }
-
-    private mutating func flush() {
-        guard pending > 0 else { return }
-        if counts[last] != nil || counts.count < Self.limit {
-            counts[last, default: 0] += pending
-        } else {
-            counts[Array("(other)".utf8), default: 0] += pending
-        }
-        pending = 0
+        last = index(of: raw) ?? append(Array(raw))
+        if last >= 0 { counts[last] += 1 } else { other += 1 }
     }
 
     mutating func merge(_ other: ApplicationTally) {
-        flush()
-        var other = other
-        other.flush()
-        for (name, count) in other.counts {
-            if counts[name] != nil || counts.count < Self.limit {
-                counts[name, default: 0] += count
-            } else {
-                counts[Array("(other)".utf8), default: 0] += count
-            }
+        for (name, count) in zip(other.names, other.counts) {
+            let index = name.withUnsafeBytes { self.index(of: $0) } ?? append(name)
+            if index >= 0 { counts[index] += count } else { self.other += count }
         }
+        self.other += other.other
+        last = -1
     }
 
     /// Counts by name; entries without an application count under `(unknown)`.
     func byName() -> [String: Int] {
-        var copy = self
-        copy.flush()
         var result: [String: Int] = [:]
-        for (bytes, count) in copy.counts {
+        for (bytes, count) in zip(names, counts) {
             let name = String(decoding: bytes, as: UTF8.self)
             result[name.isEmpty || name == "[unknown]" ? "(unknown)" : name, default: 0] += count
         }
+        if other > 0 { result["(other)", default: 0] += other }
         return result
+    }
+
+    private func index(of raw: UnsafeRawBufferPointer) -> Int? {
+        names.indices.first { Self.same(names[$0], raw) }
+    }
+
+    /// Adds a name with a count of 0 and returns its index, or -1 when ``limit`` names are kept already.
+    private mutating func append(_ name: [UInt8]) -> Int {
+        guard names.count < Self.limit else { return -1 }
+        names.append(name)
+        counts.append(0)
+        return names.count - 1
+    }
+
+    @inline(__always)
+    private static func same(_ name: [UInt8], _ raw: UnsafeRawBufferPointer) -> Bool {
+        name.count == raw.count && name.withUnsafeBytes { $0.elementsEqual(raw) }
     }
 }
