@@ -34,6 +34,8 @@ public struct ScanConfiguration: Sendable {
     public var policy = GatePolicy()
     /// What the gate needs besides the policy (baseline, attestations, the change under review).
     public var gateContext = GateContext()
+    /// The most files the report lists in `run.inputs` (the rest are counted in `run.inputsOmitted`).
+    public var maxRecordedInputs = RunRecord.maxRecordedInputs
     /// The command line, recorded in the report.
     public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
     /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
@@ -114,6 +116,19 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The running executable's path: the kernel's (`/proc/self/exe`), else the first argument, looked up on
+/// `PATH` when it is a bare name (as a shell runs an installed `dropscan`).
+func executablePath() -> String {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    let first = CommandLine.arguments.first ?? "."
+    if first.contains("/") { return first }
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(directory)/\(first)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return first
+}
+
 /// Finds the bundled pattern library: `$DROPSCAN_PATTERNS`, next to the executable (installed as
 /// `share/dropscan/Patterns`), above it (a build inside the repository), or in the current directory.
 public func locateBundledPatterns() throws(ConfigurationError) -> String {
@@ -121,8 +136,7 @@ public func locateBundledPatterns() throws(ConfigurationError) -> String {
     if let fromEnvironment = ProcessInfo.processInfo.environment["DROPSCAN_PATTERNS"] {
         candidates.append(fromEnvironment)
     }
-    let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        .deletingLastPathComponent()
+    let executable = URL(fileURLWithPath: executablePath()).resolvingSymlinksInPath().deletingLastPathComponent()
     candidates.append(executable.appendingPathComponent("../share/dropscan/Patterns").standardizedFileURL.path)
     var directory = executable
     for _ in 0..<6 {
