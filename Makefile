@@ -5,9 +5,11 @@ SHELL := /bin/bash
 
 # Debian packages: build (PCRE2, zlib, libpg_query), tests (a real PostgreSQL server, gzip, python3's
 # jsonschema for the report schema, cmark-gfm to render Markdown reports as GitHub does, pip to fetch the
-# SARIF schema), bench (the peers it compares against).
+# SARIF and CI schemas; shellcheck, PyYAML and jq for the CI template tests), bench (the peers it compares
+# against).
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev pkg-config
-TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip
+TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
+                  python3-yaml jq git curl ca-certificates make
 BENCH_PACKAGES := ripgrep ugrep pgbadger time bc
 
 SWIFT        ?= swift
@@ -40,7 +42,7 @@ deps:
 
 test-deps: deps
 	$(call install_missing,$(TEST_PACKAGES))
-	@$(MAKE) --no-print-directory $(SARIF_SCHEMA)
+	@$(MAKE) --no-print-directory $(SARIF_SCHEMA) $(CI_SCHEMAS)
 
 $(SARIF_SCHEMA):
 	@mkdir -p $(@D) && rm -rf $(@D)/wheel
@@ -50,6 +52,24 @@ $(SARIF_SCHEMA):
 	  sys.exit("SARIF schema: unexpected SHA-256") if hashlib.sha256(data).hexdigest() != "$(SARIF_SCHEMA_SHA256)" else None; \
 	  open("$@", "wb").write(data)'
 	@rm -rf $(@D)/wheel
+
+# The GitHub Actions workflow and GitLab CI schemas (SchemaStore's, as the PyPI package check-jsonschema
+# 0.39.0 vendors them), for the tests that validate Reports/templates.
+CI_SCHEMAS := .build/schemas/github-workflows.json .build/schemas/gitlab-ci.json
+CI_SCHEMA_SHA256 := github-workflows=d10c9f4656e1bd5bc6727e9b35080e017dc167154726fca93da33c7a6bd1c4f3 \
+  gitlab-ci=1c6eeb7d3a34c39996afbfe1ade220480eb05bbeae674e86d3c745dfeeded7fd
+
+$(CI_SCHEMAS) &:
+	@mkdir -p .build/schemas && rm -rf .build/schemas/ci-wheel
+	/usr/bin/python3 -m pip download --quiet --no-deps --only-binary=:all: --dest .build/schemas/ci-wheel check-jsonschema==0.39.0
+	/usr/bin/python3 -c 'import glob, hashlib, sys, zipfile; \
+	  wheel = zipfile.ZipFile(glob.glob(".build/schemas/ci-wheel/*.whl")[0]); \
+	  pairs = [pair.split("=") for pair in "$(CI_SCHEMA_SHA256)".split()]; \
+	  data = {name: wheel.read("check_jsonschema/builtin_schemas/vendor/" + name + ".json") for name, _ in pairs}; \
+	  bad = [name for name, digest in pairs if hashlib.sha256(data[name]).hexdigest() != digest]; \
+	  sys.exit("CI schemas: unexpected SHA-256 of " + ", ".join(bad)) if bad else None; \
+	  [open(".build/schemas/" + name + ".json", "wb").write(data[name]) for name, _ in pairs]'
+	@rm -rf .build/schemas/ci-wheel
 
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_PACKAGES))
@@ -92,6 +112,8 @@ install: build man
 	install -m 755 $(RELEASE_BIN) "$(DESTDIR)$(PREFIX)/bin/dropscan"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/dropscan/Patterns"
 	cp -R Patterns "$(DESTDIR)$(PREFIX)/share/dropscan/Patterns"
+	install -d "$(DESTDIR)$(PREFIX)/share/dropscan/ci"
+	install -m 755 Reports/templates/ci/*.sh "$(DESTDIR)$(PREFIX)/share/dropscan/ci/"
 	install -m 644 $(MANUAL) "$(DESTDIR)$(PREFIX)/share/man/man1/dropscan.1"
 	$(RELEASE_BIN) --generate-completion-script bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscan"
 	$(RELEASE_BIN) --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_dropscan"
