@@ -167,6 +167,9 @@ public struct ScanPipeline: Sendable {
             target.column.map { !catalog.attributes(ofColumn: $0.name, inTable: target.table.name).isEmpty } ?? false
         }
 
+        // Where each source root lies in its git work tree, once per root: findings link to repository paths.
+        let repositoryPrefixes = RepositoryPrefix.prefixes(roots: Set(files.compactMap(\.root)))
+
         // Second pass: the logs, and the source files that name a target.
         var secondPass: [(index: Int, recheck: Bool)] = files.indices.filter { files[$0].kind == .log }.map {
             ($0, false)
@@ -182,7 +185,8 @@ public struct ScanPipeline: Sendable {
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 plans: plans, givenPrefix: givenPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
                 progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
-            let sourceScanner = SourceFileScanner(scanner: codeScanner, scratch: scratch)
+            let sourceScanner = SourceFileScanner(
+                scanner: codeScanner, scratch: scratch, repositoryPrefixes: repositoryPrefixes)
             while true {
                 let next = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard next < work.count else { break }
@@ -205,7 +209,8 @@ public struct ScanPipeline: Sendable {
         }
         progress.finish()
         var result = merged.withLock { $0 }
-        SourceFileScanner.rescoreWithDefinitions(&result, scanner: codeScanner, threads: configuration.threads)
+        SourceFileScanner.rescoreWithDefinitions(
+            &result, scanner: codeScanner, threads: configuration.threads, repositoryPrefixes: repositoryPrefixes)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned
@@ -330,10 +335,12 @@ struct ReportBuilder {
             tool: ToolInfo(version: dropscanVersion), verdict: .inconclusive, reasons: [], targets: targets,
             coverage: coverage)
         report.models = modelSummaries()
-        report.run = RunRecord(
+        var run = RunRecord(
             commandLine: configuration.commandLine, startedAt: LogTimestamp.iso8601(milliseconds: startedAt),
             endedAt: LogTimestamp.iso8601(milliseconds: RunClock.nowMilliseconds()), sources: configuration.sources,
-            logs: configuration.logs, inputs: inputs, policy: configuration.policy.record)
+            logs: configuration.logs, inputs: [], policy: configuration.policy.record)
+        run.recordInputs(inputs, limit: configuration.maxRecordedInputs)
+        report.run = run
         Gate.decide(&report, policy: configuration.policy, context: configuration.gateContext)
         return report
     }

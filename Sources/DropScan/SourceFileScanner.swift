@@ -17,6 +17,8 @@ struct SourceFileScanner {
     let scratch: MatchScratch
     /// The trees' definitions of the targets' names, on the second scan of the files with findings.
     var definitions: DefinedNames? = nil
+    /// Each source root's path in its git work tree (`services/api/`), for findings' `repositoryPath`.
+    var repositoryPrefixes: [String: String] = [:]
 
     /// The first pass over one file: counts it, indexes it, and says whether it names a target (`false` for
     /// a file that could not be read or is binary; those are recorded).
@@ -62,10 +64,19 @@ struct SourceFileScanner {
         accumulator.definitions.merge(result.definitions)
         if result.isEmpty { return }
         if result.findings.contains(where: { !$0.isEmpty }) { accumulator.sourceFilesWithFindings.append(file) }
+        let prefix = file.root.flatMap { repositoryPrefixes[$0] } ?? ""
+        func placed(_ findings: [CodeFinding]) -> [CodeFinding] {
+            guard !prefix.isEmpty else { return findings }
+            return findings.map { finding in
+                var finding = finding
+                finding.repositoryPath = prefix + finding.path
+                return finding
+            }
+        }
         for index in result.findings.indices {
-            accumulator.findings[index] += result.findings[index]
-            accumulator.declarations[index] += result.declarations[index]
-            accumulator.deprecations[index] += result.deprecations[index]
+            accumulator.findings[index] += placed(result.findings[index])
+            accumulator.declarations[index] += placed(result.declarations[index])
+            accumulator.deprecations[index] += placed(result.deprecations[index])
         }
     }
 
@@ -88,7 +99,9 @@ struct SourceFileScanner {
 
     /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
     /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
-    static func rescoreWithDefinitions(_ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int) {
+    static func rescoreWithDefinitions(
+        _ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int, repositoryPrefixes: [String: String] = [:]
+    ) {
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
         // Only findings of the generic code and template rules, for a target whose name the trees define, can
         // change.
@@ -113,7 +126,9 @@ struct SourceFileScanner {
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, files.count))) { _ in
             var local = ScanAccumulator(targetCount: targetCount, gapSeconds: 0)
-            let scanner = SourceFileScanner(scanner: scanner, scratch: MatchScratch(), definitions: definitions)
+            let scanner = SourceFileScanner(
+                scanner: scanner, scratch: MatchScratch(), definitions: definitions,
+                repositoryPrefixes: repositoryPrefixes)
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < files.count else { break }
@@ -141,6 +156,31 @@ struct SourceFileScanner {
             let count = try result.get()
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
+}
+
+/// Where a source root lies in the git work tree that holds it: found by walking up to the nearest `.git`
+/// (a directory, or the file a worktree or submodule has), once per root, without running git.
+enum RepositoryPrefix {
+    /// Each root's path below its work tree's top, with a trailing `/`; `""` at the top or outside git.
+    static func prefixes(roots: Set<String>) -> [String: String] {
+        var result: [String: String] = [:]
+        for root in roots { result[root] = prefix(of: root) }
+        return result
+    }
+
+    static func prefix(of root: String) -> String {
+        let start = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
+        var components = start.split(separator: "/").map(String.init)
+        var below: [String] = []
+        while true {
+            let directory = "/" + components.joined(separator: "/")
+            if FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(".git")) {
+                return below.isEmpty ? "" : below.reversed().joined(separator: "/") + "/"
+            }
+            guard let last = components.popLast() else { return "" }
+            below.append(last)
         }
     }
 }

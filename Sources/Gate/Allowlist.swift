@@ -106,10 +106,11 @@ struct AllowlistMatcher {
         matched = Array(repeating: 0, count: entries.count)
     }
 
-    /// Whether a finding is allowed, counting the match for every entry that covers it (expired entries
-    /// count their matches, so the report can say what they would have covered, but do not allow).
-    private mutating func allows(target: String, path: String?, fingerprint: String) -> Bool {
-        var allowed = false
+    /// What allows a finding (`allowlist path docs/**`, `baseline`), or `nil`; the match is counted for every
+    /// entry that covers it (expired entries count their matches, so the report can say what they would have
+    /// covered, but do not allow).
+    private mutating func allows(target: String, path: String?, fingerprint: String) -> String? {
+        var allowed: String?
         for (index, entry) in entries.enumerated() {
             let hit: Bool
             if let name = entry.target {
@@ -121,16 +122,20 @@ struct AllowlistMatcher {
             }
             guard hit else { continue }
             matched[index] += 1
-            if !expired[index] { allowed = true }
+            if !expired[index], allowed == nil { allowed = "allowlist " + entry.label }
         }
         if let baseline, baseline.fingerprints.contains(fingerprint) {
             baselineMatched.insert(fingerprint)
-            allowed = true
+            if allowed == nil { allowed = "baseline" }
         }
         return allowed
     }
 
-    mutating func tally(_ target: TargetUsage, policy: GatePolicy) -> TargetTally {
+    /// The target's blocking uses after the allowlist and the baseline; each group and finding they accept
+    /// is marked `suppressed` (marks from an earlier decision are cleared first).
+    mutating func tally(_ target: inout TargetUsage, policy: GatePolicy) -> TargetTally {
+        for index in target.runtime.groups.indices { target.runtime.groups[index].suppressed = nil }
+        for index in target.code.findings.indices { target.code.findings[index].suppressed = nil }
         var tally = TargetTally()
         var runtime: [Evidence: Int] = [:]
         for (name, count) in target.runtime.byEvidence {
@@ -139,13 +144,14 @@ struct AllowlistMatcher {
         var failed = target.runtime.failed
         var grouped = 0
         // Statement groups carry the fingerprints: an allowed group's executions leave the totals.
-        for group in target.runtime.groups {
+        for (groupIndex, group) in target.runtime.groups.enumerated() {
             let blockingCount = policy.blocks(group.evidence) ? group.count : 0
             let blockingFailed = policy.failedStatementsBlock ? group.failed : 0
             grouped += blockingCount + blockingFailed
             guard blockingCount + blockingFailed > 0,
-                allows(target: target.target, path: nil, fingerprint: group.id)
+                let label = allows(target: target.target, path: nil, fingerprint: group.id)
             else { continue }
+            target.runtime.groups[groupIndex].suppressed = label
             runtime[group.evidence] = max(0, (runtime[group.evidence] ?? 0) - blockingCount)
             failed = max(0, failed - blockingFailed)
             tally.allowed += blockingCount + blockingFailed
@@ -154,7 +160,7 @@ struct AllowlistMatcher {
         let blockingTotal =
             target.runtime.byEvidence.filter { Evidence(rawValue: $0.key).map(policy.blocks) ?? false }.values
             .reduce(0, +) + (policy.failedStatementsBlock ? target.runtime.failed : 0)
-        if blockingTotal > grouped, allows(target: target.target, path: nil, fingerprint: "") {
+        if blockingTotal > grouped, allows(target: target.target, path: nil, fingerprint: "") != nil {
             tally.allowed +=
                 runtime.filter { policy.blocks($0.key) }.values.reduce(0, +)
                 + (policy.failedStatementsBlock ? failed : 0)
@@ -169,9 +175,10 @@ struct AllowlistMatcher {
             }
         }
         if policy.failedStatementsBlock { tally.failed = failed } else { tally.warnFailed = failed }
-        for finding in target.code.findings where finding.countsAsUse {
+        for (findingIndex, finding) in target.code.findings.enumerated() where finding.countsAsUse {
             if policy.blocks(finding.evidence) {
-                if allows(target: target.target, path: finding.path, fingerprint: finding.fingerprint) {
+                if let label = allows(target: target.target, path: finding.path, fingerprint: finding.fingerprint) {
+                    target.code.findings[findingIndex].suppressed = label
                     tally.allowed += 1
                 } else {
                     tally.code += 1

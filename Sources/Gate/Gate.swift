@@ -49,7 +49,7 @@ public enum Gate {
         var blockingRuntimeTotal = 0
         for index in report.targets.indices {
             seenOverBlockingTiers(&report.targets[index].runtime, policy: policy)
-            let tally = allowlist.tally(report.targets[index], policy: policy)
+            let tally = allowlist.tally(&report.targets[index], policy: policy)
             blockingCodeTotal += tally.code
             blockingRuntimeTotal += tally.runtimeTotal + tally.failed
             if tally.blocks {

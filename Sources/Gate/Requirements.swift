@@ -67,8 +67,14 @@ struct RequirementCheck {
         }
         let logPaths = (report.run?.inputs ?? []).filter { $0.kind == "log" }.map(\.path)
         for server in required.servers where !logPaths.contains(where: { GlobMatcher.matches(server.logs, $0) }) {
+            let omitted = report.run?.inputsOmitted ?? 0
+            let unlisted =
+                omitted > 0
+                ? " (the report lists \(logPaths.count) of the files read; \(omitted) are not listed, so their paths cannot be matched)"
+                : ""
             reasons.append(
-                "No log of server '\(server.name)' (paths matching \(server.logs)) was read; the policy requires it.")
+                "No log of server '\(server.name)' (paths matching \(server.logs)) was read\(unlisted); the policy requires it."
+            )
         }
         return reasons
     }

@@ -12,8 +12,11 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var sources: [String]
     /// `--logs` specs as given.
     public var logs: [String]
-    /// Every file read, so that shards reading the same file can be refused by `merge`.
+    /// The files read, so that shards reading the same file can be refused by `merge`: at most
+    /// ``maxRecordedInputs`` (log files first), the rest counted in ``inputsOmitted``.
     public var inputs: [InputRecord]
+    /// Files read but not listed in ``inputs`` (absent when none were left out).
+    public var inputsOmitted: Int?
     /// The policy the verdict was decided under.
     public var policy: PolicyRecord
 
@@ -28,6 +31,18 @@ public struct RunRecord: Codable, Sendable, Equatable {
         self.logs = logs
         self.inputs = inputs
         self.policy = policy
+    }
+
+    /// The most input records a report lists: thousands of rotated log files stay within a few megabytes.
+    public static let maxRecordedInputs = 5_000
+
+    /// `inputs` capped at `limit`: log files first (the policy's server globs and `merge` read them), each
+    /// kind sorted by path; the number left out goes to `inputsOmitted`.
+    public mutating func recordInputs(_ all: [InputRecord], limit: Int = RunRecord.maxRecordedInputs) {
+        let ordered = all.filter { $0.kind == "log" } + all.filter { $0.kind != "log" }
+        let kept = ordered.prefix(max(limit, 0)).sorted { ($0.path, $0.kind) < ($1.path, $1.kind) }
+        inputs = Array(kept)
+        inputsOmitted = ordered.count > kept.count ? ordered.count - kept.count : nil
     }
 }
 

@@ -54,7 +54,7 @@ public struct GitHubAnnotationsReporter: Reporter {
             for finding in facts.blockingFindings where finding.cell == nil {
                 annotations.append(
                     Annotation(
-                        level: "error", path: finding.path, line: finding.line,
+                        level: "error", path: finding.placePath, line: finding.line,
                         title: "dropscan: \(usage.target) still referenced",
                         message:
                             "\(usage.target) is referenced here (\(finding.evidence.rawValue), rule \(finding.rule)): \(finding.snippet)"

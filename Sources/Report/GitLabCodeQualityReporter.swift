@@ -43,9 +43,10 @@ public struct GitLabCodeQualityReporter: Reporter {
                         ResultIdentities.hash("verdict", usage.target, site.path),
                         usage.verdict == .blocked ? "blocker" : "major", site.path, site.line))
             }
-            for group in facts.blockingGroups + facts.otherGroups {
-                let blocking = options.blocks(group.evidence) || group.failed > 0
-                var text =
+            for group in facts.blockingGroups + facts.otherGroups + facts.suppressedGroups {
+                let blocking = (options.blocks(group.evidence) || group.failed > 0) && group.suppressed == nil
+                var text = group.suppressed.map { "Accepted by the \($0): " } ?? ""
+                text +=
                     "\(usage.target) is used by a logged statement (\(group.evidence.rawValue)): \(group.count) execution(s)"
                 if group.failed > 0 { text += ", \(group.failed) failed" }
                 if !group.applications.isEmpty { text += " by \(group.applications.joined(separator: ", "))" }
@@ -57,13 +58,15 @@ public struct GitLabCodeQualityReporter: Reporter {
                         group.failed > 0 ? "dropscan/failed-after-drop" : "dropscan/runtime-use", text,
                         ResultIdentities.hash(usage.target, group.id), blocking ? "blocker" : "info", path, line))
             }
-            for finding in facts.blockingFindings + facts.otherFindings {
-                let blocking = options.blocks(finding.evidence)
+            for finding in facts.blockingFindings + facts.otherFindings + facts.suppressedFindings {
+                let blocking = options.blocks(finding.evidence) && finding.suppressed == nil
+                let accepted = finding.suppressed.map { "Accepted by the \($0): " } ?? ""
                 issues.append(
                     issue(
                         "dropscan/code-use",
-                        "\(usage.target) is referenced here (\(finding.evidence.rawValue), rule \(finding.rule)): \(finding.snippet)",
-                        finding.fingerprint, blocking ? "blocker" : "info", finding.path, finding.line))
+                        accepted
+                            + "\(usage.target) is referenced here (\(finding.evidence.rawValue), rule \(finding.rule)): \(finding.snippet)",
+                        finding.fingerprint, blocking ? "blocker" : "info", finding.placePath, finding.line))
             }
         }
         var data = try JSONSerialization.data(

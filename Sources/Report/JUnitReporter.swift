@@ -27,22 +27,31 @@ public struct JUnitReporter: Reporter {
             if let site = usage.migration {
                 attributes += " file=\"\(Self.escape(site.path))\" line=\"\(site.line)\""
             }
+            // Uses the allowlist or the baseline accepted: listed, never a failure.
+            let accepted = accepted(facts)
             switch usage.verdict {
-            case .pass:
+            case .pass where accepted.isEmpty:
                 out += "    <testcase \(attributes)/>\n"
+            case .pass:
+                out += "    <testcase \(attributes)>\n"
+                out += "      <system-out>\(Self.escape(accepted))</system-out>\n    </testcase>\n"
             case .blocked:
                 let reason =
                     report.reasons.first { $0.hasPrefix(usage.target + " ") } ?? "\(usage.target) is still used."
                 out += "    <testcase \(attributes)>\n"
                 out += "      <failure type=\"blocked\" message=\"\(Self.escape(reason))\">"
                 out += Self.escape(details(facts))
-                out += "</failure>\n    </testcase>\n"
+                out += "</failure>\n"
+                if !accepted.isEmpty { out += "      <system-out>\(Self.escape(accepted))</system-out>\n" }
+                out += "    </testcase>\n"
             case .inconclusive:
                 let reason = coverageReasons.joined(separator: " ")
                 out += "    <testcase \(attributes)>\n"
                 out += "      <error type=\"inconclusive\" message=\"\(Self.escape(reason))\">"
                 out += Self.escape(coverageReasons.joined(separator: "\n"))
-                out += "</error>\n    </testcase>\n"
+                out += "</error>\n"
+                if !accepted.isEmpty { out += "      <system-out>\(Self.escape(accepted))</system-out>\n" }
+                out += "    </testcase>\n"
             }
         }
         out += "  </testsuite>\n</testsuites>\n"
@@ -59,9 +68,30 @@ public struct JUnitReporter: Reporter {
         }
         for finding in facts.blockingFindings {
             lines.append(
-                "code: \(finding.path):\(finding.line) (\(finding.evidence.rawValue), \(finding.rule)): \(finding.snippet)"
+                "code: \(finding.placePath):\(finding.line) (\(finding.evidence.rawValue), \(finding.rule)): \(finding.snippet)"
             )
         }
+        var shown = lines.prefix(Self.detailLines).joined(separator: "\n")
+        if lines.count > Self.detailLines {
+            shown += "\n\(lines.count - Self.detailLines) more not shown (see the JSON report)"
+        }
+        return "\n" + shown + "\n"
+    }
+
+    /// The uses the allowlist or the baseline accepted, one a line with what accepted each ("" for none).
+    private func accepted(_ facts: TargetFacts) -> String {
+        var lines: [String] = []
+        for group in facts.suppressedGroups {
+            lines.append(
+                "accepted (\(group.suppressed ?? "")): log: \(group.count) execution(s), \(group.evidence.rawValue): \(group.statement)"
+            )
+        }
+        for finding in facts.suppressedFindings {
+            lines.append(
+                "accepted (\(finding.suppressed ?? "")): code: \(finding.placePath):\(finding.line) (\(finding.evidence.rawValue), \(finding.rule)): \(finding.snippet)"
+            )
+        }
+        guard !lines.isEmpty else { return "" }
         var shown = lines.prefix(Self.detailLines).joined(separator: "\n")
         if lines.count > Self.detailLines {
             shown += "\n\(lines.count - Self.detailLines) more not shown (see the JSON report)"

@@ -42,6 +42,12 @@ public struct MarkdownReporter: Reporter {
             doc.append(
                 "\nUses are counted \(options.blockingDescription) evidence (the blocking tiers); weaker matches are listed for review under each target.\n"
             )
+            let accepted = facts.reduce(0) { $0 + $1.suppressedCount }
+            if accepted > 0 {
+                doc.append(
+                    "\n\(accepted) use(s) accepted by the allowlist or the baseline are not counted and do not block; they are listed under their target.\n"
+                )
+            }
             doc.append(
                 MarkdownDocument.List(
                     head: "", items: order.filter(hasDetails).map(details), tail: ""))
@@ -67,13 +73,14 @@ public struct MarkdownReporter: Reporter {
         if apps.isEmpty { appsCell = "–" }
         return
             "| \(MarkdownText.code(usage.target, limit: 120, inTable: true)) | \(VerdictText.icon(usage.verdict)) \(usage.verdict.rawValue)"
-            + " | \(facts.loggedUses) | \(usage.runtime.failed) | \(facts.blockingFindings.count) | \(appsCell)"
+            + " | \(facts.loggedUses) | \(facts.failed) | \(facts.blockingFindings.count) | \(appsCell)"
             + " | \(usage.runtime.lastSeen.map { MarkdownText.text($0) } ?? "–") |\n"
     }
 
     private func hasDetails(_ facts: TargetFacts) -> Bool {
         let code = facts.usage.code
         return !facts.blockingGroups.isEmpty || !facts.otherGroups.isEmpty || !code.findings.isEmpty
+            || !facts.suppressedGroups.isEmpty
             || !code.deprecations.isEmpty || !code.declarations.isEmpty || facts.usage.migration != nil
     }
 
@@ -125,6 +132,13 @@ public struct MarkdownReporter: Reporter {
             .list(
                 .init(
                     head:
+                        "\nAccepted by the allowlist or the baseline (not counted, not blocking):\n\n| Where | Evidence | Use | Accepted by |\n|---|---|---|---|\n",
+                    items: facts.suppressedGroups.map { [.text(acceptedRow($0))] }
+                        + facts.suppressedFindings.map { [.text(acceptedRow($0))] })))
+        pieces.append(
+            .list(
+                .init(
+                    head:
                         "\nBelow the blocking tier, listed for review:\n\n| Statement in logs | Evidence | Count | Failed | Applications | Last seen | Sample |\n|---|---|--:|--:|---|---|---|\n",
                     items: facts.otherGroups.map { [.text(groupRow($0))] })))
         let possibleFiles = usage.code.possibleByFile.sorted { $0.key < $1.key }
@@ -152,7 +166,7 @@ public struct MarkdownReporter: Reporter {
                     items: usage.code.deprecations.map {
                         [
                             .text(
-                                "\(place($0.path, line: $0.line, cell: $0.cell)) (\(MarkdownText.code($0.rule, limit: 80, inTable: false)))"
+                                "\(place($0.placePath, line: $0.line, cell: $0.cell)) (\(MarkdownText.code($0.rule, limit: 80, inTable: false)))"
                             )
                         ]
                     }, separator: ", ", tail: "\n", inline: true)))
@@ -174,8 +188,20 @@ public struct MarkdownReporter: Reporter {
             + " | \(sample) |\n"
     }
 
+    private func acceptedRow(_ group: StatementGroup) -> String {
+        "| logs: \(group.count) execution(s)\(group.failed > 0 ? ", \(group.failed) failed" : "") | \(group.evidence.rawValue)"
+            + " | \(MarkdownText.code(group.statement, limit: 300, inTable: true))"
+            + " | \(MarkdownText.code(group.suppressed ?? "", limit: 120, inTable: true)) |\n"
+    }
+
+    private func acceptedRow(_ finding: CodeFinding) -> String {
+        "| \(place(finding.placePath, line: finding.line, cell: finding.cell)) | \(finding.evidence.rawValue)"
+            + " | \(MarkdownText.code(finding.snippet, limit: 200, inTable: true))"
+            + " | \(MarkdownText.code(finding.suppressed ?? "", limit: 120, inTable: true)) |\n"
+    }
+
     private func findingRow(_ finding: CodeFinding) -> String {
-        "| \(place(finding.path, line: finding.line, cell: finding.cell)) | \(finding.evidence.rawValue)"
+        "| \(place(finding.placePath, line: finding.line, cell: finding.cell)) | \(finding.evidence.rawValue)"
             + " | \(MarkdownText.code(finding.rule, limit: 80, inTable: true))"
             + " | \(MarkdownText.code(finding.snippet, limit: 200, inTable: true)) |\n"
     }

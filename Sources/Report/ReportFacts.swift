@@ -18,20 +18,35 @@ struct TargetFacts {
     let otherFindings: [CodeFinding]
     /// Every application that ran a blocking statement shape, `SELECT *` (implicit) included.
     let applications: [String]
+    /// Statement shapes and code findings that would block but the allowlist or the baseline accepts
+    /// (`suppressed`): shown apart, never counted or shown as blockers.
+    let suppressedGroups: [StatementGroup]
+    let suppressedFindings: [CodeFinding]
+    /// Failed executions that block (those of suppressed shapes left out).
+    let failed: Int
 
     init(_ usage: TargetUsage, options: ReportOptions) {
         self.usage = usage
-        loggedUses = usage.runtime.byEvidence.reduce(0) { sum, entry in
-            Evidence(rawValue: entry.key).map { options.blocks($0) ? sum + entry.value : sum } ?? sum
-        }
         let groups = usage.runtime.groups.sorted(by: StatementGroup.reportOrder)
-        blockingGroups = groups.filter { options.blocks($0.evidence) || $0.failed > 0 }
-        otherGroups = groups.filter { $0.evidence.isUse && !options.blocks($0.evidence) && $0.failed == 0 }
+        suppressedGroups = groups.filter { $0.suppressed != nil }
+        let suppressedUses = suppressedGroups.reduce(0) { $0 + (options.blocks($1.evidence) ? $1.count : 0) }
+        loggedUses =
+            usage.runtime.byEvidence.reduce(0) { sum, entry in
+                Evidence(rawValue: entry.key).map { options.blocks($0) ? sum + entry.value : sum } ?? sum
+            } - suppressedUses
+        failed = max(0, usage.runtime.failed - suppressedGroups.reduce(0) { $0 + $1.failed })
+        let counted = groups.filter { $0.suppressed == nil }
+        blockingGroups = counted.filter { options.blocks($0.evidence) || $0.failed > 0 }
+        otherGroups = counted.filter { $0.evidence.isUse && !options.blocks($0.evidence) && $0.failed == 0 }
         let uses = usage.code.findings.filter(\.countsAsUse).sorted(by: CodeFinding.reportOrder)
-        blockingFindings = uses.filter { options.blocks($0.evidence) }
-        otherFindings = uses.filter { !options.blocks($0.evidence) }
+        suppressedFindings = uses.filter { $0.suppressed != nil }
+        blockingFindings = uses.filter { options.blocks($0.evidence) && $0.suppressed == nil }
+        otherFindings = uses.filter { !options.blocks($0.evidence) && $0.suppressed == nil }
         applications = Set(blockingGroups.flatMap(\.applications)).sorted()
     }
+
+    /// How many uses the allowlist or the baseline accepted.
+    var suppressedCount: Int { suppressedGroups.reduce(0) { $0 + $1.count + $1.failed } + suppressedFindings.count }
 
     var target: String { usage.target }
 }

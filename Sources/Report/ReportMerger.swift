@@ -36,7 +36,8 @@ public enum ReportMerger {
         }
     }
 
-    /// The merged data and the shards left out because another shard read exactly the same inputs.
+    /// The merged data, and notes for the user: shards left out because another shard read exactly the same
+    /// inputs, and shards whose reports do not list every file they read.
     public struct Result: Sendable {
         public var report: UsageReport
         public var duplicates: [String]
@@ -58,12 +59,20 @@ public enum ReportMerger {
         var owner: [String: Int] = [:]
         for (index, report) in reports.enumerated() {
             let inputs = report.run!.inputs
-            if let twin = kept.first(where: { Set(reports[$0].run!.inputs) == Set(inputs) && !inputs.isEmpty }) {
+            if let twin = kept.first(where: {
+                Set(reports[$0].run!.inputs) == Set(inputs) && !inputs.isEmpty
+                    && reports[$0].run!.inputsOmitted == report.run!.inputsOmitted
+            }) {
                 duplicates.append("\(names[index]) read the same files as \(names[twin]) and was counted once")
                 continue
             }
             if let first = kept.first, reports[first].run!.policy != report.run!.policy {
                 throw .policiesDiffer(first: names[first], second: names[index])
+            }
+            if let omitted = report.run!.inputsOmitted, omitted > 0 {
+                duplicates.append(
+                    "\(names[index]) lists \(inputs.count) of the files it read (\(omitted) more not listed): those were not checked against the other shards, so a file read twice would be counted twice"
+                )
             }
             for input in inputs {
                 let key = input.kind + "\u{0}" + input.path + "\u{0}" + input.identity
@@ -100,7 +109,9 @@ public enum ReportMerger {
         merged.endedAt = max(a.endedAt, b.endedAt)
         for source in b.sources where !merged.sources.contains(source) { merged.sources.append(source) }
         for log in b.logs where !merged.logs.contains(log) { merged.logs.append(log) }
-        merged.inputs = (a.inputs + b.inputs).sorted { ($0.path, $0.kind) < ($1.path, $1.kind) }
+        let omitted = (a.inputsOmitted ?? 0) + (b.inputsOmitted ?? 0)
+        merged.recordInputs(a.inputs + b.inputs)
+        if omitted > 0 { merged.inputsOmitted = (merged.inputsOmitted ?? 0) + omitted }
         return merged
     }
 

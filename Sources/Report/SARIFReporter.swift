@@ -7,7 +7,8 @@ import Matching
 /// `maxSARIFResults`, blocking results first, and counts the rest in a notification.
 public struct SARIFReporter: Reporter {
     public static let format = "sarif"
-    /// Where repository-relative URIs are resolved (code scanning maps it to the checkout).
+    /// Where repository-relative URIs are resolved (code scanning maps it to the checkout): code findings
+    /// use their `repositoryPath` when the source root lies below the work tree's top.
     static let sourceRoot = "%SRCROOT%"
     public let options: ReportOptions
 
@@ -76,6 +77,13 @@ public struct SARIFReporter: Reporter {
             for finding in facts.otherFindings {
                 candidates.append((false, codeResult(usage, finding, blocking: false, identities: &identities)))
             }
+            // Accepted by the allowlist or the baseline: kept, as suppressed notes, never as errors.
+            for group in facts.suppressedGroups {
+                candidates.append((false, runtimeResult(usage, group, blocking: false, identities: &identities)))
+            }
+            for finding in facts.suppressedFindings {
+                candidates.append((false, codeResult(usage, finding, blocking: false, identities: &identities)))
+            }
         }
         // Blocking results first, each kind in report order, so that a cap keeps what matters.
         let ordered = candidates.filter(\.blocking) + candidates.filter { !$0.blocking }
@@ -128,7 +136,10 @@ public struct SARIFReporter: Reporter {
             ],
             "originalUriBaseIds": [
                 Self.sourceRoot: [
-                    "description": ["text": "The directory dropscan ran in: the repository root in CI."]
+                    "description": [
+                        "text":
+                            "The repository root: code paths are relative to the git work tree that holds the scanned sources (else to the source root), migration paths to the directory dropscan ran in (the repository root in CI)."
+                    ]
                 ]
             ],
             "invocations": [["executionSuccessful": true, "toolExecutionNotifications": notifications]],
@@ -184,19 +195,29 @@ public struct SARIFReporter: Reporter {
         } else if let sample = group.sample {
             location["physicalLocation"] = physical(sample.path, line: sample.line, column: nil)
         }
-        return [
-            "ruleId": rule.rawValue,
-            "level": blocking ? "error" : "note",
-            "message": ["text": plain(text)],
-            "locations": [location],
-            "partialFingerprints": [
-                "dropscanRuntime/v1": identities.unique(ResultIdentities.hash(usage.target, group.id))
-            ],
-            "properties": [
-                "target": usage.target, "evidence": group.evidence.rawValue, "count": group.count,
-                "failed": group.failed, "statementGroup": group.id,
-            ],
-        ]
+        return suppress(
+            [
+                "ruleId": rule.rawValue,
+                "level": blocking ? "error" : "note",
+                "message": ["text": plain(text)],
+                "locations": [location],
+                "partialFingerprints": [
+                    "dropscanRuntime/v1": identities.unique(ResultIdentities.hash(usage.target, group.id))
+                ],
+                "properties": [
+                    "target": usage.target, "evidence": group.evidence.rawValue, "count": group.count,
+                    "failed": group.failed, "statementGroup": group.id,
+                ],
+            ], by: group.suppressed)
+    }
+
+    /// A result the allowlist or the baseline accepted carries SARIF's `suppressions` (external, accepted,
+    /// with what accepted it), so that code scanning does not show it as an open alert.
+    private func suppress(_ result: [String: Any], by label: String?) -> [String: Any] {
+        guard let label else { return result }
+        var result = result
+        result["suppressions"] = [["kind": "external", "status": "accepted", "justification": plain(label)]]
+        return result
     }
 
     private func codeResult(
@@ -208,19 +229,20 @@ public struct SARIFReporter: Reporter {
         text += ": \(finding.snippet)"
         let place =
             finding.cell == nil
-            ? physical(finding.path, line: finding.line, column: finding.column)
-            : physical(finding.path, line: nil, column: nil)
-        return [
-            "ruleId": Rule.codeUse.rawValue,
-            "level": blocking ? "error" : "note",
-            "message": ["text": plain(text)],
-            "locations": [["physicalLocation": place]],
-            "partialFingerprints": ["dropscanFinding/v1": identities.unique(finding.fingerprint)],
-            "properties": [
-                "target": usage.target, "evidence": finding.evidence.rawValue, "patternRule": finding.rule,
-                "classification": finding.classification,
-            ],
-        ]
+            ? physical(finding.placePath, line: finding.line, column: finding.column)
+            : physical(finding.placePath, line: nil, column: nil)
+        return suppress(
+            [
+                "ruleId": Rule.codeUse.rawValue,
+                "level": blocking ? "error" : "note",
+                "message": ["text": plain(text)],
+                "locations": [["physicalLocation": place]],
+                "partialFingerprints": ["dropscanFinding/v1": identities.unique(finding.fingerprint)],
+                "properties": [
+                    "target": usage.target, "evidence": finding.evidence.rawValue, "patternRule": finding.rule,
+                    "classification": finding.classification,
+                ],
+            ], by: finding.suppressed)
     }
 
     /// A repository-relative, percent-encoded URI against `%SRCROOT%`; an absolute path (a log outside

@@ -15,8 +15,11 @@ public struct SummaryReporter: Reporter {
         for target in report.targets {
             let facts = TargetFacts(target, options: options)
             var parts = ["\(facts.loggedUses) logged use(s)"]
-            if target.runtime.failed > 0 { parts.append("\(target.runtime.failed) failed") }
+            if facts.failed > 0 { parts.append("\(facts.failed) failed") }
             parts.append("\(facts.blockingFindings.count) code reference(s)")
+            if facts.suppressedCount > 0 {
+                parts.append("\(facts.suppressedCount) accepted by the allowlist or baseline")
+            }
             if let last = target.runtime.lastSeen { parts.append("last seen \(last)") }
             out += "  \(target.target): \(target.verdict.rawValue) (\(parts.joined(separator: ", ")))\n"
         }

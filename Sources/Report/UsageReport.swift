@@ -242,6 +242,9 @@ public struct StatementGroup: Codable, Sendable, Equatable {
     public var lastSeen: String?
     /// Where one occurrence is: file and line.
     public var sample: LogLocation?
+    /// Set by the gate when the allowlist or the baseline accepts this group's uses: what accepted them
+    /// (`allowlist path docs/**`, `baseline`). A suppressed group does not block and is not counted.
+    public var suppressed: String?
 
     public init(
         id: String, statement: String, evidence: Evidence, count: Int, failed: Int, applications: [String],
@@ -281,7 +284,8 @@ public struct CodeUsage: Codable, Sendable, Equatable {
     public var declarations: [CodeFinding] = []
     /// Signs that the contract step was prepared (`ignored_columns`, Django state-only removal).
     public var deprecations: [CodeFinding] = []
-    /// `possible` findings grouped by file so that a common name does not bury the real references.
+    /// `possible` findings grouped by file (the repository path when there is one) so that a common name
+    /// does not bury the real references.
     public var possibleByFile: [String: Int] = [:]
 
     public init() {}
@@ -297,11 +301,14 @@ extension CodeUsage {
         self.deprecations = deprecations.sorted(by: CodeFinding.reportOrder)
         let uses = self.findings.filter(\.countsAsUse)
         references = uses.count
-        for finding in uses where finding.evidence == .possible { possibleByFile[finding.path, default: 0] += 1 }
+        for finding in uses where finding.evidence == .possible { possibleByFile[finding.placePath, default: 0] += 1 }
     }
 }
 
 extension CodeFinding {
+    /// The path as the repository knows it: what reviewers' links and code-scanning locations use.
+    public var placePath: String { repositoryPath ?? path }
+
     /// Strongest evidence first, then by place.
     public static func reportOrder(_ a: CodeFinding, _ b: CodeFinding) -> Bool {
         (a.evidence, a.path, a.line, a.column, a.rule) < (b.evidence, b.path, b.line, b.column, b.rule)
@@ -334,6 +341,12 @@ public struct CodeFinding: Codable, Sendable, Equatable {
     public var fingerprint: String
     /// For notebooks: the cell index; `line` is then the line within the cell.
     public var cell: Int?
+    /// The path relative to the root of the git work tree that holds the source root, when that differs
+    /// from `path` (a `--source` below the repository root): what links and code-scanning locations use.
+    public var repositoryPath: String?
+    /// Set by the gate when the allowlist or the baseline accepts this finding: what accepted it
+    /// (`allowlist path docs/**`, `baseline`). A suppressed finding does not block and is not counted.
+    public var suppressed: String?
 
     public init(
         path: String, line: Int, column: Int, rule: String, evidence: Evidence, classification: String,

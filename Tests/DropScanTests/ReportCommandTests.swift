@@ -107,7 +107,7 @@ let exampleFiles = [
         let text = try String(contentsOfFile: output, encoding: .utf8)
         #expect(
             text.contains(
-                "[`shop/models.py:16`](https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/shop/models.py#L16)"
+                "[`Tests/DropScanTests/Fixtures/demo/app/shop/models.py:16`](https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/Tests/DropScanTests/Fixtures/demo/app/shop/models.py#L16)"
             ))
     }
 }
