@@ -154,6 +154,45 @@ import Testing
         #expect(refused.status == 1)
     }
 
+    /// gate.sh on a change: the exit code it records and the report it leaves for the comment.
+    func gate(_ files: [String: String]) throws -> (code: String, report: String, stderr: String) {
+        let dir = try TemporaryDirectory()
+        let repo = dir.path + "/repo"
+        try run("/usr/bin/git", ["init", "-q", "-b", "main", repo])
+        try commit(repo, files: ["app/models/order.rb": "class Order < ApplicationRecord\nend\n"], message: "base")
+        try commit(repo, files: files, message: "change")
+        var environment = PullRequestHistory.toolEnvironment
+        environment["DROPSCAN"] = dropscanExecutable()
+        environment["DROPSCAN_PATTERNS"] = repositoryRoot + "/Patterns"
+        let script = "cd \"$1\" && \"$2\" HEAD~1..HEAD \"$3\""
+        let result = try runCapturing(
+            "/bin/bash",
+            ["-c", script, "gate", repo, repositoryRoot + "/Reports/templates/ci/gate.sh", dir.path + "/out"],
+            environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        return (
+            try text(dir.path + "/out/exit-code").trimmingCharacters(in: .whitespacesAndNewlines),
+            (try? text(dir.path + "/out/report.md")) ?? "", result.stderr
+        )
+    }
+
+    @Test func aChangeWithoutMigrationsIsNothingToGate() throws {
+        let result = try gate(["README.md": "The shop.\n"])
+        #expect(result.code == "none")
+        #expect(result.report.isEmpty)
+    }
+
+    @Test func aLiquibaseXMLChangelogWithoutATargetsFileFailsWithASentenceNeverPasses() throws {
+        let result = try gate([
+            "db/changelog/2026/drop-status.xml":
+                "<databaseChangeLog><changeSet id=\"7\" author=\"t\"><dropColumn tableName=\"orders\" columnName=\"legacy_status\"/></changeSet></databaseChangeLog>\n"
+        ])
+        #expect(result.code == "2")
+        #expect(result.report.hasPrefix("<!-- dropscan-report -->\n## ⚠️ dropscan could not decide\n"))
+        #expect(result.report.contains("  db/changelog/2026/drop-status.xml\n"))
+        #expect(result.stderr.contains("List the tables and columns they drop or rename in .dropscan/targets.txt"))
+    }
+
     @Test func findMigrationsKnowsEachToolsLayout() throws {
         let dir = try TemporaryDirectory()
         let repo = dir.path + "/repo"
@@ -235,12 +274,16 @@ struct PullRequestHistory {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The fakes first on PATH.
+    static var toolEnvironment: [String: String] {
+        ["PATH": CITemplateTests.ci + "/fakes:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+    }
+
     var environment: [String: String] {
-        [
-            "PATH": CITemplateTests.ci + "/fakes:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+        Self.toolEnvironment.merging([
             "FAKE_CALLS": dir.path + "/state/calls.jsonl", "FAKE_STATE": dir.path + "/state",
             "FAKE_GITLAB_TOKEN": "glpat-simulated", "DEMO_LOGS": demo + "/logs",
-        ]
+        ]) { $1 }
     }
 
     func runGitHub(fork: Bool, run name: String) throws -> SimulatedRun {

@@ -152,6 +152,26 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
             "/usr/bin/python3", ["-c", script, repositoryRoot + "/Reports/schema/report.schema.json", path])
     }
 
+    /// A gate report whose uses the baseline accepted marks each of them, and the schema accepts it.
+    @Test func aReportWithAcceptedUsesValidatesAgainstTheSchema() throws {
+        let dir = try TemporaryDirectory()
+        let policy = try dir.write("policy.yml", lenientPolicy)
+        let inputs = ["--target", "orders.legacy_status", "--logs", demo + "/logs", "--source", demo + "/app"]
+        _ = try dropscan(["gate", "--policy", policy, "--write-baseline", dir.path + "/baseline"] + inputs)
+        let result = try dropscan(
+            ["gate", "--policy", policy, "--baseline", dir.path + "/baseline", "--json", "-"] + inputs)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try decodeReport(result.stdout)
+        let target = try #require((report["targets"] as? [[String: Any]])?.first)
+        let code = try #require(target["code"] as? [String: Any])
+        let findings = try #require(code["findings"] as? [[String: Any]])
+        let blocking = findings.filter { ["confirmed", "implicit", "probable"].contains($0["evidence"] as? String) }
+        #expect(!blocking.isEmpty)
+        #expect(blocking.allSatisfy { $0["suppressed"] as? String == "baseline" })
+        let validation = try validate(result.stdout)
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+    }
+
     @Test func demoReportValidatesAgainstTheSchema() throws {
         let result = try dropscan([
             "scan", "--targets-file", demo + "/targets.txt", "--logs", demo + "/logs", "--source", demo + "/app",
