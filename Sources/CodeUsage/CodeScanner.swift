@@ -104,8 +104,10 @@ public struct CodeScanner: Sendable {
             var forTarget: [CompiledRule] = []
             for alias in facts[index].aliases {
                 table.add(alias, caseSensitive: true, role: NameRole(target: index, isPrimary: true))
-                if let rule = try? IndexFacts.aliasRule(alias).compile(for: target, targetIndex: index) {
-                    forTarget.append(rule)
+                // A string naming the column itself is the generic rules' (`code.string-key`).
+                let string = alias == target.column?.name ? [] : [IndexFacts.aliasStringRule(alias)]
+                for made in [IndexFacts.aliasRule(alias)] + string {
+                    if let rule = try? made.compile(for: target, targetIndex: index) { forTarget.append(rule) }
                 }
             }
             for name in facts[index].ownClasses where target.column != nil {

@@ -399,6 +399,7 @@ extension TargetInfo {
     /// Whether an identifier is the column's name in one of its spellings (case folded for foldable names).
     func isSpelling(_ text: String) -> Bool {
         guard let column = target.column else { return false }
+        if facts.aliases.contains(text) { return true }
         if !column.isFoldable { return text == column.name }
         let lower = text.lowercased()
         return columnSpellings.contains { $0.lowercased() == lower }
@@ -408,6 +409,7 @@ extension TargetInfo {
     /// opposed to another case (`'Created'` for `created`, `"LEGACY_STATUS"`).
     func isCaseExactSpelling(_ text: String) -> Bool {
         guard let column = target.column else { return true }
+        if facts.aliases.contains(text) { return true }
         if !column.isFoldable { return text == column.name }
         let spellings = NameSpellings(column.name)
         return text == spellings.snake || text == spellings.camel

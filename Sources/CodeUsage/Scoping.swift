@@ -6,7 +6,7 @@ import Matching
 /// the enclosing Spring Data repository, `keypath-…` by the key path's root type (or the query chain's model),
 /// `app-…` by the Django app the model belongs to; anything else is plain.
 enum RuleKind: Equatable {
-    case plain, inModel, member, deprecation, repository, keyPath, djangoApp
+    case plain, inModel, member, deprecation, repository, keyPath, djangoApp, attributeName
 
     init(ruleID: String) {
         let name = ruleID.split(separator: ".").dropFirst().first ?? ""
@@ -22,6 +22,8 @@ enum RuleKind: Equatable {
             self = .keyPath
         } else if name.hasPrefix("app-") {
             self = .djangoApp
+        } else if name.hasPrefix("attribute-name-") {
+            self = .attributeName
         } else {
             self = .plain
         }
@@ -192,17 +194,23 @@ extension CodeScanner {
         let ceiling = rule.evidence
         // The name's rarity (from the index and the schema): a name only the target's table has is a use
         // wherever it is an identifier; a common one needs scoping evidence on or around the line.
-        let fileLevel: Evidence
+        var fileLevel: Evidence
         switch info.facts.rarity {
         case .rare: fileLevel = .probable
         case .common: fileLevel = .possible
         case .unknown: fileLevel = scoped ? .probable : .possible
         }
+        // A REST route named after the model (`app/api/boards/route.ts`) handles that model's requests.
+        if fileLevel > .probable, !info.target.isWholeTable,
+            Self.routeNamesOwnModel(path, bytes: document.bytes, info: info)
+        {
+            fileLevel = .probable
+        }
         func capped(_ evidence: Evidence) -> Evidence {
             if info.facts.rarity != .unknown && !info.target.isWholeTable,
                 let lineLevel = Self.indexLineEvidence(
                     line: line, lineIndex: lineIndex, hits: hits, info: info, context: context, document: document,
-                    isScript: UnitTraits.scriptExtensions.contains(Self.fileExtension(path)))
+                    isScript: UnitTraits.scriptExtensions.contains(Self.fileExtension(path)), path: path)
             {
                 return lineLevel == .notAUse ? .notAUse : max(evidence, lineLevel)
             }
@@ -257,6 +265,15 @@ extension CodeScanner {
                 return maps ? ceiling : .notAUse
             }
             return capped(ceiling)
+        case .attributeName:
+            // A model attribute named as a string (`load_only("_image_url")`): a use where a call names
+            // attributes by string, scoped further when another table's model has an attribute of that name.
+            guard
+                Self.isAttributeNamingArgument(
+                    at: match.lowerBound, line: line, lineIndex: lineIndex, document: document)
+            else { return max(ceiling, .possible) }
+            let name = NameOccurrence(line: line, start: min(match.lowerBound + 1, line.count)).text(in: line)
+            return info.facts.sharedAliases.contains(name) ? capped(ceiling) : ceiling
         case .djangoApp:
             return djangoAppEvidence(
                 ceiling: ceiling, fileLevel: fileLevel, line: line, lineIndex: lineIndex, info: info,
