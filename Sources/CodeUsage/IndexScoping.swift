@@ -97,7 +97,8 @@ struct IndexFacts: Sendable {
             inputs: [.source], files: [], evidence: .probable,
             pattern:
                 "(?:[?!]?\\.\\s*\(name)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_.$])\(name)\\s*(?:=(?![=>])|:(?!:))|:\(name)\\b)",
-            requires: nil, positives: [], negatives: [], sampleTarget: nil, file: "(model index)", line: 0)
+            requires: nil, positives: [], negatives: [], sampleTarget: nil, file: "(model index)", line: 0,
+            scope: .member)
     }
 
     /// The rule that finds an alias named as a string (`load_only("id", "_image_url")`); scoped by the call
@@ -109,7 +110,7 @@ struct IndexFacts: Sendable {
             description: "An attribute the model index maps to the column (\(alias)), named as a string",
             subject: .column, inputs: [.source], files: [], evidence: .probable,
             pattern: "([\"'])\(name)\\1", requires: nil, positives: [], negatives: [], sampleTarget: nil,
-            file: "(model index)", line: 0)
+            file: "(model index)", line: 0, scope: .attributeName)
     }
 }
 

@@ -94,7 +94,13 @@ extension CodeScanner {
         var limited = evidence
         if traits.isBrowserCode { limited = max(limited, .possible) }
         if traits.isScript, words.allSatisfy({ Self.isTypeKeyword($0, in: line) }) { return .notAUse }
-        if traits.isScript, words.allSatisfy({ Self.isTypeMember($0, in: line) }) { limited = max(limited, .possible) }
+        // A member's type may describe an API's JSON as well as a row; inside a class the scope maps to the
+        // table (a TypeORM entity's `legacy_status: string;`) it is the mapping itself.
+        if traits.isScript, words.allSatisfy({ Self.isTypeMember($0, in: line) }),
+            rule.scope != .model || context.region(atLine: lineIndex).flatMap(info.mapping(of:)) != true
+        {
+            limited = max(limited, .possible)
+        }
         if words.allSatisfy({
             Self.isProse($0, line: line, lineIndex: lineIndex, document: document, context: context, traits: traits)
         }) {

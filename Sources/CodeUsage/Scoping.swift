@@ -1,35 +1,5 @@
 import Matching
 
-/// How a rule's match is scoped, from the rule id's second part (see `Patterns/README.md`):
-/// `model-…` matches are scoped by the enclosing model declaration, `member-…` by the receiver of the
-/// access, `deprecation-…` like `model-…` and reported as deprecations, `repository-…` by the entity type of
-/// the enclosing Spring Data repository, `keypath-…` by the key path's root type (or the query chain's model),
-/// `app-…` by the Django app the model belongs to; anything else is plain.
-enum RuleKind: Equatable {
-    case plain, inModel, member, deprecation, repository, keyPath, djangoApp, attributeName
-
-    init(ruleID: String) {
-        let name = ruleID.split(separator: ".").dropFirst().first ?? ""
-        if name.hasPrefix("model-") {
-            self = .inModel
-        } else if name.hasPrefix("member-") {
-            self = .member
-        } else if name.hasPrefix("deprecation-") {
-            self = .deprecation
-        } else if name.hasPrefix("repository-") {
-            self = .repository
-        } else if name.hasPrefix("keypath-") {
-            self = .keyPath
-        } else if name.hasPrefix("app-") {
-            self = .djangoApp
-        } else if name.hasPrefix("attribute-name-") {
-            self = .attributeName
-        } else {
-            self = .plain
-        }
-    }
-}
-
 /// What the prefilter looks for, per target: the primary names that trigger rules (the column's spellings;
 /// for a whole table, the table's and its model's) and the scope names (table, model) whose presence in a
 /// file makes a bare column name `probable`.
@@ -216,8 +186,8 @@ extension CodeScanner {
             }
             return max(evidence, fileLevel)
         }
-        switch RuleKind(ruleID: rule.id) {
-        case .inModel, .deprecation:
+        switch rule.scope {
+        case .model, .deprecation:
             if let model = Self.chainModel(in: line, before: match.upperBound) {
                 return info.isOwnModelName(model) ? ceiling : .notAUse
             }
@@ -253,7 +223,7 @@ extension CodeScanner {
                 return maps ? ceiling : .notAUse
             }
             return info.isOwnModelName(entity) ? ceiling : .notAUse
-        case .keyPath:
+        case .keypath:
             if let root = Self.keyPathRoot(before: match.lowerBound, in: line) {
                 return info.isOwnModelName(root) ? ceiling : .notAUse
             }
@@ -278,7 +248,7 @@ extension CodeScanner {
             return djangoAppEvidence(
                 ceiling: ceiling, fileLevel: fileLevel, line: line, lineIndex: lineIndex, info: info,
                 context: context, document: document, path: path)
-        case .plain:
+        case .plain, .templateVariable, .templateForm, .templateName:
             if info.target.isWholeTable || ceiling <= .implicit { return ceiling }
             if Self.isOnlyLocalVariable(line: line, hits: hits, info: info, context: context, document: document) {
                 return .notAUse

@@ -104,15 +104,15 @@ extension CodeScanner {
         }
         guard rule.id.hasPrefix("template.") else { return otherwise() }
         let ceiling = rule.evidence
-        if rule.id == "template.table-variable" {
+        if rule.scope == .templateName {
             // The table's rows in the template rendered for them (`containers.html`, `order_list.html`).
             return Self.isTemplate(path, renderedFor: info) ? ceiling : max(ceiling, .possible)
         }
         let variable: String?
-        switch rule.id {
-        case "template.member-variable":
+        switch rule.scope {
+        case .templateVariable:
             variable = Self.receiver(before: match.lowerBound, in: line)
-        case "template.form-field":
+        case .templateForm:
             variable = Self.formModelVariable(before: lineIndex, in: document)
         default:
             variable = nil
