@@ -212,4 +212,25 @@ public struct Catalog: Sendable {
     /// How many known tables have a column of this name: 0 unknown, 1 rare (unique to one table), more is
     /// a common name that needs scoping evidence.
     public func rarity(ofColumn column: String) -> Int { tables(havingColumn: column).count }
+
+    /// How rare a target column's name is, as the code scorer uses it and `--explain` says it: `rare` only when
+    /// the column is known on its table and on no other; `common` when another table has it, or when the table
+    /// is known without it (the tree after a removal); `unknown` when nothing is known about either.
+    public func nameRarity(ofColumn column: String, inTable table: String) -> NameRarity {
+        guard !isEmpty else { return .unknown }
+        let tables = tables(havingColumn: column)
+        if tables == [table] { return .rare }
+        if !tables.isEmpty || mentions(table: table) { return .common }
+        return .unknown
+    }
+}
+
+/// How many known tables have a column of a target's name (see `Catalog.nameRarity(ofColumn:inTable:)`).
+public enum NameRarity: String, Sendable, Equatable {
+    /// Nothing known (no index, no schema, or no table with the name): naming conventions decide.
+    case unknown
+    /// Only the target's table: a use wherever it is an identifier.
+    case rare
+    /// Several tables, or the table known without it: a use only with scoping evidence on the line or around it.
+    case common
 }

@@ -104,8 +104,10 @@ public struct CodeScanner: Sendable {
             var forTarget: [CompiledRule] = []
             for alias in facts[index].aliases {
                 table.add(alias, caseSensitive: true, role: NameRole(target: index, isPrimary: true))
-                if let rule = try? IndexFacts.aliasRule(alias).compile(for: target, targetIndex: index) {
-                    forTarget.append(rule)
+                // A string naming the column itself is the generic rules' (`code.string-key`).
+                let string = alias == target.column?.name ? [] : [IndexFacts.aliasStringRule(alias)]
+                for made in [IndexFacts.aliasRule(alias)] + string {
+                    if let rule = try? made.compile(for: target, targetIndex: index) { forTarget.append(rule) }
                 }
             }
             for name in facts[index].ownClasses where target.column != nil {
@@ -309,7 +311,6 @@ public struct CodeScanner: Sendable {
             let lineRange = document.lineRange(lineIndex)
             var lineBytes = Array(document.bytes[lineRange])
             if isPython { Self.splitDjangoLookups(&lineBytes) }
-            let lineText = document.lineString(lineIndex)
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
                 let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
                 let relative = positions.map { $0 - lineRange.lowerBound }
@@ -384,6 +385,8 @@ public struct CodeScanner: Sendable {
                 if info.target.isWholeTable, info.facts.ownDeclarations.contains("\(unit.path):\(lineIndex + 1)") {
                     evidence = .confirmed
                 }
+                // A `String` only for a line that makes a finding (most lines with a hit match no rule).
+                let lineText = document.lineString(lineIndex)
                 let snippet = Snippet.make(fromLine: lineText)
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,
@@ -391,8 +394,7 @@ public struct CodeScanner: Sendable {
                     fingerprint: Fingerprint.finding(
                         rule: rule.rule.id, target: info.normalized, path: unit.path, lineText: lineText),
                     cell: unit.cell)
-                let kind = RuleKind(ruleID: rule.rule.id)
-                if evidence.isUse && kind == .deprecation {
+                if evidence.isUse && rule.rule.scope == .deprecation {
                     result.deprecations[targetIndex].append(finding)
                 } else if unit.classification == .migration && evidence.isUse
                     && context.isStateOnlyOperation(line: lineIndex)

@@ -4,15 +4,8 @@ import Matching
 /// What the model index and the schema say about one target: which classes map to its table, what code
 /// calls its column, and how rare the column's name is.
 struct IndexFacts: Sendable {
-    /// How many known tables have a column of the target's name.
-    enum Rarity: Sendable, Equatable {
-        /// Nothing known (no index, no schema, or no table with the name): naming conventions decide.
-        case unknown
-        /// Only the target's table: a use wherever it is an identifier.
-        case rare
-        /// Several tables: a use only with scoping evidence on the line or around it.
-        case common
-    }
+    /// How many known tables have a column of the target's name (the catalog decides, for `--explain` too).
+    typealias Rarity = NameRarity
 
     var rarity: Rarity = .unknown
     /// Class name (short) → the table the index maps it to; names that map to several tables are left out.
@@ -28,6 +21,12 @@ struct IndexFacts: Sendable {
     /// Where the index found the target table's models declared (`path:line`): for a whole-table target, the
     /// declaration is the ORM's use of the table.
     var ownDeclarations: Set<String> = []
+    /// Django model class (short name) → the app directories that define it (`netbox/dcim` for
+    /// `netbox/dcim/models/sites.py`): forms, filtersets and tables of that app are named after their models.
+    var djangoApps: [String: Set<String>] = [:]
+    /// Aliases that another table's model also uses as an attribute or column name (Django's `owner`): a quoted
+    /// one names the target only with scoping evidence.
+    var sharedAliases: Set<String> = []
 
     init() {}
 
@@ -48,11 +47,20 @@ struct IndexFacts: Sendable {
             }
         }
         otherReceivers.subtract(ownReceivers)
+        for model in catalog.models where model.ecosystem == "django" {
+            if let app = Self.djangoApp(ofModelFile: model.file) {
+                djangoApps[model.shortName, default: []].insert(app)
+            }
+        }
         ownDeclarations = Set(catalog.models(ofTable: table).map { "\($0.file):\($0.line)" })
         guard let column = target.column?.name else { return }
-        let tables = catalog.tables(havingColumn: column)
         let aliasSet = catalog.attributes(ofColumn: column, inTable: table)
         aliases = aliasSet.filter { $0 != column && Self.isIdentifier($0) }.sorted()
+        for model in catalog.models where model.table != table {
+            for mapped in model.columns where aliasSet.contains(mapped.attribute) || aliasSet.contains(mapped.column) {
+                sharedAliases.insert(aliasSet.contains(mapped.attribute) ? mapped.attribute : mapped.column)
+            }
+        }
         // A quoted mixed-case column (Prisma's `"templateToken"`) is matched by SQL rules only when quoted; a
         // model attribute of that very name is how code uses it.
         if let identifier = target.column, !identifier.isFoldable, Self.isIdentifier(column),
@@ -60,13 +68,18 @@ struct IndexFacts: Sendable {
         {
             aliases.append(column)
         }
-        // Rare only when the column is known on the target's table and on no other; known elsewhere, or the
-        // table known without it (the tree after a removal), a use needs scoping evidence.
-        if tables == [table] {
-            rarity = .rare
-        } else if !tables.isEmpty || catalog.mentions(table: table) {
-            rarity = .common
+        rarity = catalog.nameRarity(ofColumn: column, inTable: table)
+    }
+
+    /// The app directory of a Django model file: the directory that holds `models.py`, or the one that holds
+    /// the `models/` package (`netbox/dcim/models/sites.py` → `netbox/dcim`); `nil` for other files.
+    static func djangoApp(ofModelFile file: String) -> String? {
+        let parts = file.split(separator: "/").map(String.init)
+        if let last = parts.last, last == "models.py" { return parts.dropLast().joined(separator: "/") }
+        if let package = parts.lastIndex(of: "models"), package < parts.count - 1 {
+            return parts[..<package].joined(separator: "/")
         }
+        return nil
     }
 
     static func isIdentifier(_ name: String) -> Bool {
@@ -84,7 +97,20 @@ struct IndexFacts: Sendable {
             inputs: [.source], files: [], evidence: .probable,
             pattern:
                 "(?:[?!]?\\.\\s*\(name)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_.$])\(name)\\s*(?:=(?![=>])|:(?!:))|:\(name)\\b)",
-            requires: nil, positives: [], negatives: [], sampleTarget: nil, file: "(model index)", line: 0)
+            requires: nil, positives: [], negatives: [], sampleTarget: nil, file: "(model index)", line: 0,
+            scope: .member)
+    }
+
+    /// The rule that finds an alias named as a string (`load_only("id", "_image_url")`); scoped by the call
+    /// that takes it (`attribute-name-…`).
+    static func aliasStringRule(_ alias: String) -> PatternRule {
+        let name = Placeholders.escape(alias)
+        return PatternRule(
+            id: "index.attribute-name-string",
+            description: "An attribute the model index maps to the column (\(alias)), named as a string",
+            subject: .column, inputs: [.source], files: [], evidence: .probable,
+            pattern: "([\"'])\(name)\\1", requires: nil, positives: [], negatives: [], sampleTarget: nil,
+            file: "(model index)", line: 0, scope: .attributeName)
     }
 }
 
@@ -97,14 +123,14 @@ extension CodeScanner {
     /// `.probable` for the target's model, `.notAUse` for another table's model, `nil` for no evidence.
     static func indexLineEvidence(
         line: [UInt8], lineIndex: Int, hits: [Int] = [], info: TargetInfo, context: SourceContext,
-        document: Document, isScript: Bool = false
+        document: Document, isScript: Bool = false, path: String = ""
     ) -> Evidence? {
         func judge(_ name: String) -> Evidence? {
             if info.isOwnModelName(name) { return .probable }
             if info.facts.classTables[name] != nil { return .notAUse }
             return nil
         }
-        for name in modelsCalled(on: line) { if let found = judge(name) { return found } }
+        for name in modelsCalled(on: line) + wrapperModels(on: line) { if let found = judge(name) { return found } }
         for symbol in factorySymbols(on: line) {
             if let found = judge(NameSpellings(symbol).pascal) { return found }
         }
@@ -131,12 +157,19 @@ extension CodeScanner {
             }
             index -= 1
         }
+        // `to_field_name='asn'` names a column of the field's `queryset=` model.
+        if let model = toFieldNameModel(words: words, line: line, lineIndex: lineIndex, document: document),
+            let found = judge(model)
+        {
+            return found
+        }
         // A keyword argument of a call opened on a line above: `ModelFactory(models.Widget,` / `Check(` /
         // `Check.objects.create(` / `create(:ping,`, then `type="chart",` on its own line.
         if words.contains(where: { isKeywordArgument($0, in: line) && !isInsideBrackets($0, in: line) }),
             let opening = enclosingCallOpening(before: lineIndex, in: document)
         {
-            for name in modelsCalled(on: opening) + firstArgumentModels(of: opening) + assignedName(of: opening) {
+            let named = modelsCalled(on: opening) + wrapperModels(on: opening)
+            for name in named + firstArgumentModels(of: opening) + assignedName(of: opening) {
                 if let found = judge(name) { return found }
             }
             for symbol in factorySymbols(on: opening) {
@@ -147,6 +180,13 @@ extension CodeScanner {
             // A class that names its model (`model = models.Platform`) is about that model, whatever its body
             // looks like (a table's `tables.Column(`, a search index's `models.` read as model markers).
             if let model = declaredModel(in: region, document: document), let found = judge(model) { return found }
+            // A form, filterset or table of the model's app named after it (`SiteBulkEditForm`), or its `Meta`.
+            let helper = region.name == "Meta" ? context.enclosingRegion(of: region) : region
+            if let helper, let model = helperClassModel(named: helper.name, path: path, info: info),
+                let found = judge(model)
+            {
+                return found
+            }
             if let maps = info.mapping(of: region) { return maps ? .probable : .notAUse }
         }
         if let factory = enclosingFactory(before: lineIndex, document: document),

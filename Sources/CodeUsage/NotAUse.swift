@@ -94,7 +94,13 @@ extension CodeScanner {
         var limited = evidence
         if traits.isBrowserCode { limited = max(limited, .possible) }
         if traits.isScript, words.allSatisfy({ Self.isTypeKeyword($0, in: line) }) { return .notAUse }
-        if traits.isScript, words.allSatisfy({ Self.isTypeMember($0, in: line) }) { limited = max(limited, .possible) }
+        // A member's type may describe an API's JSON as well as a row; inside a class the scope maps to the
+        // table (a TypeORM entity's `legacy_status: string;`) it is the mapping itself.
+        if traits.isScript, words.allSatisfy({ Self.isTypeMember($0, in: line) }),
+            rule.scope != .model || context.region(atLine: lineIndex).flatMap(info.mapping(of:)) != true
+        {
+            limited = max(limited, .possible)
+        }
         if words.allSatisfy({
             Self.isProse($0, line: line, lineIndex: lineIndex, document: document, context: context, traits: traits)
         }) {
@@ -399,6 +405,7 @@ extension TargetInfo {
     /// Whether an identifier is the column's name in one of its spellings (case folded for foldable names).
     func isSpelling(_ text: String) -> Bool {
         guard let column = target.column else { return false }
+        if facts.aliases.contains(text) { return true }
         if !column.isFoldable { return text == column.name }
         let lower = text.lowercased()
         return columnSpellings.contains { $0.lowercased() == lower }
@@ -408,6 +415,7 @@ extension TargetInfo {
     /// opposed to another case (`'Created'` for `created`, `"LEGACY_STATUS"`).
     func isCaseExactSpelling(_ text: String) -> Bool {
         guard let column = target.column else { return true }
+        if facts.aliases.contains(text) { return true }
         if !column.isFoldable { return text == column.name }
         let spellings = NameSpellings(column.name)
         return text == spellings.snake || text == spellings.camel

@@ -1,33 +1,5 @@
 import Matching
 
-/// How a rule's match is scoped, from the rule id's second part (see `Patterns/README.md`):
-/// `model-…` matches are scoped by the enclosing model declaration, `member-…` by the receiver of the
-/// access, `deprecation-…` like `model-…` and reported as deprecations, `repository-…` by the entity type of
-/// the enclosing Spring Data repository, `keypath-…` by the key path's root type (or the query chain's model),
-/// `app-…` by the Django app the model belongs to; anything else is plain.
-enum RuleKind: Equatable {
-    case plain, inModel, member, deprecation, repository, keyPath, djangoApp
-
-    init(ruleID: String) {
-        let name = ruleID.split(separator: ".").dropFirst().first ?? ""
-        if name.hasPrefix("model-") {
-            self = .inModel
-        } else if name.hasPrefix("member-") {
-            self = .member
-        } else if name.hasPrefix("deprecation-") {
-            self = .deprecation
-        } else if name.hasPrefix("repository-") {
-            self = .repository
-        } else if name.hasPrefix("keypath-") {
-            self = .keyPath
-        } else if name.hasPrefix("app-") {
-            self = .djangoApp
-        } else {
-            self = .plain
-        }
-    }
-}
-
 /// What the prefilter looks for, per target: the primary names that trigger rules (the column's spellings;
 /// for a whole table, the table's and its model's) and the scope names (table, model) whose presence in a
 /// file makes a bare column name `probable`.
@@ -192,24 +164,30 @@ extension CodeScanner {
         let ceiling = rule.evidence
         // The name's rarity (from the index and the schema): a name only the target's table has is a use
         // wherever it is an identifier; a common one needs scoping evidence on or around the line.
-        let fileLevel: Evidence
+        var fileLevel: Evidence
         switch info.facts.rarity {
         case .rare: fileLevel = .probable
         case .common: fileLevel = .possible
         case .unknown: fileLevel = scoped ? .probable : .possible
         }
+        // A REST route named after the model (`app/api/boards/route.ts`) handles that model's requests.
+        if fileLevel > .probable, !info.target.isWholeTable,
+            Self.routeNamesOwnModel(path, bytes: document.bytes, info: info)
+        {
+            fileLevel = .probable
+        }
         func capped(_ evidence: Evidence) -> Evidence {
             if info.facts.rarity != .unknown && !info.target.isWholeTable,
                 let lineLevel = Self.indexLineEvidence(
                     line: line, lineIndex: lineIndex, hits: hits, info: info, context: context, document: document,
-                    isScript: UnitTraits.scriptExtensions.contains(Self.fileExtension(path)))
+                    isScript: UnitTraits.scriptExtensions.contains(Self.fileExtension(path)), path: path)
             {
                 return lineLevel == .notAUse ? .notAUse : max(evidence, lineLevel)
             }
             return max(evidence, fileLevel)
         }
-        switch RuleKind(ruleID: rule.id) {
-        case .inModel, .deprecation:
+        switch rule.scope {
+        case .model, .deprecation:
             if let model = Self.chainModel(in: line, before: match.upperBound) {
                 return info.isOwnModelName(model) ? ceiling : .notAUse
             }
@@ -245,7 +223,7 @@ extension CodeScanner {
                 return maps ? ceiling : .notAUse
             }
             return info.isOwnModelName(entity) ? ceiling : .notAUse
-        case .keyPath:
+        case .keypath:
             if let root = Self.keyPathRoot(before: match.lowerBound, in: line) {
                 return info.isOwnModelName(root) ? ceiling : .notAUse
             }
@@ -257,11 +235,20 @@ extension CodeScanner {
                 return maps ? ceiling : .notAUse
             }
             return capped(ceiling)
+        case .attributeName:
+            // A model attribute named as a string (`load_only("_image_url")`): a use where a call names
+            // attributes by string, scoped further when another table's model has an attribute of that name.
+            guard
+                Self.isAttributeNamingArgument(
+                    at: match.lowerBound, line: line, lineIndex: lineIndex, document: document)
+            else { return max(ceiling, .possible) }
+            let name = NameOccurrence(line: line, start: min(match.lowerBound + 1, line.count)).text(in: line)
+            return info.facts.sharedAliases.contains(name) ? capped(ceiling) : ceiling
         case .djangoApp:
             return djangoAppEvidence(
                 ceiling: ceiling, fileLevel: fileLevel, line: line, lineIndex: lineIndex, info: info,
                 context: context, document: document, path: path)
-        case .plain:
+        case .plain, .templateVariable, .templateForm, .templateName:
             if info.target.isWholeTable || ceiling <= .implicit { return ceiling }
             if Self.isOnlyLocalVariable(line: line, hits: hits, info: info, context: context, document: document) {
                 return .notAUse

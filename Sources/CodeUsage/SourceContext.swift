@@ -195,6 +195,13 @@ struct SourceContext {
         return index >= 0 ? regions[index] : nil
     }
 
+    /// The region that directly encloses `region` (a class around its `Meta`), if any.
+    func enclosingRegion(of region: ModelRegion) -> ModelRegion? {
+        regions.last { other in
+            other.startLine < region.startLine && other.endLine >= region.endLine && other.indent < region.indent
+        }
+    }
+
     /// Fills `regionIndexByLine`: regions in order of their start, so that an inner region (starting later)
     /// overrides its outer one for its own lines only.
     private mutating func indexRegions(lineCount: Int) {
@@ -440,6 +447,14 @@ struct LiteralSet: Sendable {
 
     /// Whether any literal occurs in `text`'s UTF-8 bytes.
     func occurs<S: StringProtocol>(in text: S) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable(occurs(in:)) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(occurs(in:))
+    }
+
+    /// Whether any literal occurs in `bytes`.
+    func occurs(inBytes bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer(occurs(in:)) }
+
+    private func occurs(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let search = { (bytes: UnsafeBufferPointer<UInt8>) -> Bool in
             for index in 0..<bytes.count {
                 let bucket = buckets[Int(bytes[index])]
@@ -452,7 +467,6 @@ struct LiteralSet: Sendable {
             }
             return false
         }
-        if let found = text.utf8.withContiguousStorageIfAvailable(search) { return found }
-        return Array(text.utf8).withUnsafeBufferPointer(search)
+        return search(bytes)
     }
 }

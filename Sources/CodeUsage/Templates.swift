@@ -104,11 +104,15 @@ extension CodeScanner {
         }
         guard rule.id.hasPrefix("template.") else { return otherwise() }
         let ceiling = rule.evidence
+        if rule.scope == .templateName {
+            // The table's rows in the template rendered for them (`containers.html`, `order_list.html`).
+            return Self.isTemplate(path, renderedFor: info) ? ceiling : max(ceiling, .possible)
+        }
         let variable: String?
-        switch rule.id {
-        case "template.member-variable":
+        switch rule.scope {
+        case .templateVariable:
             variable = Self.receiver(before: match.lowerBound, in: line)
-        case "template.form-field":
+        case .templateForm:
             variable = Self.formModelVariable(before: lineIndex, in: document)
         default:
             variable = nil
@@ -138,7 +142,10 @@ extension CodeScanner {
         }
         name = name.replacingOccurrences(of: "_", with: "")
         guard !name.isEmpty else { return false }
-        var models = info.facts.ownClasses.map { $0.lowercased() } + [info.modelClass.lowercased()]
+        var models =
+            info.facts.ownClasses.map { $0.lowercased() } + [
+                info.modelClass.lowercased(), info.table.lowercased().replacingOccurrences(of: "_", with: ""),
+            ]
         // Without the index: Django's `<app>_<model>` table names the model (`shop_order` → `order`).
         if info.facts.ownClasses.isEmpty {
             models += Placeholders.djangoModelTails(forTable: info.table).map {

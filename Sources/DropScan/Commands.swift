@@ -1,3 +1,4 @@
+import CodeUsage
 import Foundation
 import Gate
 import Matching
@@ -268,11 +269,14 @@ public enum PatternCommands {
             return ExitCode.usage.rawValue
         }
         let result = library.check()
-        for problem in result.problems { StandardError.write(problem + "\n") }
+        // Examples only run where every rule compiles: a broken rule would fail each of them.
+        let examples = result.problems.isEmpty ? RuleExamples.check(library) : RuleExamples.Result()
+        let problems = result.problems + examples.problems
+        for problem in problems { StandardError.write(problem + "\n") }
         print(
-            "\(result.rulesChecked) rules, \(result.samplesChecked) samples checked, \(result.problems.count) problem(s)"
+            "\(result.rulesChecked) rules, \(result.samplesChecked) samples and \(examples.examplesChecked) examples checked, \(problems.count) problem(s)"
         )
-        return result.problems.isEmpty ? 0 : ExitCode.usage.rawValue
+        return problems.isEmpty ? 0 : ExitCode.usage.rawValue
     }
 
     public static func list(directories: [String]) -> Int32 {

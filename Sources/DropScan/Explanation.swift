@@ -27,11 +27,15 @@ enum Explanation {
         if let column = target.column?.name {
             let tables = catalog.tables(havingColumn: column).sorted()
             let rarity: String
-            if catalog.isEmpty || (tables.isEmpty && !catalog.mentions(table: table)) {
+            switch catalog.nameRarity(ofColumn: column, inTable: table) {
+            case .unknown:
                 rarity = "unknown (naming conventions decide)"
-            } else if tables == [table] || tables.isEmpty {
+            case .rare:
                 rarity = "rare: only \(table) has it, so any identifier use counts"
-            } else {
+            case .common where tables.isEmpty || tables == [table]:
+                rarity =
+                    "common: \(table) is known without it, so a use needs scoping evidence"
+            case .common:
                 rarity =
                     "common: \(Set(tables + [table]).count) tables have it (\(tables.joined(separator: ", "))), so a use needs scoping evidence"
             }

@@ -11,6 +11,114 @@ public enum RuleInput: String, Sendable, Codable {
     case logs, source
 }
 
+/// How the code scorer scopes a rule's match in source files (the rule's `scope:` key; see
+/// `Patterns/README.md`): the match's evidence is an upper bound that the scope may lower.
+public enum RuleScope: String, Sendable, CaseIterable {
+    /// Decided by the file and the line: a `confirmed` pattern stands, others need the table or model in sight.
+    case plain
+    /// By the model declaration that encloses the line (or a query chain on a model class on the line).
+    case model
+    /// By the receiver of a member access (`order.x`, `self.x`, a declared type).
+    case member
+    /// Like `model`, reported as a deprecation (the contract step was prepared), not as a use.
+    case deprecation
+    /// By the entity type of the Spring Data repository declared before the line.
+    case repository
+    /// By a Swift key path's root type, or the model starting the query chain.
+    case keypath
+    /// By the Django app of the model class (whole-table targets `<app>_<model>`).
+    case djangoApp = "django-app"
+    /// An attribute named as a string: a use in a call that names attributes (`load_only("x")`).
+    case attributeName = "attribute-name"
+    /// By a template variable named after the model (`{{ order.x }}`).
+    case templateVariable = "template-variable"
+    /// By the model of the ERB form around the line (`form_with model: @order` … `f.text_field :x`).
+    case templateForm = "template-form"
+    /// By the template's name: the template rendered for the table (`orders.html`).
+    case templateName = "template-name"
+}
+
+/// One example of a rule, run through the whole scanner (every rule, scoping included): the finding this rule
+/// must make on the marked line, at the stated tier (as SwiftLint's rule examples do).
+public struct RuleExample: Sendable, Equatable {
+    /// The tier the rule's finding on the marked line must have; `nil` (written `none`) when the rule must make
+    /// no finding there.
+    public var tier: Evidence?
+    /// The file name the example is scanned as (it selects rules, comments and classification); `nil` for one
+    /// made from the rule's first `files:` glob.
+    public var path: String?
+    /// The example's text, without the marker.
+    public var text: String
+    /// The 1-based line of `text` the expectation is about: the one marked with `↓`, else the last.
+    public var line: Int
+    /// Where the example is written in its rules file.
+    public var fileLine: Int
+
+    public init(tier: Evidence?, path: String?, text: String, line: Int, fileLine: Int) {
+        self.tier = tier
+        self.path = path
+        self.text = text
+        self.line = line
+        self.fileLine = fileLine
+    }
+
+    /// The marker that points at the expected finding's line (SwiftLint's `↓`).
+    public static let marker = "\u{2193}"
+
+    /// Parses `TIER[ in PATH][: TEXT]`; the text may instead follow on indented lines (`block`).
+    static func parse(_ value: String, block: [String], fileLine: Int) -> Result<RuleExample, ExampleError> {
+        var head = value
+        var text: String?
+        if let colon = value.range(of: ": ") {
+            head = String(value[..<colon.lowerBound])
+            text = String(value[colon.upperBound...])
+        } else if value.hasSuffix(":") {
+            head = String(value.dropLast())
+        }
+        let words = head.split(separator: " ").map(String.init)
+        guard let first = words.first else { return .failure(ExampleError("example needs a tier: \(Self.tiers)")) }
+        let tier: Evidence?
+        if first == "none" {
+            tier = nil
+        } else if let known = Evidence(rawValue: first) {
+            tier = known
+        } else {
+            return .failure(ExampleError("example tier must be one of \(Self.tiers), not '\(first)'"))
+        }
+        var path: String?
+        if words.count == 3 && words[1] == "in" {
+            path = words[2]
+        } else if words.count != 1 {
+            return .failure(ExampleError("expected 'example: TIER [in PATH][: TEXT]', found \"\(value)\""))
+        }
+        let lines = text.map { [$0] } ?? block
+        guard !lines.isEmpty else {
+            return .failure(ExampleError("example has no text: give it after ': ' or on indented lines"))
+        }
+        var marked: Int?
+        var cleaned: [String] = []
+        for (index, line) in lines.enumerated() {
+            if line.contains(marker) {
+                if marked != nil { return .failure(ExampleError("example marks more than one line with \(marker)")) }
+                marked = index + 1
+            }
+            cleaned.append(line.replacingOccurrences(of: marker, with: ""))
+        }
+        return .success(
+            RuleExample(
+                tier: tier, path: path, text: cleaned.joined(separator: "\n") + "\n", line: marked ?? lines.count,
+                fileLine: fileLine))
+    }
+
+    /// Why an example line does not parse.
+    struct ExampleError: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    static let tiers = (Evidence.allCases.map(\.rawValue) + ["none"]).joined(separator: ", ")
+}
+
 /// One named PCRE2 rule from a `Patterns/*.rules` file.
 public struct PatternRule: Sendable, Equatable {
     public var id: String
@@ -29,6 +137,10 @@ public struct PatternRule: Sendable, Equatable {
     public var negatives: [String]
     /// The target the samples are written for (default `orders.legacy_status`, or `orders.*` for table rules).
     public var sampleTarget: String?
+    /// How the code scorer scopes a match (`scope:`; default `plain`).
+    public var scope: RuleScope = .plain
+    /// Examples run through the whole scanner, each with the tier this rule must give the marked line.
+    public var examples: [RuleExample] = []
     /// Where the rule is defined.
     public var file: String
     public var line: Int
@@ -36,8 +148,10 @@ public struct PatternRule: Sendable, Equatable {
     public init(
         id: String, description: String, subject: RuleSubject, inputs: Set<RuleInput>, files: [String],
         evidence: Evidence, pattern: String, requires: String?, positives: [String], negatives: [String],
-        sampleTarget: String?, file: String, line: Int
+        sampleTarget: String?, file: String, line: Int, scope: RuleScope = .plain, examples: [RuleExample] = []
     ) {
+        self.scope = scope
+        self.examples = examples
         self.id = id
         self.description = description
         self.subject = subject
@@ -132,9 +246,36 @@ public struct PatternLibrary: Sendable {
             current = nil
         }
         var lineNumber = 0
+        // An `example:` whose text follows on indented lines: its value, line and the lines so far.
+        var pendingExample: (value: String, line: Int, block: [String], indent: Int?)?
+        func finishExample() throws(PatternFileError) {
+            guard var pending = pendingExample else { return }
+            pendingExample = nil
+            while pending.block.last == "" { pending.block.removeLast() }
+            switch RuleExample.parse(pending.value, block: pending.block, fileLine: pending.line) {
+            case .success(let example): current!.examples.append(example)
+            case .failure(let error): throw PatternFileError(file: file, line: pending.line, message: error.message)
+            }
+        }
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if var pending = pendingExample, !pending.block.isEmpty, line.allSatisfy(\.isWhitespace) {
+                // A blank line inside a block; trailing ones are dropped when the block ends.
+                pending.block.append("")
+                pendingExample = pending
+                continue
+            }
+            if var pending = pendingExample, let first = line.first, first == " " || first == "\t" {
+                // The block's indentation is its first line's; deeper lines keep the rest.
+                let indent = pending.indent ?? line.prefix(while: { $0 == " " || $0 == "\t" }).count
+                pending.indent = indent
+                let leading = line.prefix(while: { $0 == " " || $0 == "\t" }).count
+                pending.block.append(String(line.dropFirst(min(indent, leading))))
+                pendingExample = pending
+                continue
+            }
+            try finishExample()
             if line.allSatisfy(\.isWhitespace) || line.first == "#" { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw PatternFileError(
@@ -170,6 +311,14 @@ public struct PatternLibrary: Sendable {
             case "positive": current!.positives.append(value)
             case "negative": current!.negatives.append(value)
             case "sample-target": current!.sampleTarget = trimmed
+            case "example": pendingExample = (trimmed, lineNumber, [], nil)
+            case "scope":
+                guard let scope = RuleScope(rawValue: trimmed) else {
+                    let known = RuleScope.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw PatternFileError(
+                        file: file, line: lineNumber, message: "scope must be one of \(known), not '\(trimmed)'")
+                }
+                current!.scope = scope
             case "files":
                 current!.files = trimmed.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
             case "applies-to":
@@ -200,10 +349,11 @@ public struct PatternLibrary: Sendable {
                 throw PatternFileError(
                     file: file, line: lineNumber,
                     message:
-                        "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, pattern, requires, positive, negative, sample-target)"
+                        "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, scope, pattern, requires, positive, negative, example, sample-target)"
                 )
             }
         }
+        try finishExample()
         try finish()
         return rules
     }

@@ -216,6 +216,32 @@ func target(_ report: [String: Any], _ name: String) throws -> [String: Any] {
         #expect(result.status == 2)
         #expect(result.stderr.contains("mine.rules:1: rule mine.bad: pattern: PCRE2: missing closing parenthesis"))
     }
+
+    @Test func checkRunsExamplesThroughTheScannerAndNamesOneThatDisagrees() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write(
+            "mine.rules",
+            """
+            rule: mine.member-status
+            description: the column as a member, scoped by the receiver
+            evidence: confirmed
+            scope: member
+            files: *.py
+            pattern: \\.{column}
+            positive: order.legacy_status
+            negative: order.other
+            example: confirmed: print(↓order.legacy_status)
+            example: confirmed: print(↓row.legacy_status)
+
+            """)
+        let result = try dropscan(["patterns", "check", dir.path])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("1 rules, 2 samples and 2 examples checked, 1 problem(s)"))
+        #expect(
+            result.stderr.contains(
+                "mine.rules:10: rule mine.member-status: example line 1 in example.py: expected confirmed from this rule, got mine.member-status possible"
+            ))
+    }
 }
 
 @Suite struct UnparsedLineTests {

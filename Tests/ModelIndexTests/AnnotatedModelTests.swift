@@ -188,6 +188,28 @@ import Testing
         #expect(catalog.mentions(table: "pings"))
         #expect(!catalog.mentions(table: "orders"))
     }
+
+    @Test func nameRarityIsRareOnlyForAColumnOfTheTargetsTableAlone() {
+        var catalog = Catalog()
+        #expect(catalog.nameRarity(ofColumn: "body", inTable: "pings") == .unknown)
+        let provenance = Provenance(kind: .schemaDump, path: "schema.sql", line: 1)
+        catalog.add(
+            TableFact(
+                name: "pings",
+                columns: [
+                    ColumnFact(name: "body", provenance: provenance), ColumnFact(name: "n", provenance: provenance),
+                ],
+                provenance: provenance))
+        catalog.add(
+            TableFact(
+                name: "messages", columns: [ColumnFact(name: "body", provenance: provenance)], provenance: provenance))
+        #expect(catalog.nameRarity(ofColumn: "n", inTable: "pings") == .rare)
+        #expect(catalog.nameRarity(ofColumn: "body", inTable: "pings") == .common)
+        // The table known without the column (the tree after a removal): a use needs scoping evidence.
+        #expect(catalog.nameRarity(ofColumn: "gone", inTable: "pings") == .common)
+        // Neither the table nor the column known: naming conventions decide.
+        #expect(catalog.nameRarity(ofColumn: "gone", inTable: "orders") == .unknown)
+    }
 }
 
 @Suite struct SequelizeModelTests {
