@@ -31,19 +31,24 @@ public struct ScanPipeline: Sendable {
         public var parseCacheEvictions = 0
         /// Seconds of the first pass over the sources (reading, the model index, the candidate check).
         public var firstPassSeconds: Double = 0
-        /// Seconds the model index took: its readers (summed over threads) and its resolution.
+        /// Seconds the model index took: its readers (summed over threads: wall time with one thread) and its
+        /// resolution.
         public var indexSeconds: Double = 0
+        /// Worker threads of the scan.
+        public var threads = 1
         /// The model index and schema the scan used (for `--explain`).
         public var catalog = Catalog()
 
         public var description: String {
             let mebibytes = Double(bytesScanned) / 1_048_576
+            let across = threads > 1 ? " summed over \(threads) threads" : ""
             return String(
-                format:
-                    "dropscan stats: %d files, %.1f MiB scanned in %.2f s (%.1f MiB/s; first pass %.2f s, of which the model index %.3f s, %d models); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
-                files, mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, firstPassSeconds, indexSeconds,
-                catalog.models.count,
-                statementsParsed, parseCacheHits, parseCacheEvictions)
+                format: "dropscan stats: %d files, %.1f MiB scanned in %.3f s (%.1f MiB/s; first pass %.3f s; ", files,
+                mebibytes, seconds, seconds > 0 ? mebibytes / seconds : 0, firstPassSeconds)
+                + String(format: "model index %.3f s", indexSeconds) + across
+                + String(
+                    format: ", %d models); parser: %d distinct statements parsed, %d cache hits, %d evictions\n",
+                    catalog.models.count, statementsParsed, parseCacheHits, parseCacheEvictions)
         }
     }
 
@@ -116,21 +121,27 @@ public struct ScanPipeline: Sendable {
         // First pass: every source file once, for the model index and to find the few that name a target.
         let indexStart = DispatchTime.now()
         let sourceIndices = files.indices.filter { files[$0].kind == .source }
-        let indexed = Mutex((part: IndexPart(), candidates: [Int](), others: [Int]()))
+        let indexed = Mutex((part: IndexPart(), candidates: [Int](), others: [Int](), kept: KeptSources()))
         let nextSource = Atomic<Int>(0)
+        let keptBytes = Atomic<Int>(0)
+        let keepBudget = configuration.keptSourceBytes
         DispatchQueue.concurrentPerform(iterations: threads(for: sourceIndices.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             var part = IndexPart()
             var candidates: [Int] = []
             var others: [Int] = []
+            var kept = KeptSources()
             let scanner = SourceFileScanner(scanner: screen, scratch: MatchScratch())
             while true {
                 let next = nextSource.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard next < sourceIndices.count else { break }
                 let index = sourceIndices[next]
                 let before = local.bytesScanned
-                if scanner.index(files[index], into: &local, part: &part) {
-                    candidates.append(index)
+                if let (bytes, namesTarget) = scanner.index(files[index], into: &local, part: &part) {
+                    if namesTarget { candidates.append(index) } else { others.append(index) }
+                    if KeptSources.reserve(bytes.count, namesTarget: namesTarget, budget: keepBudget, used: keptBytes) {
+                        kept.keep(bytes, of: files[index])
+                    }
                 } else {
                     others.append(index)
                 }
@@ -141,9 +152,16 @@ public struct ScanPipeline: Sendable {
                 $0.part.merge(part)
                 $0.candidates += candidates
                 $0.others += others
+                $0.kept.merge(kept)
             }
         }
-        let (part, firstCandidates, others) = indexed.withLock { $0 }
+        // Moved out of the lock's storage, so that dropping kept bytes below frees them.
+        var kept = KeptSources()
+        let (part, firstCandidates, others) = indexed.withLock { value in
+            swap(&kept, &value.kept)
+            return (value.part, value.candidates, value.others)
+        }
+        configuration.afterFirstPass?()
         let buildStart = DispatchTime.now().uptimeNanoseconds
         let catalog = ModelIndex.build(part, tables: schemaTables.tables)
         let buildNanoseconds = DispatchTime.now().uptimeNanoseconds - buildStart
@@ -161,6 +179,7 @@ public struct ScanPipeline: Sendable {
         statistics.indexSeconds =
             Double(merged.withLock { $0.indexNanoseconds } + buildNanoseconds) / 1e9
         statistics.catalog = catalog
+        statistics.threads = threads(for: sourceIndices.count)
         // Attribute names the index maps to a target column (`_image_url`) were not looked for in the first
         // pass: the files that did not name a target are checked again for them.
         let hasAliases = matchers.targets.contains { target in
@@ -175,8 +194,13 @@ public struct ScanPipeline: Sendable {
             ($0, false)
         }
         secondPass += firstCandidates.sorted { files[$0].size > files[$1].size }.map { ($0, false) }
-        if hasAliases { secondPass += others.map { ($0, true) } }
+        if hasAliases {
+            secondPass += others.map { ($0, true) }
+        } else {
+            kept.retain(Set(firstCandidates.map { files[$0].path }))
+        }
         let work = secondPass
+        let keptSources = kept
         let nextFile = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
@@ -201,8 +225,9 @@ public struct ScanPipeline: Sendable {
                     logScanner.scan(file, into: &local)
                     progress.fileDone(bytes: 0)
                 case .source:
-                    if work[next].recheck && !sourceScanner.names(file) { continue }
-                    sourceScanner.scan(file, into: &local)
+                    let bytes = keptSources[file]
+                    if work[next].recheck && !sourceScanner.names(file, bytes: bytes) { continue }
+                    sourceScanner.scan(file, bytes: bytes, into: &local)
                 }
             }
             merged.withLock { $0.merge(local) }
@@ -210,7 +235,8 @@ public struct ScanPipeline: Sendable {
         progress.finish()
         var result = merged.withLock { $0 }
         SourceFileScanner.rescoreWithDefinitions(
-            &result, scanner: codeScanner, threads: configuration.threads, repositoryPrefixes: repositoryPrefixes)
+            &result, scanner: codeScanner, threads: configuration.threads, kept: keptSources,
+            repositoryPrefixes: repositoryPrefixes)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned

@@ -46,6 +46,9 @@ public struct ScanConfiguration: Sendable {
     public var migrationSites: [Target: MigrationSite] = [:]
     /// Show progress on stderr (only honoured when stderr is a terminal).
     public var progress = true
+    /// Source files' bytes the first pass keeps for the second, so that a file is read once; files past it are
+    /// read again.
+    public var keptSourceBytes = 64 << 20
     /// Decompressed bytes handed to the matcher at a time.
     public var chunkSize = 1 << 20
     /// Compressed files at least this large are inflated on their own thread, ahead of the matcher.
@@ -53,6 +56,10 @@ public struct ScanConfiguration: Sendable {
     /// Called with a log's path after each chunk of it is read, before the chunk is scanned: a seam for tests
     /// that change a file between two reads (truncate, rotate) without timing.
     public var afterLogChunk: (@Sendable (_ path: String) -> Void)?
+
+    /// Called once the first pass over the sources is done, before the second: a seam for tests that change a
+    /// source file between the passes.
+    public var afterFirstPass: (@Sendable () -> Void)?
 
     public init() {}
 }

@@ -10,8 +10,9 @@ import ScanIO
 import Synchronization
 
 /// Scans source files in two passes. The first reads every file once: it is counted, handed to the model
-/// index, and kept as a candidate only if it names a target; the second re-reads only the candidates and
-/// scores them with the scanner built on the index (ecosystem rules, classification, scoping).
+/// index, and kept as a candidate only if it names a target; the second scores only the candidates with the
+/// scanner built on the index (ecosystem rules, classification, scoping), from the bytes the first pass kept
+/// (`KeptSources`) or, past their budget, read again.
 struct SourceFileScanner {
     let scanner: CodeScanner
     let scratch: MatchScratch
@@ -20,10 +21,12 @@ struct SourceFileScanner {
     /// Each source root's path in its git work tree (`services/api/`), for findings' `repositoryPath`.
     var repositoryPrefixes: [String: String] = [:]
 
-    /// The first pass over one file: counts it, indexes it, and says whether it names a target (`false` for
-    /// a file that could not be read or is binary; those are recorded).
-    func index(_ file: InputFile, into accumulator: inout ScanAccumulator, part: inout IndexPart) -> Bool {
-        guard let bytes = read(file, into: &accumulator) else { return false }
+    /// The first pass over one file: counts it, indexes it, and returns its bytes and whether it names a target
+    /// (`nil` for a file that could not be read or is binary; those are recorded).
+    func index(_ file: InputFile, into accumulator: inout ScanAccumulator, part: inout IndexPart) -> (
+        bytes: [UInt8], namesTarget: Bool
+    )? {
+        guard let bytes = read(file, into: &accumulator) else { return nil }
         accumulator.sourceFiles += 1
         accumulator.bytesScanned += Int64(bytes.count)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -40,24 +43,29 @@ struct SourceFileScanner {
             }
         }
         accumulator.indexNanoseconds += DispatchTime.now().uptimeNanoseconds - start
-        return scanner.mightReference(bytes: bytes, scratch: scratch)
+        return (bytes, scanner.mightReference(bytes: bytes, scratch: scratch))
     }
 
     /// Whether a file that was not a candidate names a target after all (the index found attribute names of
-    /// the columns that the first pass could not know).
-    func names(_ file: InputFile) -> Bool {
-        guard let bytes = try? Self.readAll(file.path), !bytes.prefix(8192).contains(0) else { return false }
+    /// the columns that the first pass could not know). `bytes` are the first pass's, if kept.
+    func names(_ file: InputFile, bytes kept: [UInt8]?) -> Bool {
+        guard let bytes = kept ?? (try? Self.readAll(file.path)), !bytes.prefix(8192).contains(0) else { return false }
         return scanner.mightReference(bytes: bytes, scratch: scratch)
     }
 
-    /// The second pass over a candidate: its findings (the file was counted by the first pass).
-    func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
+    /// The second pass over a candidate: its findings (the file was counted by the first pass). `bytes` are the
+    /// first pass's, if kept; else the file is read again.
+    func scan(_ file: InputFile, bytes kept: [UInt8]?, into accumulator: inout ScanAccumulator) {
         let bytes: [UInt8]
-        do {
-            bytes = try Self.readAll(file.path)
-        } catch {
-            accumulator.errors.append(error)
-            return
+        if let kept {
+            bytes = kept
+        } else {
+            do {
+                bytes = try Self.readAll(file.path)
+            } catch {
+                accumulator.errors.append(error)
+                return
+            }
         }
         let result = scanner.scan(
             relativePath: file.relativePath, bytes: bytes, scratch: scratch, definitions: definitions)
@@ -99,8 +107,10 @@ struct SourceFileScanner {
 
     /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
     /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
+    /// `kept` holds the first pass's bytes of the files it kept, by path.
     static func rescoreWithDefinitions(
-        _ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int, repositoryPrefixes: [String: String] = [:]
+        _ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int, kept: KeptSources,
+        repositoryPrefixes: [String: String] = [:]
     ) {
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
         // Only findings of the generic code and template rules, for a target whose name the trees define, can
@@ -132,7 +142,7 @@ struct SourceFileScanner {
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < files.count else { break }
-                scanner.scan(files[index], into: &local)
+                scanner.scan(files[index], bytes: kept[files[index]], into: &local)
             }
             merged.withLock { $0.merge(local) }
         }
@@ -182,6 +192,32 @@ enum RepositoryPrefix {
             guard let last = components.popLast() else { return "" }
             below.append(last)
         }
+    }
+}
+
+/// The bytes of source files the first pass read, kept for the second pass and the rescoring so that a file is
+/// read from disk once. Bounded: past `budget` bytes a file is not kept and is read again when it is scanned;
+/// files that name no target are kept only within half the budget (they are scanned again only when the
+/// index maps a column to an attribute of another name).
+struct KeptSources: Sendable {
+    private(set) var byPath: [String: [UInt8]] = [:]
+
+    subscript(file: InputFile) -> [UInt8]? { byPath[file.path] }
+
+    mutating func keep(_ bytes: [UInt8], of file: InputFile) { byPath[file.path] = bytes }
+
+    mutating func merge(_ other: KeptSources) { byPath.merge(other.byPath) { first, _ in first } }
+
+    /// Keeps only the files `keep` accepts.
+    mutating func retain(_ keep: Set<String>) { byPath = byPath.filter { keep.contains($0.key) } }
+
+    /// Whether a file of `count` bytes fits (and then reserves it): `used` is shared by the threads.
+    static func reserve(_ count: Int, namesTarget: Bool, budget: Int, used: borrowing Atomic<Int>) -> Bool {
+        let limit = namesTarget ? budget : budget / 2
+        let total = used.wrappingAdd(count, ordering: .relaxed).newValue
+        if total <= limit { return true }
+        used.wrappingSubtract(count, ordering: .relaxed)
+        return false
     }
 }
 

@@ -5,8 +5,10 @@ import Foundation
 /// `TableName()`'s string or the snake-case plural of the struct; a field's column is `gorm:"column:…"` or
 /// its snake-case name; `gorm:"-"` and relations (another struct, a slice) are not columns.
 enum GoModels {
+    /// A struct the reader opens (`type X struct {`) and a GORM marker: files that only import GORM or use a
+    /// model are not read.
     static func mightDeclare(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        Bytes.contains(bytes, "gorm") || Bytes.contains(bytes, "TableName()")
+        (Bytes.contains(bytes, "gorm") || Bytes.contains(bytes, "TableName()")) && Bytes.contains(bytes, "struct {")
     }
 
     static func read(path: String, bytes: UnsafeRawBufferPointer, into part: inout IndexPart) {

@@ -44,7 +44,12 @@ public enum ModelIndex {
 
     /// Resolves everything read into a catalog: tables from schema files and dumps, and every concrete
     /// model with its table and columns (inherited ones included).
-    public static func build(_ part: IndexPart, tables extra: [TableFact] = []) -> Catalog {
+    public static func build(_ read: IndexPart, tables extra: [TableFact] = []) -> Catalog {
+        // In the order of the files, not of the threads that read them: a base class of a name several files
+        // declare resolves to the same one on every run.
+        var part = read
+        part.classes.sort { ($0.file, $0.line) < ($1.file, $1.line) }
+        part.tables.sort { ($0.provenance.path, $0.provenance.line) < ($1.provenance.path, $1.provenance.line) }
         var resolver = Resolver(part: part)
         var catalog = Catalog()
         for table in part.tables + extra { catalog.add(table) }

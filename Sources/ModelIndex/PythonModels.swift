@@ -17,30 +17,26 @@ enum PythonModels {
             ? Bytes.containsAny(bytes, markers) : false
     }
 
-    /// One logical line: physical lines joined while brackets are open (at most 40).
+    /// One logical line: physical lines joined while brackets are open (at most 40), as a range of lines.
     private struct Statement {
-        var line: SourceLine
-        var text: Substring
+        var first: ByteLine
+        var lines: Range<Int>
     }
 
-    private static func statements(_ lines: [SourceLine]) -> [Statement] {
+    private static func statements(_ lines: ByteLines) -> [Statement] {
         var result: [Statement] = []
         var index = 0
         while index < lines.count {
             let first = lines[index]
-            var text = first.text
-            var depth = Text.depthChange(first.text)
+            var depth = lines.depthChange(first)
             var end = index + 1
-            if depth > 0 {
-                var joined = String(first.text)
-                while depth > 0 && end < lines.count && end - index < 40 {
-                    joined += " " + lines[end].text
-                    depth += Text.depthChange(lines[end].text)
-                    end += 1
-                }
-                text = joined[...]
+            while depth > 0 && end < lines.count && end - index < 40 {
+                depth += lines.depthChange(lines[end])
+                end += 1
             }
-            if !text.isEmpty && !text.hasPrefix("#") { result.append(Statement(line: first, text: text)) }
+            if !first.isEmpty && lines.bytes[first.start] != UInt8(ascii: "#") {
+                result.append(Statement(first: first, lines: index..<end))
+            }
             index = end
         }
         return result
@@ -68,64 +64,74 @@ enum PythonModels {
             for base in declared.bases { declared.baseModules[base] = imports[base] }
             part.classes.append(declared)
         }
-        for statement in statements(Text.lines(bytes)) {
-            let indent = statement.line.indent
-            let text = statement.text
-            if indent == 0 && text.hasPrefix("from ") { readImport(text, path: path, into: &imports) }
+        let lines = ByteLines(bytes)
+        for statement in statements(lines) {
+            let first = statement.first
+            let indent = first.indent
+            // Copied (lines joined) only for the statements a reader parses: imports, class headers, class
+            // bodies' fields; decoded only for `Meta`, `AppConfig.label` and `Table(…)`.
+            var joined: [UInt8]?
+            func statementBytes() -> ArraySlice<UInt8> {
+                if let joined { return joined[...] }
+                let value = lines.bytes(joining: statement.lines)
+                joined = value
+                return value[...]
+            }
+            func text() -> Substring { statementBytes().substring }
+            if indent == 0 && lines.hasPrefix(first, "from ") {
+                readImport(statementBytes(), path: path, into: &imports)
+            }
             while let last = open.last, indent <= last.indent { close(open.removeLast()) }
+            let isClass = lines.hasPrefix(first, "class ")
+            let isMeta = lines.hasPrefix(first, "class Meta")
             if var current = open.popLast() {
                 if current.bodyIndent == nil { current.bodyIndent = indent }
                 if let meta = current.metaIndent, indent > meta {
-                    readMeta(text, into: &current.declared)
+                    if lines.hasPrefix(first, "db_table") || lines.hasPrefix(first, "abstract")
+                        || lines.hasPrefix(first, "app_label")
+                    {
+                        readMeta(text(), into: &current.declared)
+                    }
                 } else if indent == current.bodyIndent {
                     current.metaIndent = nil
-                    if text.hasPrefix("class Meta") {
+                    if isMeta {
                         current.metaIndent = indent
                     } else if current.isAppConfig {
-                        if Text.identifier(text) == "label", let value = Text.keyedString(text, key: "label") {
+                        if lines.hasPrefix(first, "label"), Text.identifier(text()) == "label",
+                            let value = Text.keyedString(text(), key: "label")
+                        {
                             current.appConfigLabel = value
                         }
-                    } else if !text.hasPrefix("class ") {
-                        readBodyStatement(text, line: statement.line.number, into: &current.declared)
+                    } else if !isClass && mayDeclareField(statement, lines) {
+                        readBodyStatement(statementBytes(), line: first.number, into: &current.declared)
                     }
                 }
                 open.append(current)
             }
-            if text.hasPrefix("class "), !text.hasPrefix("class Meta"),
-                let declared = classHeader(text, path: path, line: statement.line.number)
-            {
+            if isClass, !isMeta, let declared = classHeader(statementBytes(), path: path, line: first.number) {
                 let isConfig = declared.bases.contains("AppConfig")
                 open.append(
                     OpenClass(declared: declared, indent: indent, isAppConfig: isConfig))
-            } else if indent == 0, let table = coreTable(text, path: path, line: statement.line.number) {
+            } else if indent == 0, lines.contains(first, "Table("),
+                let table = coreTable(text(), path: path, line: first.number)
+            {
                 part.tables.append(table)
             }
         }
         while let last = open.popLast() { close(last) }
     }
 
-    /// `from extras.forms.mixins import CustomFieldsMixin, SavedFiltersMixin as Saved` → each imported name
-    /// (as bound in the file) → `extras/forms/mixins`; a relative module (`.mixins`, `..core.models`) is
-    /// resolved against the file's folder. `import *` binds nothing known.
-    static func readImport(_ text: Substring, path: String, into imports: inout [String: String]) {
-        let rest = text.dropFirst("from ".count).drop(while: { $0 == " " })
-        let module = rest.prefix(while: { $0 != " " })
-        guard !module.isEmpty, let range = rest.range(of: " import ") else { return }
-        let dots = module.prefix(while: { $0 == "." }).count
-        var modulePath = module.dropFirst(dots).split(separator: ".").joined(separator: "/")
-        if dots > 0 {
-            var components = folder(of: path).split(separator: "/").map(String.init)
-            components.removeLast(min(dots - 1, components.count))
-            if !modulePath.isEmpty { components.append(modulePath) }
-            modulePath = components.joined(separator: "/")
-        }
-        let names = rest[range.upperBound...].filter { $0 != "(" && $0 != ")" && $0 != "\\" }
-        for item in names.split(separator: ",") {
-            let words = item.split(separator: " ")
-            guard let name = words.last.map(String.init), Text.identifier(name[...]).count == name.count,
-                !name.isEmpty, name != "*"
-            else { continue }
-            imports[name] = modulePath
+    /// Whether a class body's statement can be one `readBodyStatement` reads, on its bytes: an attribute
+    /// assigned a call (`= models.CharField(`), annotated `Mapped[…]`, or `__tablename__`/`__abstract__`;
+    /// not a method (`def`), a decorator, a docstring or a plain value.
+    private static func mayDeclareField(_ statement: Statement, _ lines: ByteLines) -> Bool {
+        let first = statement.first
+        guard Bytes.isWordByte(lines.bytes[first.start]), !lines.hasPrefix(first, "def "),
+            !lines.hasPrefix(first, "async def ")
+        else { return false }
+        if lines.hasPrefix(first, "__tablename__") || lines.hasPrefix(first, "__abstract__") { return true }
+        return statement.lines.contains { index in
+            lines.contains(lines[index], "(") || lines.contains(lines[index], "Mapped[")
         }
     }
 
@@ -144,39 +150,6 @@ enum PythonModels {
         return String(path[..<slash])
     }
 
-    /// `class Ping(TimestampMixin, models.Model):` → `Ping` with bases `TimestampMixin`, `Model`.
-    private static func classHeader(_ text: Substring, path: String, line: Int) -> DeclaredClass? {
-        let rest = text.dropFirst("class ".count)
-        let name = Text.identifier(rest)
-        guard !name.isEmpty else { return nil }
-        var declared = DeclaredClass(ecosystem: .django, name: String(name), file: path, line: line)
-        let afterName = rest.dropFirst(name.count)
-        guard afterName.first == "(", let close = afterName.lastIndex(of: ")") else { return declared }
-        let inside = afterName[afterName.index(after: afterName.startIndex)..<close]
-        var usesDjango = false
-        var usesSQLAlchemy = false
-        for raw in inside.split(separator: ",") {
-            let base = raw.trimmingCharacters()
-            if base.contains("=") {
-                // `table=True` (SQLModel), `metaclass=…`.
-                if base.filter({ $0 != " " }) == "table=True" {
-                    declared.isMapped = true
-                    usesSQLAlchemy = true
-                }
-                continue
-            }
-            let short = base.split(separator: ".").last.map(String.init) ?? base
-            if base.hasPrefix("models.") { usesDjango = true }
-            if ["DeclarativeBase", "DeclarativeBaseNoMeta", "SQLModel"].contains(base) || base.hasSuffix("db.Model") {
-                usesSQLAlchemy = true
-            }
-            if base == "models.Model" || base.hasSuffix("db.Model") { declared.isMapped = true }
-            declared.bases.append(short)
-        }
-        if usesSQLAlchemy && !usesDjango { declared.ecosystem = .sqlalchemy }
-        return declared
-    }
-
     private static func readMeta(_ text: Substring, into declared: inout DeclaredClass) {
         switch Text.identifier(text) {
         case "db_table": declared.explicitTable = Text.keyedString(text, key: "db_table")
@@ -184,88 +157,6 @@ enum PythonModels {
         case "app_label": declared.appLabel = Text.keyedString(text, key: "app_label")
         default: break
         }
-    }
-
-    /// `name = models.CharField(…)`, `owner = ForeignKey(User, …)`, `_image_url = Column("image_url", …)`,
-    /// `name: Mapped[str] = mapped_column(…)`, `name: Mapped[str]`, `__tablename__ = "pings"`.
-    private static func readBodyStatement(_ text: Substring, line: Int, into declared: inout DeclaredClass) {
-        let attribute = String(Text.identifier(text))
-        guard !attribute.isEmpty else { return }
-        var rest = text.dropFirst(attribute.count).drop(while: { $0 == " " })
-        var annotation: Substring = ""
-        if rest.first == ":" {
-            let afterColon = rest.dropFirst()
-            annotation = afterColon.prefix(while: { $0 != "=" })
-            rest = afterColon.dropFirst(annotation.count)
-        }
-        switch attribute {
-        case "__tablename__":
-            declared.explicitTable = Text.firstString(rest)
-            declared.ecosystem = .sqlalchemy
-            declared.isMapped = true
-            return
-        case "__abstract__":
-            declared.isAbstract = rest.replacingSpaces() == "=True"
-            return
-        case "table_name", "__table_args__", "objects":
-            return
-        default:
-            break
-        }
-        if attribute.hasPrefix("__") { return }
-        let value: Substring = rest.first == "=" ? rest.dropFirst().drop(while: { $0 == " " }) : ""
-        if value.isEmpty {
-            // SQLAlchemy 2: `name: Mapped[str]` alone is a column named after the attribute.
-            if annotation.contains("Mapped[") && !annotation.contains("relationship") {
-                declared.fields.append(ModelColumn(attribute: attribute, column: attribute))
-                declared.ecosystem = .sqlalchemy
-            }
-            return
-        }
-        let callee = value.prefix(while: { $0 != "(" })
-        guard callee.count < value.count, !callee.contains(" ") else { return }
-        let function = callee.split(separator: ".").last.map(String.init) ?? String(callee)
-        let module = callee.dropLast(function.count)
-        let arguments = value.dropFirst(callee.count + 1)
-        if ["Column", "mapped_column", "column_property", "deferred"].contains(function) {
-            let inner = function == "deferred" || function == "column_property" ? arguments.dropFirst() : arguments
-            let first = inner.drop(while: { $0 == " " })
-            let named = first.first == "\"" || first.first == "'" ? Text.firstString(first) : nil
-            declared.fields.append(ModelColumn(attribute: attribute, column: named ?? attribute))
-            if declared.ecosystem != .sqlalchemy && !declared.bases.contains(where: { $0 == "Model" }) {
-                declared.ecosystem = .sqlalchemy
-            }
-            return
-        }
-        if function == "relationship" {
-            declared.associations.append(
-                Association(kind: .hasMany, name: attribute, foreignKey: nil, targetClass: Text.firstString(arguments)))
-            return
-        }
-        // Django: `models.XField(`, or an imported field class; not a form's or serializer's field.
-        guard module.isEmpty || module == "models." || module.hasSuffix(".models.") else { return }
-        let isRelation = ["ForeignKey", "OneToOneField", "ParentalKey", "TreeForeignKey"].contains(function)
-        if function == "ManyToManyField" {
-            declared.associations.append(
-                Association(kind: .manyToMany, name: attribute, foreignKey: nil, targetClass: firstArgument(arguments)))
-            return
-        }
-        guard isRelation || (function.hasSuffix("Field") && function != "Field") else { return }
-        let column = Text.keyedString(arguments, key: "db_column") ?? (isRelation ? attribute + "_id" : attribute)
-        declared.fields.append(ModelColumn(attribute: attribute, column: column))
-        if isRelation {
-            declared.associations.append(
-                Association(
-                    kind: .belongsTo, name: attribute, foreignKey: column, targetClass: firstArgument(arguments)))
-        }
-    }
-
-    /// The first argument as written: a class name, or a string (`"auth.User"`).
-    private static func firstArgument(_ arguments: Substring) -> String? {
-        let first = arguments.drop(while: { $0 == " " })
-        if first.first == "\"" || first.first == "'" { return Text.firstString(first) }
-        let name = first.prefix(while: { Text.isIdentifier($0) || $0 == "." })
-        return name.isEmpty ? nil : String(name)
     }
 
     /// SQLAlchemy Core at module level: `pings = Table("pings", metadata, Column("body", …), …)`.

@@ -24,15 +24,24 @@ enum RubyModels {
             return
         }
         var open: [Open] = []
-        for line in Text.lines(bytes) {
-            let text = line.text
-            if text.isEmpty || text.hasPrefix("#") { continue }
-            if text == "end" || text.hasPrefix("end ") || text.hasPrefix("end#") {
-                if let last = open.last, line.indent <= last.indent {
-                    if let declared = open.removeLast().declared { part.classes.append(declared) }
+        let lines = ByteLines(bytes)
+        for line in lines.lines {
+            if line.isEmpty || lines.hasPrefix(line, "#") { continue }
+            if lines.hasPrefix(line, "end") {
+                let after = line.start + 3
+                if after == line.end || lines.bytes[after] == UInt8(ascii: " ")
+                    || lines.bytes[after] == UInt8(ascii: "#")
+                {
+                    if let last = open.last, line.indent <= last.indent {
+                        if let declared = open.removeLast().declared { part.classes.append(declared) }
+                    }
+                    continue
                 }
-                continue
             }
+            // Decoded only for what the reader parses: `module`, `class`, and a model body's declarations.
+            let opens = lines.hasPrefix(line, "module ") || lines.hasPrefix(line, "class ")
+            guard opens || (open.last?.declared != nil && mayDeclare(line, lines)) else { continue }
+            let text = lines.text(line)
             if text.hasPrefix("module ") {
                 let name = text.dropFirst(7).prefix(while: { Text.isIdentifier($0) || $0 == ":" })
                 open.append(Open(declared: nil, name: String(name), indent: line.indent))
@@ -73,6 +82,13 @@ enum RubyModels {
             open[index].declared = declared
         }
         for item in open.reversed() { if let declared = item.declared { part.classes.append(declared) } }
+    }
+
+    /// Whether a line of a model's body can be one `readBody` reads (`self.table_name =`, `self.abstract_class`,
+    /// `self.ignored_columns`, `alias_attribute`, an association), on its bytes.
+    private static func mayDeclare(_ line: ByteLine, _ lines: ByteLines) -> Bool {
+        lines.hasPrefix(line, "self") || lines.hasPrefix(line, "alias_attribute") || lines.hasPrefix(line, "belongs_to")
+            || lines.hasPrefix(line, "has_")
     }
 
     private static func readBody(_ text: Substring, into declared: inout DeclaredClass) {
@@ -158,9 +174,15 @@ enum RubyModels {
     /// `create_table "pings", force: :cascade do |t|` … `t.text "body"` … `end`.
     static func readSchema(path: String, bytes: UnsafeRawBufferPointer, into part: inout IndexPart) {
         var current: TableFact?
-        for line in Text.lines(bytes) {
-            let text = line.text
-            if text.hasPrefix("create_table") {
+        let lines = ByteLines(bytes)
+        for line in lines.lines {
+            // Decoded only for `create_table`, its `t.…` columns and its `end`.
+            let opens = lines.hasPrefix(line, "create_table")
+            guard opens || (current != nil && (lines.hasPrefix(line, "t.") || lines.hasPrefix(line, "end"))) else {
+                continue
+            }
+            let text = lines.text(line)
+            if opens {
                 let arguments = text.dropFirst("create_table".count).drop(while: { $0 == " " || $0 == "(" })
                 let name =
                     arguments.first == ":"

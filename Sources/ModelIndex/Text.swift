@@ -26,6 +26,12 @@ enum Bytes {
         return false
     }
 
+    /// An ASCII letter, digit or `_`, or any byte of a multi-byte character (identifiers may hold letters of any
+    /// script).
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || byte == 0x5F || (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+    }
+
     /// Whether any of the needles occurs.
     static func containsAny(_ haystack: UnsafeRawBufferPointer, _ needles: [StaticString]) -> Bool {
         needles.contains { contains(haystack, $0) }
@@ -39,25 +45,116 @@ struct SourceLine {
     var text: Substring
 }
 
-enum Text {
-    /// The lines of `bytes` with their indent; a `\r` before a line end is dropped.
-    static func lines(_ bytes: UnsafeRawBufferPointer) -> [SourceLine] {
-        let string = String(decoding: bytes, as: UTF8.self)
-        var result: [SourceLine] = []
-        var number = 0
-        for raw in string.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var line = raw
-            if line.last == "\r" { line = line.dropLast() }
-            var indent = 0
-            var start = line.startIndex
-            while start < line.endIndex, line[start] == " " || line[start] == "\t" {
-                indent += line[start] == "\t" ? 4 : 1
-                start = line.index(after: start)
-            }
-            result.append(SourceLine(number: number, indent: indent, text: line[start...]))
+/// One line of a file as offsets into its bytes: 1-based number, indent (spaces; a tab counts 4), and where
+/// its text starts after the indent and ends (a `\r` before the line end dropped). Nothing is decoded.
+struct ByteLine {
+    var number: Int
+    var indent: Int
+    var start: Int
+    var end: Int
+
+    var isEmpty: Bool { start == end }
+}
+
+/// The lines of a file, found with `memchr`; the readers test them as bytes and decode only the few they parse.
+struct ByteLines {
+    let bytes: UnsafeRawBufferPointer
+    private(set) var lines: [ByteLine] = []
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        guard let base = bytes.baseAddress else {
+            lines = [ByteLine(number: 1, indent: 0, start: 0, end: 0)]
+            return
         }
-        return result
+        var lineStart = 0
+        var number = 0
+        while true {
+            number += 1
+            var lineEnd = bytes.count
+            if lineStart < bytes.count, let found = memchr(base + lineStart, 0x0A, bytes.count - lineStart) {
+                lineEnd = base.distance(to: UnsafeRawPointer(found))
+            }
+            var end = lineEnd
+            if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
+            var start = lineStart
+            var indent = 0
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 {
+                indent += bytes[start] == 0x09 ? 4 : 1
+                start += 1
+            }
+            lines.append(ByteLine(number: number, indent: indent, start: start, end: end))
+            guard lineEnd < bytes.count else { break }
+            lineStart = lineEnd + 1
+        }
+    }
+
+    var count: Int { lines.count }
+
+    subscript(index: Int) -> ByteLine { lines[index] }
+
+    /// The line's text (after its indent), decoded.
+    func text(_ line: ByteLine) -> Substring {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), as: UTF8.self)[...]
+    }
+
+    /// The text of lines `range` joined with a space, as a bracketed statement spanning them is read.
+    func bytes(joining range: Range<Int>) -> [UInt8] {
+        var joined: [UInt8] = []
+        for index in range {
+            let line = lines[index]
+            if index > range.lowerBound { joined.append(UInt8(ascii: " ")) }
+            joined.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]))
+        }
+        return joined
+    }
+
+    func hasPrefix(_ line: ByteLine, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard line.end - line.start >= count, let base = bytes.baseAddress else { return false }
+        return memcmp(base + line.start, prefix.utf8Start, count) == 0
+    }
+
+    func contains(_ line: ByteLine, _ needle: StaticString) -> Bool {
+        Bytes.contains(UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), needle)
+    }
+
+    /// `Text.depthChange` of the line, on its bytes.
+    func depthChange(_ line: ByteLine) -> Int {
+        var depth = 0
+        var quote: UInt8 = 0
+        var escaped = false
+        var index = line.start
+        while index < line.end {
+            let byte = bytes[index]
+            index += 1
+            if quote != 0 {
+                if escaped {
+                    escaped = false
+                } else if byte == 0x5C {
+                    escaped = true
+                } else if byte == quote {
+                    quote = 0
+                }
+                continue
+            }
+            switch byte {
+            case 0x22, 0x27, 0x60: quote = byte
+            case 0x28, 0x5B, 0x7B: depth += 1
+            case 0x29, 0x5D, 0x7D: depth -= 1
+            case 0x23: return depth
+            default: break
+            }
+        }
+        return depth
+    }
+}
+
+enum Text {
+    /// The lines of `bytes` with their indent, each decoded (for the readers of files that are mostly models).
+    static func lines(_ bytes: UnsafeRawBufferPointer) -> [SourceLine] {
+        let lines = ByteLines(bytes)
+        return lines.lines.map { SourceLine(number: $0.number, indent: $0.indent, text: lines.text($0)) }
     }
 
     /// The first string literal (`"…"`, `'…'`, `` `…` ``) in `text`, without its quotes.

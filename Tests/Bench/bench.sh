@@ -6,13 +6,19 @@
 #   2. a hot column (a use in one statement of eight): the SQL parser's cache keeps it from being parser-bound
 #   3. pgBadger on the same stderr log: time and per-application counts side by side
 #   4. a large source tree (the Python installation): rg -w, ugrep -w, dropscan (1 and 50 targets)
+#   5. the model index pass against a one-target scan of a large tree: BENCH_MODELS_TREE (a checkout with ORM
+#      models, e.g. netbox; skipped with a line saying so when it is not set or not a directory) and the Python
+#      installation's own sources
+# BENCH_SECTIONS="4 5" runs only those sections (default: all).
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
+sections=${BENCH_SECTIONS:-1 2 3 4 5}
 export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
+section() { [[ " $sections " == *" $1 "* ]]; }
 
 measure() {  # label, bytes, command...: one line with wall time, throughput and peak RSS
   local label=$1 bytes=$2; shift 2
@@ -27,6 +33,7 @@ measure() {  # label, bytes, command...: one line with wall time, throughput and
 
 # 1. Compressed logs -----------------------------------------------------------------------------------
 logs=$data/logs
+if section 1 || section 2; then
 if [ ! -f "$data/.logs-$files-$mib" ]; then
   echo "bench: generating $files x $mib MiB of logs in $logs (once; gzip -6)..."
   rm -rf "$logs" "$data/plain" && mkdir -p "$logs"
@@ -39,6 +46,8 @@ compressed=$(du -cb "$logs"/*.gz | tail -n 1 | cut -f1)
 plain=$(for f in "$logs"/*.gz; do gzip -dc "$f"; done | wc -c)
 targets50=$data/targets-50.txt
 { echo "orders.legacy_status"; for i in $(seq 1 49); do echo "table_$i.column_$i"; done; } > "$targets50"
+fi
+if section 1; then
 printf '1. logs: %d gzip files, %.0f MiB compressed, %.2f GiB of log text, %d cores\n' "$files" \
   "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)"
 printf '  %-46s %10s %15s %19s\n' "command" "wall" "throughput" "memory"
@@ -54,14 +63,20 @@ printf '    rg %s, ugrep %s, dropscan %s\n' \
   "$(ugrep -z -c -w -r legacy_status "$logs" | awk -F: '{s+=$NF} END {print s}')" \
   "$({ "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json - || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["targets"][0]["runtime"]["statements"])')"
 
+fi
+
 # 2. A hot column ----------------------------------------------------------------------------------------
+if section 2; then
 echo
 echo "2. hot column: orders.status is used by one statement in eight (customers.status is another table's)"
 measure "dropscan, orders.status" "$plain" "$dropscan" scan -q --target orders.status --logs "$logs" --json /dev/null
 { "$dropscan" scan -q --stats --target orders.status --logs "$logs" --json "$data/hot.json" 2>&1 || true; } | sed 's/^/    /'
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["targets"][0]["runtime"]; print("    uses: %d confirmed statements, by evidence %s" % (r["statements"], r["byEvidence"]))' "$data/hot.json"
 
+fi
+
 # 3. pgBadger ----------------------------------------------------------------------------------------------
+if section 3; then
 echo
 pgb=$data/pgbadger
 if [ ! -f "$pgb/.complete" ]; then
@@ -86,9 +101,13 @@ print(sum(v.get("count",0) for db in d.values() for q,v in db.items() if re.sear
   printf '    %-16s %10s %10s\n' "$app" "$theirs" "$ours"
 done
 
+fi
+
 # 4. A large source tree -----------------------------------------------------------------------------------
+stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+if section 4; then
 echo
-tree=${BENCH_SOURCE_TREE:-$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')}
+tree=${BENCH_SOURCE_TREE:-$stdlib}
 names50=(status_code user_id created_at updated_at content_type encoding timeout hostname username password
   filename basename dirname pathname extension headers cookies session_id request_id response_code
   error_code message_id parent_id child_id owner_id group_id account_id customer_id order_id product_id
@@ -105,3 +124,42 @@ measure "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target response
 measure "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
 measure "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
 measure "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
+fi
+
+# 5. The model index against a one-target scan -------------------------------------------------------------
+# The first pass over the sources reads every file once, for the model index and to find the files that name
+# a target. With one thread the index readers' time (`--stats`: "model index") is wall time, a share of the
+# whole scan's (`--stats`: "scanned in"); the median of five runs. The issue's bar is 20%.
+index_share() {  # label, tree, target
+  local label=$1 tree=$2 target=$3
+  if [ -z "$tree" ]; then
+    echo "  $label: skipped, BENCH_MODELS_TREE is not set (a checkout with ORM models, e.g. netbox); no figure"
+    return
+  elif [ ! -d "$tree" ]; then
+    echo "  $label: skipped, $tree is not a directory; no figure"
+    return
+  fi
+  local runs=() line scan index models share median
+  for _ in 1 2 3 4 5; do
+    line=$({ "$dropscan" scan -q --stats --threads 1 --target "$target" --source "$tree" --json /dev/null \
+      2>&1 >/dev/null || true; } | { grep '^dropscan stats:' || true; })
+    scan=$(sed -E 's/.* scanned in ([0-9.]+) s.*/\1/' <<<"$line")
+    index=$(sed -E 's/.*model index ([0-9.]+) s.*/\1/' <<<"$line")
+    if [ -z "$line" ]; then echo "  $label: dropscan printed no stats line; no figure"; return; fi
+    models=$(sed -E 's/.* ([0-9]+) models.*/\1/' <<<"$line")
+    runs+=("$(echo "$index / $scan * 100" | bc -l) $index $scan")
+  done
+  median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p)
+  read -r share index scan <<<"$median"
+  local verdict="within the 20% bar"
+  [ "$(echo "$share <= 20" | bc -l)" = 1 ] || verdict="OVER the 20% bar"
+  printf '  %-46s %7.3f s of %6.3f s %5.1f%%  %s (%d models, %d files)\n' "$label" "$index" "$scan" "$share" \
+    "$verdict" "$models" "$(find "$tree" -type f | wc -l)"
+}
+if section 5; then
+echo
+echo "5. the model index pass against a one-target scan (--threads 1, median of 5; index seconds of scan seconds)"
+index_share "${BENCH_MODELS_TARGET:-dcim_site.asn} in ${BENCH_MODELS_TREE:-BENCH_MODELS_TREE}" "${BENCH_MODELS_TREE:-}" \
+  "${BENCH_MODELS_TARGET:-dcim_site.asn}"
+index_share "responses.status_code in the Python sources" "$stdlib" responses.status_code
+fi

@@ -123,3 +123,65 @@ import Testing
             ])
     }
 }
+
+@Suite struct KeptSourcesTests {
+    /// A tree where every kind of second look happens: candidates, a file that names the target only through the
+    /// attribute the index maps to the column (`ping.owner` for `owner_id`), and a method defined in another
+    /// file that rescores a finding.
+    func scan(keeping budget: Int, between: (@Sendable (_ root: String) -> Void)? = nil) throws -> [String] {
+        let dir = try TemporaryDirectory()
+        _ = try dir.write(
+            "pings/models.py",
+            "from django.db import models\n\nclass Ping(models.Model):\n    owner = models.ForeignKey(\"auth.User\", on_delete=models.CASCADE)\n"
+        )
+        _ = try dir.write("pings/views.py", "def show(ping):\n    return ping.owner\n")
+        _ = try dir.write(
+            "docs/upload.py", "class Upload:\n    def checksum(self):\n        return md5(self.data)\n")
+        _ = try dir.write(
+            "docs/views.py",
+            "from docs.models import Document\ndef show(upload, document):\n    a = upload.checksum()\n    b = document.checksum\n"
+        )
+        var configuration = ScanConfiguration()
+        configuration.targets = [try Target(parsing: "documents.checksum"), try Target(parsing: "pings_ping.owner_id")]
+        configuration.sources = [dir.path]
+        configuration.bundledPatterns = repositoryRoot + "/Patterns"
+        configuration.threads = 2
+        configuration.progress = false
+        configuration.keptSourceBytes = budget
+        let root = dir.path
+        if let between { configuration.afterFirstPass = { between(root) } }
+        let report = try ScanPipeline(configuration: configuration).run()
+        // The tiers of the checksum's findings show the rescoring; the owner's, which the scoring rules decide,
+        // are left out: that `ping.owner` is found at all shows the second look at a file that was no candidate.
+        return report.targets.flatMap { target in
+            target.code.findings.map {
+                let place = "\(target.column ?? "*") \($0.path):\($0.line)"
+                return target.column == "checksum" ? place + ":" + $0.evidence.rawValue : place
+            }
+        }.sorted()
+    }
+
+    @Test func filesKeptFromTheFirstPassAndFilesReadAgainGiveTheSameFindings() throws {
+        let expected = [
+            "checksum docs/upload.py:2:not-a-use", "checksum docs/views.py:3:not-a-use",
+            "checksum docs/views.py:4:confirmed", "owner_id pings/models.py:4", "owner_id pings/views.py:2",
+        ]
+        let kept = try scan(keeping: 64 << 20)
+        let readAgain = try scan(keeping: 0)
+        #expect(kept == expected)
+        #expect(readAgain == expected)
+    }
+
+    @Test func aFileIsScoredAsTheFirstPassReadIt() throws {
+        // Rewritten between the passes: the second scores the bytes the index was built from, not a second read.
+        let rewrite: @Sendable (String) -> Void = { root in
+            _ = FileManager.default.createFile(
+                atPath: root + "/docs/views.py", contents: Data("def show():\n    return None\n".utf8))
+        }
+        let found = try scan(keeping: 64 << 20, between: rewrite)
+        #expect(found.contains("checksum docs/views.py:4:confirmed"))
+        // Past the budget the file is read again, and then it is the new text.
+        let reread = try scan(keeping: 0, between: rewrite)
+        #expect(!reread.contains { $0.hasPrefix("checksum docs/views.py") })
+    }
+}

@@ -48,6 +48,19 @@ import Testing
         #expect(found.attributes(ofColumn: "owner_id", inTable: "pings_ping") == ["owner"])
     }
 
+    @Test func aModelsFileWithWindowsLineEndingsIsReadLikeOneWithout() {
+        let text = [
+            "from django.db import models", "", "class Ping(models.Model):", "    body = models.TextField()",
+            "    owner = models.ForeignKey(", "        \"auth.User\",", "        on_delete=models.CASCADE,", "    )",
+            "",
+            "    class Meta:", "        db_table = \"pings\"", "",
+        ].joined(separator: "\r\n")
+        let ping = catalog([("pings/models.py", text)]).model("Ping")
+        #expect(ping?.table == "pings")
+        #expect(ping?.line == 3)
+        #expect(ping?.mapping == ["body", "owner→owner_id"])
+    }
+
     @Test func appConfigLabelAndMetaDbTableNameTheTable() {
         let found = catalog([
             (

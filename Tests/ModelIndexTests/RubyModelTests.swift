@@ -75,6 +75,20 @@ import Testing
         #expect(found.attributes(ofColumn: "written_by_id", inTable: "messages") == ["author"])
     }
 
+    @Test func windowsLineEndingsChangeNothing() {
+        let found = catalog(
+            Self.files.map {
+                ($0.0, $0.1.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
+            })
+        #expect(found.model("Message")?.associations.map(\.foreignKey) == ["user_id", "written_by_id", "message_id"])
+        #expect(found.model("SystemMessage")?.table == "messages")
+        #expect(found.model("Admin::Setting")?.table == "admin_settings")
+        #expect(
+            found.tables["messages"]?.columns.keys.sorted() == [
+                "body", "created_at", "id", "updated_at", "user_id", "written_by_id",
+            ])
+    }
+
     @Test func schemaFileGivesColumnsWithTheirProvenance() {
         let found = catalog(Self.files)
         let columns = found.tables["messages"]?.columns.keys.sorted()
