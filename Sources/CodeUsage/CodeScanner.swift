@@ -202,6 +202,16 @@ public struct CodeScanner: Sendable {
         hits(in: bytes, scratch: scratch).contains { hit in nameRoles[hit.name].contains { $0.isPrimary } }
     }
 
+    /// Where `bytes` first name a target (the target's index and the byte position), as ``mightReference``
+    /// decides it; for files that are not scanned (too large, binary), whose names must still be said.
+    public func firstReference(in bytes: [UInt8], scratch: MatchScratch) -> (target: Int, position: Int)? {
+        var first: (target: Int, position: Int)?
+        for hit in hits(in: bytes, scratch: scratch) where first.map({ hit.position < $0.position }) ?? true {
+            if let role = nameRoles[hit.name].first(where: \.isPrimary) { first = (role.target, hit.position) }
+        }
+        return first
+    }
+
     /// Scans the bytes of one text file. `relativePath` (relative to the source root) is reported as given
     /// and selects the rules (`files:` globs; a file without an extension by its shebang) and the file's
     /// classification. `definitions` are the tree's (merged from a first scan of every file): reads of a name

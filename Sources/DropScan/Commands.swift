@@ -83,11 +83,14 @@ public struct UsageError: Error, CustomStringConvertible {
 /// Runs `dropscan scan`: builds the configuration, scans, writes the reports, returns the exit code.
 public enum ScanCommandRunner {
     public static func run(_ request: ScanRequest) -> Int32 {
-        let configuration: ScanConfiguration
+        // From here on SIGINT and SIGTERM stop the scan, which then writes what it read, marked interrupted.
+        Cancellation.installSignalHandlers()
+        var configuration: ScanConfiguration
         var options = ReportOptions()
         do {
             try ReportOutputs(json: request.json, markdown: request.markdown, sarif: request.sarif).validate()
             configuration = try makeConfiguration(request)
+            configuration.cancellation = .interruptSignals
             // The blocking tiers come from the policy the report records (`ReportOptions.adopting`).
             options = ReportOptions(
                 repository: try RepositoryLink.resolve(
@@ -107,6 +110,12 @@ public enum ScanCommandRunner {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
+        return exitCode(report)
+    }
+
+    /// 130 after SIGINT and 143 after SIGTERM (128 + the signal, as shells report it), else the verdict's.
+    static func exitCode(_ report: UsageReport) -> Int32 {
+        if let signal = Cancellation.interruptSignals.signal { return 128 + signal }
         return ExitCode(report.verdict).rawValue
     }
 
@@ -273,18 +282,18 @@ public enum PatternCommands {
         let examples = result.problems.isEmpty ? RuleExamples.check(library) : RuleExamples.Result()
         let problems = result.problems + examples.problems
         for problem in problems { StandardError.write(problem + "\n") }
-        print(
-            "\(result.rulesChecked) rules, \(result.samplesChecked) samples and \(examples.examplesChecked) examples checked, \(problems.count) problem(s)"
-        )
+        let line =
+            "\(result.rulesChecked) rules, \(result.samplesChecked) samples and \(examples.examplesChecked) examples checked, \(problems.count) problem(s)\n"
+        guard writeOut(line) else { return ExitCode.usage.rawValue }
         return problems.isEmpty ? 0 : ExitCode.usage.rawValue
     }
 
     public static func list(directories: [String]) -> Int32 {
         do {
-            for rule in try load(directories).rules {
-                print("\(rule.id)\t\(rule.subject.rawValue)\t\(rule.evidence.rawValue)\t\(rule.description)")
+            let lines = try load(directories).rules.map {
+                "\($0.id)\t\($0.subject.rawValue)\t\($0.evidence.rawValue)\t\($0.description)\n"
             }
-            return 0
+            return writeOut(lines.joined()) ? 0 : ExitCode.usage.rawValue
         } catch {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
@@ -305,13 +314,14 @@ public enum InputsCommand {
         var set = InputSet()
         walker.addLogs(logs, to: &set)
         walker.addSources(sources, to: &set)
-        for file in set.files {
+        let lines = set.files.map { file in
             switch file.kind {
-            case .log: print("log\t\(file.path)")
-            case .source: print("source\t\(file.root ?? ".")\t\(file.relativePath)")
+            case .log: return "log\t\(file.path)\n"
+            case .source: return "source\t\(file.root ?? ".")\t\(file.relativePath)\n"
             }
         }
         for error in set.errors { StandardError.write("dropscan: \(error)\n") }
+        guard writeOut(lines.joined()) else { return ExitCode.usage.rawValue }
         return set.errors.isEmpty ? 0 : ExitCode.usage.rawValue
     }
 }
@@ -349,5 +359,23 @@ public enum MergeCommand {
         } catch {
             throw UsageError("\(path) is not a dropscan JSON report: \(error)")
         }
+    }
+}
+
+/// What the process sets up before any command runs.
+public enum ProcessSetup {
+    /// SIGPIPE ignored: a closed standard output is a write error that names it (EPIPE), not a silent death.
+    public static func ignoreBrokenPipes() { Cancellation.ignoreBrokenPipes() }
+}
+
+/// Writes `text` to standard output; on failure (a full disk, a reader that has gone) says so in one sentence
+/// on stderr and returns `false` (exit code 2).
+func writeOut(_ text: String, what: String = "the output") -> Bool {
+    do {
+        try StandardOutput.write(text)
+        return true
+    } catch {
+        StandardError.write("dropscan: cannot write \(what) to standard output: \(error.reason).\n")
+        return false
     }
 }

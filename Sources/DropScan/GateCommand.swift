@@ -1,6 +1,7 @@
 import Foundation
 import Gate
 import Report
+import ScanIO
 
 /// The `gate` command's arguments as given.
 public struct GateRequest: Sendable {
@@ -29,6 +30,7 @@ public enum GateCommand {
     public static let attestationFileName = "dropscan-attestations.yml"
 
     public static func run(_ request: GateRequest) -> Int32 {
+        Cancellation.installSignalHandlers()
         let outputs = ReportOutputs(json: request.scan.json, markdown: request.scan.markdown, sarif: request.scan.sarif)
         var report: UsageReport
         let policy: GatePolicy
@@ -74,6 +76,7 @@ public enum GateCommand {
                 var configuration = try ScanCommandRunner.makeConfiguration(scan)
                 configuration.policy = policy
                 configuration.gateContext = context
+                configuration.cancellation = .interruptSignals
                 guard let scanned = ScanCommandRunner.scanOrNothingToCheck(configuration, request: scan) else {
                     return ExitCode.usage.rawValue
                 }
@@ -86,8 +89,8 @@ public enum GateCommand {
         let decision = summary(report)
         if outputs.usesStandardOutput {
             StandardError.write(decision)
-        } else {
-            FileHandle.standardOutput.write(Data(decision.utf8))
+        } else if !writeOut(decision, what: "the decision") {
+            return ExitCode.usage.rawValue
         }
         do {
             if let path = request.writeBaseline {
@@ -99,7 +102,7 @@ public enum GateCommand {
             StandardError.write("dropscan: \(error)\n")
             return ExitCode.usage.rawValue
         }
-        return ExitCode(report.verdict).rawValue
+        return ScanCommandRunner.exitCode(report)
     }
 
     /// Attestation files given, then one beside each migration when it is there.

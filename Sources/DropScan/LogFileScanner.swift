@@ -24,18 +24,22 @@ struct LogFileScanner {
     var afterChunk: (@Sendable (String) -> Void)? = nil
     /// The year of RFC 3164 syslog times (`--syslog-year`); from each file's modification time when `nil`.
     var syslogYear: Int? = nil
+    /// Checked before each chunk: when set, the file is left where it is.
+    var cancellation: Cancellation? = nil
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
 
-    func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) {
+    /// Scans `file`; `false` when the scan was cancelled before its end.
+    @discardableResult
+    func scan(_ file: InputFile, into accumulator: inout ScanAccumulator) -> Bool {
         accumulator.logFiles += 1
         var source: ByteSource
         do {
             source = try openByteSource(path: file.path)
         } catch {
             accumulator.errors.append(error)
-            return
+            return true
         }
         if source is GzipSource && file.size >= pipelineThreshold {
             source = PipelinedSource(wrapping: source, blockSize: chunkSize)
@@ -54,8 +58,10 @@ struct LogFileScanner {
         var nulBytes = NULDamage()
         var damaged = DamagedEntries()
         accumulator.coverage.beginFile(file.path)
+        var finished = true
         do {
             try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
+                if cancellation?.isCancelled == true { throw ScanCancelled() }
                 progress.advance(bytes: Int64(bytes.count) - carriedIn)
                 afterChunk?(file.path)
                 if framer == nil && !formatFailed {
@@ -125,6 +131,8 @@ struct LogFileScanner {
                 carriedIn = Int64(bytes.count - used)
                 return used
             }
+        } catch is ScanCancelled {
+            finished = false
         } catch let error as ReadError {
             accumulator.errors.append(error)
         } catch {
@@ -138,6 +146,7 @@ struct LogFileScanner {
             path: file.path, compressed: source is GzipSource || source is PipelinedSource)
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
+        return finished
     }
 
     /// How RFC 3164 syslog times get their year: `--syslog-year`, else the file's modification time.
@@ -245,6 +254,10 @@ struct LogFileScanner {
                 id: normalized.id, statement: showValues ? text : normalized.text, evidence: evidence,
                 sample: LogLocation(path: file.path, line: entry.line, offset: entry.offset))
         group.evidence = min(group.evidence, evidence)
+        // The earliest sample by place, whichever file this worker read first (within a file, the first is).
+        if let sample = group.sample, file.path != sample.path, file.path < sample.path {
+            group.sample = LogLocation(path: file.path, line: entry.line, offset: entry.offset)
+        }
         if counted { group.count += 1 }
         if failed { group.failed += 1 }
         group.applications.insert(attribution.application ?? "(unknown)")

@@ -24,6 +24,8 @@ struct LogPrefixPlanner {
     let threads: Int
     /// Whether log text quoted in error messages keeps its literal values (`--show-values`).
     var showValues = false
+    /// Stops the sampling between files when set (the scan then stops too).
+    var cancellation: Cancellation?
 
     static let windows = 32
     static let windowSize = 32 * 1024
@@ -54,7 +56,7 @@ struct LogPrefixPlanner {
             let sampled = Mutex([String: Sampled]())
             DispatchQueue.concurrentPerform(iterations: min(threads, members.count)) { worker in
                 var index = worker
-                while index < members.count {
+                while index < members.count, cancellation?.isCancelled != true {
                     if let sample = try? Self.sample(members[index]) {
                         sampled.withLock { $0[members[index].path] = sample }
                     }

@@ -80,6 +80,7 @@ public struct ScanPipeline: Sendable {
         var walkOptions = WalkOptions()
         walkOptions.followSymlinks = configuration.followSymlinks
         walkOptions.maxSourceFileSize = configuration.maxSourceFileSize
+        let cancellation = configuration.cancellation
         let walker = InputWalker(options: walkOptions)
         var inputs = InputSet()
         walker.addLogs(configuration.logs, to: &inputs)
@@ -103,6 +104,7 @@ public struct ScanPipeline: Sendable {
         var planner = LogPrefixPlanner(
             rules: rules, configuredPrefix: configuredPrefix, threads: max(1, configuration.threads))
         planner.showValues = configuration.showValues
+        planner.cancellation = cancellation
         let (plans, planFailures) = planner.plan(files)
         let failedPaths = Set(planFailures.map(\.path))
         let givenPrefix: @Sendable (String) -> String? = { path in
@@ -125,6 +127,8 @@ public struct ScanPipeline: Sendable {
         let nextSource = Atomic<Int>(0)
         let keptBytes = Atomic<Int>(0)
         let keepBudget = configuration.keptSourceBytes
+        // Files read to their end, for the count an interrupted report gives.
+        let indexedCount = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads(for: sourceIndices.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             var part = IndexPart()
@@ -134,7 +138,7 @@ public struct ScanPipeline: Sendable {
             let scanner = SourceFileScanner(scanner: screen, scratch: MatchScratch())
             while true {
                 let next = nextSource.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard next < sourceIndices.count else { break }
+                guard next < sourceIndices.count, !cancellation.isCancelled else { break }
                 let index = sourceIndices[next]
                 let before = local.bytesScanned
                 if let (bytes, namesTarget) = scanner.index(files[index], into: &local, part: &part) {
@@ -145,6 +149,7 @@ public struct ScanPipeline: Sendable {
                 } else {
                     others.append(index)
                 }
+                indexedCount.wrappingAdd(1, ordering: .relaxed)
                 progress.fileDone(bytes: local.bytesScanned - before)
             }
             merged.withLock { $0.merge(local) }
@@ -162,6 +167,9 @@ public struct ScanPipeline: Sendable {
             return (value.part, value.candidates, value.others)
         }
         configuration.afterFirstPass?()
+        // Files skipped for their size are searched for the targets' names in a streaming pass.
+        let oversizeErrors = OversizeCheck(scanner: screen, cancellation: cancellation).mark(
+            &inputs.skipped, threads: configuration.threads)
         let buildStart = DispatchTime.now().uptimeNanoseconds
         let catalog = ModelIndex.build(part, tables: schemaTables.tables)
         let buildNanoseconds = DispatchTime.now().uptimeNanoseconds - buildStart
@@ -202,33 +210,38 @@ public struct ScanPipeline: Sendable {
         let work = secondPass
         let keptSources = kept
         let nextFile = Atomic<Int>(0)
+        let finishedCount = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             let scratch = MatchScratch()
             let logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 plans: plans, givenPrefix: givenPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
-                progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear)
+                progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear,
+                cancellation: cancellation)
             let sourceScanner = SourceFileScanner(
                 scanner: codeScanner, scratch: scratch, repositoryPrefixes: repositoryPrefixes)
             while true {
                 let next = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard next < work.count else { break }
+                guard next < work.count, !cancellation.isCancelled else { break }
                 let file = files[work[next].index]
                 switch file.kind {
                 case .log:
                     if failedPaths.contains(file.path) {
                         local.logFiles += 1
                         progress.fileDone(bytes: 0)
-                        continue
+                    } else {
+                        let finished = logScanner.scan(file, into: &local)
+                        progress.fileDone(bytes: 0)
+                        if !finished { continue }
                     }
-                    logScanner.scan(file, into: &local)
-                    progress.fileDone(bytes: 0)
                 case .source:
                     let bytes = keptSources[file]
-                    if work[next].recheck && !sourceScanner.names(file, bytes: bytes) { continue }
-                    sourceScanner.scan(file, bytes: bytes, into: &local)
+                    if !work[next].recheck || sourceScanner.names(file, bytes: bytes) {
+                        sourceScanner.scan(file, bytes: bytes, into: &local)
+                    }
                 }
+                finishedCount.wrappingAdd(1, ordering: .relaxed)
             }
             merged.withLock { $0.merge(local) }
         }
@@ -236,19 +249,26 @@ public struct ScanPipeline: Sendable {
         var result = merged.withLock { $0 }
         SourceFileScanner.rescoreWithDefinitions(
             &result, scanner: codeScanner, threads: configuration.threads, kept: keptSources,
-            repositoryPrefixes: repositoryPrefixes)
+            repositoryPrefixes: repositoryPrefixes, cancellation: cancellation)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned
         statistics.statementsParsed = cache.misses
         statistics.parseCacheHits = cache.hits
         statistics.parseCacheEvictions = cache.evictions
-        result.errors += inputs.errors + planFailures
+        result.errors += inputs.errors + planFailures + oversizeErrors
         result.skipped += inputs.skipped
-        return ReportBuilder(
+        var builder = ReportBuilder(
             configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,
-            inputs: RunClock.records(files)
-        ).build(result)
+            inputs: RunClock.records(files))
+        if let signal = cancellation.signal {
+            // Files not read to their end: sources the first pass did not reach, and second-pass work left.
+            let unfinished =
+                (sourceIndices.count - indexedCount.load(ordering: .relaxed))
+                + (work.count - finishedCount.load(ordering: .relaxed))
+            builder.interruption = Interruption(signal: Cancellation.name(of: signal), inputsNotScanned: unfinished)
+        }
+        return builder.build(result)
     }
 
     private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {
@@ -274,6 +294,8 @@ struct ReportBuilder {
     /// When the scan started (milliseconds since the epoch) and every file it read.
     let startedAt: Int64
     let inputs: [InputRecord]
+    /// Set when a signal stopped the scan.
+    var interruption: Interruption?
 
     func build(_ result: ScanAccumulator) -> UsageReport {
         var coverage = Coverage()
@@ -283,10 +305,13 @@ struct ReportBuilder {
         coverage.bytesScanned = result.bytesScanned
         coverage.errors = result.errors.map {
             CoverageError(path: $0.path, offset: $0.offset, message: $0.message)
-        }.sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
-        coverage.skipped = result.skipped.map { SkippedInput(path: $0.path, reason: $0.reason) }.sorted {
-            $0.path < $1.path
-        }
+        }.sorted { ($0.path, $0.offset, $0.message) < ($1.path, $1.offset, $1.message) }
+        coverage.skipped = result.skipped.map {
+            SkippedInput(
+                path: $0.path, reason: $0.reason, kind: $0.kind?.rawValue, mayHoldUse: $0.mayHoldUse ? true : nil,
+                line: $0.line, offset: $0.offset)
+        }.sorted { ($0.path, $0.reason) < ($1.path, $1.reason) }
+        coverage.interrupted = interruption
         coverage.formats = result.formats
         if result.logFiles > 0 { coverage.logFormats = result.logFormats.sorted { $0.path < $1.path } }
         let log = result.coverage
@@ -346,9 +371,12 @@ struct ReportBuilder {
                     lastSeen: group.lastSeen.map(LogTimestamp.iso8601(milliseconds:)), sample: group.sample)
             }
             .sorted(by: StatementGroup.reportOrder)
+            // Workers append findings file by file in whatever order they took the files: sorted, the report
+            // is the same for any thread count.
             let code = Report.CodeUsage(
-                findings: result.findings[index], declarations: result.declarations[index],
-                deprecations: result.deprecations[index])
+                findings: result.findings[index].sorted(by: Self.findingOrder),
+                declarations: result.declarations[index].sorted(by: Self.findingOrder),
+                deprecations: result.deprecations[index].sorted(by: Self.findingOrder))
 
             // The verdicts are decided by the gate below, from these data alone: what could keep this
             // target from a pass is recorded with it (a table no model or schema mentions).
@@ -369,5 +397,16 @@ struct ReportBuilder {
         report.run = run
         Gate.decide(&report, policy: configuration.policy, context: configuration.gateContext)
         return report
+    }
+
+    /// Strongest evidence first, then by place; rule and fingerprint settle findings at the same place.
+    static func findingOrder(_ lhs: CodeFinding, _ rhs: CodeFinding) -> Bool {
+        if (lhs.evidence, lhs.path, lhs.cell ?? -1, lhs.line, lhs.column)
+            != (rhs.evidence, rhs.path, rhs.cell ?? -1, rhs.line, rhs.column)
+        {
+            return (lhs.evidence, lhs.path, lhs.cell ?? -1, lhs.line, lhs.column)
+                < (rhs.evidence, rhs.path, rhs.cell ?? -1, rhs.line, rhs.column)
+        }
+        return (lhs.rule, lhs.fingerprint) < (rhs.rule, rhs.fingerprint)
     }
 }

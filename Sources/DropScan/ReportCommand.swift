@@ -84,11 +84,17 @@ public enum ReportCommand {
                 "\(path) holds \(existing) bytes already: no room for the job summary (GitHub's limit is 1 MiB)")
         }
         let data = try MarkdownReporter(options: summaryOptions).render(report)
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw UsageError("cannot write \(path): \(String(cString: strerror(errno)))")
+        // Appended, not replaced: the summary file holds the job's other steps' summaries too.
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WriteError(
+                description: "cannot append the job summary to \(path): \(String(cString: strerror(errno))).")
         }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: data)
+        defer { close(descriptor) }
+        do {
+            try AtomicFile.writeAll(data, to: descriptor)
+        } catch {
+            throw WriteError(description: "cannot append the job summary to \(path): \(error.reason).")
+        }
     }
 }

@@ -56,6 +56,10 @@ public struct ScanConfiguration: Sendable {
     /// Called with a log's path after each chunk of it is read, before the chunk is scanned: a seam for tests
     /// that change a file between two reads (truncate, rotate) without timing.
     public var afterLogChunk: (@Sendable (_ path: String) -> Void)?
+    /// Checked between files and between chunks of a file: when set, the scan stops and reports what it
+    /// read, marked as interrupted (`coverage.interrupted`). The command line uses
+    /// ``Cancellation/interruptSignals``.
+    public var cancellation = Cancellation()
 
     /// Called once the first pass over the sources is done, before the second: a seam for tests that change a
     /// source file between the passes.

@@ -47,9 +47,10 @@ struct SourceFileScanner {
     }
 
     /// Whether a file that was not a candidate names a target after all (the index found attribute names of
-    /// the columns that the first pass could not know). `bytes` are the first pass's, if kept.
+    /// the columns that the first pass could not know). `bytes` are the first pass's (decoded text), if kept.
     func names(_ file: InputFile, bytes kept: [UInt8]?) -> Bool {
-        guard let bytes = kept ?? (try? Self.readAll(file.path)), !bytes.prefix(8192).contains(0) else { return false }
+        if let kept { return scanner.mightReference(bytes: kept, scratch: scratch) }
+        guard let loaded = try? Self.load(file.path), case .text(let bytes) = loaded.source else { return false }
         return scanner.mightReference(bytes: bytes, scratch: scratch)
     }
 
@@ -61,7 +62,9 @@ struct SourceFileScanner {
             bytes = kept
         } else {
             do {
-                bytes = try Self.readAll(file.path)
+                // A file binary at the first pass was not a candidate: only text comes here.
+                guard case .text(let text) = try Self.load(file.path).source else { return }
+                bytes = text
             } catch {
                 accumulator.errors.append(error)
                 return
@@ -89,20 +92,56 @@ struct SourceFileScanner {
     }
 
     private func read(_ file: InputFile, into accumulator: inout ScanAccumulator) -> [UInt8]? {
-        let bytes: [UInt8]
+        let loaded: (source: LoadedSource, fileBytes: Int)
         do {
-            bytes = try Self.readAll(file.path)
+            loaded = try Self.load(file.path)
         } catch {
             accumulator.errors.append(error)
             return nil
         }
-        accumulator.bytesRead += Int64(bytes.count)
-        if bytes.prefix(8192).contains(0) {
-            accumulator.skipped.append(
-                SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)"))
+        accumulator.bytesRead += Int64(loaded.fileBytes)
+        switch loaded.source {
+        case .text(let text):
+            return text
+        case .binary(let bytes):
+            accumulator.skipped.append(binary(file, bytes))
             return nil
         }
-        return bytes
+    }
+
+    /// The skipped entry of a binary file: one that reads as text apart from its NUL bytes and names a target
+    /// may hold a use (the verdict cannot be a pass); any other is listed only.
+    private func binary(_ file: InputFile, _ bytes: [UInt8]) -> SkippedFile {
+        var skipped = SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)", kind: .binary)
+        guard BinaryText.looksLikeText(bytes.prefix(8192)),
+            let reference = scanner.firstReference(in: bytes, scratch: scratch)
+        else { return skipped }
+        let line = bytes[..<reference.position].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        skipped.mayHoldUse = true
+        skipped.line = line
+        skipped.offset = Int64(reference.position)
+        skipped.reason =
+            "binary file (NUL byte in the first 8 KiB) that reads as text and names \(scanner.targets[reference.target].normalized) on line \(line): remove its NUL bytes to scan it"
+        return skipped
+    }
+
+    /// A source file as the scanners see it: UTF-8 text (decoded from UTF-16 or UTF-32 when the file is saved
+    /// so), or binary bytes.
+    enum LoadedSource {
+        case text([UInt8])
+        case binary([UInt8])
+    }
+
+    /// Reads a whole source file (at most `--max-filesize`) and decides whether it is text: a byte order mark
+    /// or the NUL pattern of UTF-16 or UTF-32 text is decoded; another NUL byte in the first 8 KiB is binary.
+    /// Returns the file's size in bytes too.
+    static func load(_ path: String) throws(ReadError) -> (source: LoadedSource, fileBytes: Int) {
+        let bytes = try readAll(path)
+        let head = bytes.prefix(8192)
+        if let unicode = head.withUnsafeBytes({ TextEncoding.detect($0) }) {
+            return (.text(unicode.encoding.decode(bytes, skipping: unicode.bomLength)), bytes.count)
+        }
+        return (head.contains(0) ? .binary(bytes) : .text(bytes), bytes.count)
     }
 
     /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
@@ -110,7 +149,7 @@ struct SourceFileScanner {
     /// `kept` holds the first pass's bytes of the files it kept, by path.
     static func rescoreWithDefinitions(
         _ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int, kept: KeptSources,
-        repositoryPrefixes: [String: String] = [:]
+        repositoryPrefixes: [String: String] = [:], cancellation: Cancellation? = nil
     ) {
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
         // Only findings of the generic code and template rules, for a target whose name the trees define, can
@@ -124,30 +163,33 @@ struct SourceFileScanner {
         }
         let files = result.sourceFilesWithFindings.filter { affected.contains($0.relativePath) }
         guard !files.isEmpty else { return }
-        let paths = Set(files.map(\.relativePath))
-        for index in result.findings.indices {
-            result.findings[index].removeAll { paths.contains($0.path) }
-            result.declarations[index].removeAll { paths.contains($0.path) }
-            result.deprecations[index].removeAll { paths.contains($0.path) }
-        }
         let definitions = result.definitions
         let targetCount = result.findings.count
-        let merged = Mutex(ScanAccumulator(targetCount: targetCount, gapSeconds: 0))
+        let merged = Mutex((accumulator: ScanAccumulator(targetCount: targetCount, gapSeconds: 0), done: Set<String>()))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, files.count))) { _ in
             var local = ScanAccumulator(targetCount: targetCount, gapSeconds: 0)
+            var done: Set<String> = []
             let scanner = SourceFileScanner(
                 scanner: scanner, scratch: MatchScratch(), definitions: definitions,
                 repositoryPrefixes: repositoryPrefixes)
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < files.count else { break }
+                guard index < files.count, cancellation?.isCancelled != true else { break }
                 scanner.scan(files[index], bytes: kept[files[index]], into: &local)
+                done.insert(files[index].relativePath)
             }
-            merged.withLock { $0.merge(local) }
+            merged.withLock {
+                $0.accumulator.merge(local)
+                $0.done.formUnion(done)
+            }
         }
-        let again = merged.withLock { $0 }
+        // The findings of the files scanned again replace theirs (a scan cancelled midway keeps the rest).
+        let (again, paths) = merged.withLock { ($0.accumulator, $0.done) }
         for index in result.findings.indices {
+            result.findings[index].removeAll { paths.contains($0.path) }
+            result.declarations[index].removeAll { paths.contains($0.path) }
+            result.deprecations[index].removeAll { paths.contains($0.path) }
             result.findings[index] += again.findings[index]
             result.declarations[index] += again.declarations[index]
             result.deprecations[index] += again.deprecations[index]

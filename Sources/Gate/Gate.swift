@@ -40,6 +40,10 @@ public enum Gate {
         }
         coverageReasons += RequirementCheck(policy: policy, report: report, scannedLogs: scannedLogs).reasons()
         coverageReasons += logReasons(report.coverage)
+        coverageReasons += skippedReasons(report.coverage)
+        // A scan stopped by a signal is partial whatever else it shows: that reason decides.
+        let stopped = interruptionReason(report.coverage)
+        if let stopped { coverageReasons.insert(stopped, at: 0) }
 
         var targetReasons: [String] = []
         // Why nothing found for a target cannot mean "not used" (a table no model or schema mentions).
@@ -87,7 +91,10 @@ public enum Gate {
         }
         warnings += allowlist.warnings()
 
-        let inconclusiveReasons = caveatReasons + coverageReasons + checklistReasons
+        let leading = stopped == nil ? 0 : 1
+        let inconclusiveReasons =
+            Array(coverageReasons.prefix(leading)) + caveatReasons + coverageReasons.dropFirst(leading)
+            + checklistReasons
         let verdict: Verdict
         let reason: String
         if let first = targetReasons.first {
@@ -133,6 +140,24 @@ public enum Gate {
             reasons.append("\(files): \(problem)")
         }
         return reasons
+    }
+
+    /// Why a report that a signal cut short cannot pass.
+    static func interruptionReason(_ coverage: Coverage) -> String? {
+        guard let stopped = coverage.interrupted else { return nil }
+        return
+            "The scan was stopped by \(stopped.signal) before it read every input (\(stopped.inputsNotScanned) not read to the end), so this report is partial: run the scan again and let it finish."
+    }
+
+    /// Skipped inputs that may hold a use (a file over --max-filesize or a text-like binary file that names a
+    /// target): one sentence for one, a count and the first for several.
+    static func skippedReasons(_ coverage: Coverage) -> [String] {
+        let risky = coverage.skipped.filter { $0.mayHoldUse == true }
+        guard let first = risky.first else { return [] }
+        if risky.count == 1 { return ["\(first.path) was skipped (\(first.reason)), so a use may hide in it."] }
+        return [
+            "\(risky.count) skipped inputs name a target (\(first.path) and \(risky.count - 1) more; see coverage.skipped), so a use may hide in them: scan them as text (raise --max-filesize, remove NUL bytes)."
+        ]
     }
 
     /// First and last seen over the tiers this policy blocks, from each tier's own (reports that do not

@@ -66,14 +66,17 @@ public struct GatePolicy: Sendable, Equatable {
             let noun = coverage.errors.count == 1 ? "input" : "inputs"
             reasons.append("\(coverage.errors.count) \(noun) could not be read fully, so uses in them may be missed.")
         }
-        if scannedLogs, coverage.logFiles > 0, let entries = coverage.entries, entries.parsed == 0 {
+        // A scan stopped by a signal says so itself (`Gate.interruptionReason`): what it did not reach is not
+        // empty.
+        let stopped = coverage.interrupted != nil
+        if scannedLogs, !stopped, coverage.logFiles > 0, let entries = coverage.entries, entries.parsed == 0 {
             // Empty logs (or none readable) show nothing: never a pass, partial logging accepted or not.
             reasons.append(
                 "The log files hold no log entry, so they cannot show whether anything uses the targets.")
         } else if scannedLogs, !acceptPartialLogging, let note = coverage.statementLoggingNote {
             reasons.append(note)
         }
-        if scannedLogs, coverage.logFiles == 0, coverage.errors.isEmpty {
+        if scannedLogs, !stopped, coverage.logFiles == 0, coverage.errors.isEmpty {
             reasons.append("No log file was found to scan.")
         }
         return reasons

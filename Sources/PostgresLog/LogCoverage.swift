@@ -75,8 +75,10 @@ public struct LogCoverage: Sendable {
     public private(set) var truncatedEntries = 0
     /// Parsed entries without a usable timestamp.
     public private(set) var entriesWithoutTimestamp = 0
-    /// Up to five unparsed lines (the first ones of the first files, by path and line).
+    /// Up to five unparsed lines: the first ones by path and line, whichever worker read which file.
     public private(set) var unparsedSamples: [UnparsedSample] = []
+    /// Samples taken from the current file (a file's first five are the only ones that can be kept).
+    private var samplesInFile = 0
     /// The files observed.
     public private(set) var files: [FileSpan] = []
     /// `statement:`/`execute` lines without a duration (written by `log_statement`).
@@ -106,6 +108,7 @@ public struct LogCoverage: Sendable {
     /// Starts observing a file: the following entries belong to `path`.
     public mutating func beginFile(_ path: String) {
         files.append(FileSpan(path: path, first: nil, last: nil, entries: 0, internalGaps: [], lastSeen: nil))
+        samplesInFile = 0
     }
 
     /// Observes one entry (cheap: no `String` is made except for samples and setting changes).
@@ -115,13 +118,7 @@ public struct LogCoverage: Sendable {
         if entry.truncated { truncatedEntries += 1 }
         guard entry.isParsed else {
             unparsedEntries += 1
-            if unparsedSamples.count < 5 {
-                let raw = entry.layout.raw(.message, entry.bytes) ?? entry.bytes
-                let text = String(
-                    decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
-                unparsedSamples.append(
-                    UnparsedSample(path: files[fileIndex].path, line: entry.line, offset: entry.offset, text: text))
-            }
+            if samplesInFile < 5 { keepSample(entry, path: files[fileIndex].path) }
             return
         }
         parsedEntries += 1
@@ -162,6 +159,25 @@ public struct LogCoverage: Sendable {
         if entry.severity.isError && entry.has(.statement) { failedStatements += 1 }
     }
 
+    /// Keeps the sample when it is among the five first by place seen so far, so that the samples a scan
+    /// reports do not depend on which files a worker read first.
+    private mutating func keepSample(_ entry: LogEntry, path: String) {
+        let place = (path, entry.line, entry.offset)
+        if unparsedSamples.count == 5 {
+            guard let last = unparsedSamples.last, place < (last.path, last.line, last.offset) else {
+                samplesInFile = 5  // the file's later lines come after this one: none can be kept
+                return
+            }
+            unparsedSamples.removeLast()
+        }
+        samplesInFile += 1
+        let raw = entry.layout.raw(.message, entry.bytes) ?? entry.bytes
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, 200)]), as: UTF8.self)
+        let sample = UnparsedSample(path: path, line: entry.line, offset: entry.offset, text: text)
+        let position = unparsedSamples.firstIndex { place < ($0.path, $0.line, $0.offset) } ?? unparsedSamples.count
+        unparsedSamples.insert(sample, at: position)
+    }
+
     private mutating func observeTime(_ time: Int64, _ fileIndex: Int) {
         files[fileIndex].observe(time, gapThreshold: gapThresholdMilliseconds)  // in place, no copy
     }
@@ -191,7 +207,9 @@ public struct LogCoverage: Sendable {
         truncatedEntries += other.truncatedEntries
         entriesWithoutTimestamp += other.entriesWithoutTimestamp
         unparsedSamples = Array(
-            (unparsedSamples + other.unparsedSamples).sorted { ($0.path, $0.line) < ($1.path, $1.line) }.prefix(5))
+            (unparsedSamples + other.unparsedSamples).sorted {
+                ($0.path, $0.line, $0.offset) < ($1.path, $1.line, $1.offset)
+            }.prefix(5))
         files += other.files
         logStatementLines += other.logStatementLines
         durationStatementLines += other.durationStatementLines

@@ -226,9 +226,16 @@ public struct MarkdownReporter: Reporter {
         let errors = coverage.errors.map { error in
             "- ❗ \(MarkdownText.code(error.path, limit: 160, inTable: false)) at byte \(error.offset): \(MarkdownText.text(error.message, limit: 300))\n"
         }
+        // Every skipped input with its reason; those that may hold a use first.
+        let skipped =
+            coverage.skipped.filter { $0.mayHoldUse == true } + coverage.skipped.filter { $0.mayHoldUse != true }
+        let skippedItems = skipped.map { input in
+            "- \(input.mayHoldUse == true ? "❗" : "⏭") skipped \(MarkdownText.code(input.path, limit: 160, inTable: false)): \(MarkdownText.text(input.reason, limit: 300))\n"
+        }
         var pieces: [MarkdownDocument.Piece] = [
             .text("\n### Coverage\n\n" + lines.joined()),
             .list(MarkdownDocument.List(head: "", items: errors.map { [.text($0)] }, weight: 4)),
+            .list(MarkdownDocument.List(head: "", items: skippedItems.map { [.text($0)] }, weight: 3)),
         ]
         if let files = coverage.logFormats, !files.isEmpty {
             let rows = files.map { file in

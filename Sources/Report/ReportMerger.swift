@@ -176,6 +176,12 @@ public enum ReportMerger {
         if let joined = b.joinedNamingTargets {
             merged.joinedNamingTargets = (a.joinedNamingTargets ?? 0) + joined
         }
+        if let stopped = b.interrupted {
+            // An interrupted shard leaves the merged report partial too.
+            merged.interrupted = Interruption(
+                signal: a.interrupted?.signal ?? stopped.signal,
+                inputsNotScanned: (a.interrupted?.inputsNotScanned ?? 0) + stopped.inputsNotScanned)
+        }
         if a.logFormats != nil || b.logFormats != nil {
             merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
         }
@@ -185,7 +191,10 @@ public enum ReportMerger {
             merged.entries = EntryCounts(
                 parsed: x.parsed + y.parsed, unparsed: x.unparsed + y.unparsed,
                 joinedLines: x.joinedLines + y.joinedLines,
-                unparsedSamples: Array((x.unparsedSamples + y.unparsedSamples).prefix(5)))
+                unparsedSamples: Array(
+                    (x.unparsedSamples + y.unparsedSamples).sorted {
+                        ($0.path, $0.line, $0.offset) < ($1.path, $1.line, $1.offset)
+                    }.prefix(5)))
         case (nil, let y): merged.entries = y
         default: break
         }

@@ -33,6 +33,9 @@ public struct SummaryReporter: Reporter {
         for error in coverage.errors.prefix(5) {
             out += "  ! \(error.path): at byte \(error.offset): \(error.message)\n"
         }
+        for input in coverage.skipped.filter({ $0.mayHoldUse == true }).prefix(5) {
+            out += "  ! skipped \(input.path): \(input.reason)\n"
+        }
         return Data(out.utf8)
     }
 }

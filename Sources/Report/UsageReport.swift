@@ -394,6 +394,8 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var joinedNamingTargets: Int?
     /// How each log file was read: its format, and the prefix and how it was decided.
     public var logFormats: [LogFileFormat]?
+    /// Set when a signal stopped the scan: the report is partial and the verdict cannot be a pass.
+    public var interrupted: Interruption?
 
     public init() {}
 }
@@ -464,10 +466,37 @@ public struct CoverageError: Codable, Sendable, Equatable {
 public struct SkippedInput: Codable, Sendable, Equatable {
     public var path: String
     public var reason: String
+    /// `binary`, `too-large`, `special-file`, `symlink`, `symlink-loop`, `broken-symlink`, `duplicate`.
+    public var kind: String?
+    /// `true` when the input may hold a use (it names a target): the verdict cannot be a pass.
+    public var mayHoldUse: Bool?
+    /// Where it first names a target: the line, and the byte offset when the file was read as bytes.
+    public var line: Int?
+    public var offset: Int64?
 
-    public init(path: String, reason: String) {
+    public init(
+        path: String, reason: String, kind: String? = nil, mayHoldUse: Bool? = nil, line: Int? = nil,
+        offset: Int64? = nil
+    ) {
         self.path = path
         self.reason = reason
+        self.kind = kind
+        self.mayHoldUse = mayHoldUse
+        self.line = line
+        self.offset = offset
+    }
+}
+
+/// A scan stopped by a signal before it read everything: the report holds what was read.
+public struct Interruption: Codable, Sendable, Equatable {
+    /// `SIGINT` or `SIGTERM`.
+    public var signal: String
+    /// Inputs not read to their end.
+    public var inputsNotScanned: Int
+
+    public init(signal: String, inputsNotScanned: Int) {
+        self.signal = signal
+        self.inputsNotScanned = inputsNotScanned
     }
 }
 

@@ -22,12 +22,37 @@ public struct InputFile: Sendable, Hashable {
 
 /// A file left out of the scan on purpose, with the reason (reported, never silent).
 public struct SkippedFile: Sendable, Hashable, Codable {
-    public let path: String
-    public let reason: String
+    /// Why an input was skipped.
+    public enum Kind: String, Sendable, Codable {
+        /// A NUL byte in the first 8 KiB and no Unicode encoding (UTF-16, UTF-32) to decode.
+        case binary
+        /// A source file over `--max-filesize`.
+        case tooLarge = "too-large"
+        /// A FIFO, socket or device: never opened.
+        case specialFile = "special-file"
+        /// A symbolic link, not followed without `--follow`.
+        case symlink
+        /// A symbolic link that leads back to a folder being walked, or to itself.
+        case symlinkLoop = "symlink-loop"
+        /// A symbolic link whose target does not exist.
+        case brokenSymlink = "broken-symlink"
+        /// A file or folder already walked under another name (reached again through a symbolic link).
+        case duplicate
+    }
 
-    public init(path: String, reason: String) {
+    public let path: String
+    public var reason: String
+    public var kind: Kind?
+    /// Whether the skipped file may hold a use (it names a target): a clean result is then inconclusive.
+    public var mayHoldUse = false
+    /// Where the file first names a target (line 1-based; byte offset when the file is read as bytes).
+    public var line: Int?
+    public var offset: Int64?
+
+    public init(path: String, reason: String, kind: Kind? = nil) {
         self.path = path
         self.reason = reason
+        self.kind = kind
     }
 }
 
@@ -150,53 +175,115 @@ public struct InputWalker {
                 continue
             }
             if kind == .source && info.size > options.maxSourceFileSize {
-                set.skipped.append(
-                    SkippedFile(path: path, reason: "larger than the \(options.maxSourceFileSize)-byte limit"))
+                set.skipped.append(Self.tooLarge(path: path, limit: options.maxSourceFileSize))
                 continue
             }
             set.files.append(InputFile(kind: kind, path: path, root: root, relativePath: relative, size: info.size))
         }
     }
 
+    /// A file's identity: the same (device, inode) reached twice is the same file or folder.
+    struct FileID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    /// What one walk has seen: the folders being walked (a link back to one is a loop) and, with `--follow`,
+    /// every folder and file already listed (one reached again through a link is listed once).
+    struct WalkState {
+        var ancestors: [(id: FileID, path: String)] = []
+        var seenDirectories: [FileID: String] = [:]
+        var seenFiles: [FileID: String] = [:]
+    }
+
     private func walk(
         root: String, directory: String, relative: String, kind: InputFile.Kind, ignore: IgnoreStack,
         into set: inout InputSet
+    ) {
+        var state = WalkState()
+        walk(
+            root: root, directory: directory, relative: relative, kind: kind, ignore: ignore, state: &state, into: &set)
+    }
+
+    private func walk(
+        root: String, directory: String, relative: String, kind: InputFile.Kind, ignore: IgnoreStack,
+        state: inout WalkState, into set: inout InputSet
     ) {
         guard let handle = opendir(directory) else {
             set.errors.append(ReadError.fromErrno(errno, path: directory, offset: 0, opening: true))
             return
         }
         defer { closedir(handle) }
-        var entries: [(name: String, type: UInt8)] = []
+        var info = Foundation.stat()
+        guard fstat(dirfd(handle), &info) == 0 else {
+            set.errors.append(ReadError.fromErrno(errno, path: directory, offset: 0, opening: true))
+            return
+        }
+        let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if let ancestor = state.ancestors.first(where: { $0.id == id }) {
+            set.skipped.append(
+                SkippedFile(
+                    path: directory,
+                    reason: "symbolic link loop: it leads back to \(ancestor.path), which is being scanned",
+                    kind: .symlinkLoop))
+            return
+        }
+        if options.followSymlinks {
+            if let first = state.seenDirectories[id] {
+                set.skipped.append(
+                    SkippedFile(
+                        path: directory, reason: "the same folder as \(first), scanned under that name",
+                        kind: .duplicate))
+                return
+            }
+            state.seenDirectories[id] = directory
+        }
+        state.ancestors.append((id, directory))
+        defer { state.ancestors.removeLast() }
+        var entries: [(name: String, type: UInt8, inode: UInt64)] = []
         while let entry = readdir(handle) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) {
                 String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }
             if name == "." || name == ".." { continue }
-            entries.append((name, entry.pointee.d_type))
+            entries.append((name, entry.pointee.d_type, UInt64(entry.pointee.d_ino)))
         }
         entries.sort { $0.name < $1.name }
-        for (name, type) in entries {
+        for (name, type, inode) in entries {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             var isDirectory = type == UInt8(DT_DIR)
             var isRegular = type == UInt8(DT_REG)
             var size: Int64 = -1
             var nonRegular = Self.nonRegular(direntType: type)
+            var fileID = FileID(device: id.device, inode: inode)
             if type == UInt8(DT_LNK) {
-                guard options.followSymlinks, let info = stat(path: path, follow: true) else {
-                    if !options.followSymlinks {
-                        set.skipped.append(
-                            SkippedFile(path: path, reason: "symbolic link (use --follow to follow links)"))
+                guard options.followSymlinks else {
+                    set.skipped.append(
+                        SkippedFile(
+                            path: path, reason: "symbolic link (use --follow to follow links)", kind: .symlink))
+                    continue
+                }
+                guard let target = stat(path: path, follow: true) else {
+                    let code = errno
+                    if let skipped = Self.unfollowable(path: path, code: code) {
+                        set.skipped.append(skipped)
+                    } else {
+                        set.errors.append(ReadError.fromErrno(code, path: path, offset: 0, opening: true))
                     }
                     continue
                 }
-                (isDirectory, isRegular, size) = (info.isDirectory, info.isRegular, info.size)
-                nonRegular = info.nonRegular
+                (isDirectory, isRegular, size) = (target.isDirectory, target.isRegular, target.size)
+                nonRegular = target.nonRegular
+                fileID = target.id
             } else if type == UInt8(DT_UNKNOWN) {
-                guard let info = stat(path: path, follow: false) else { continue }
-                (isDirectory, isRegular, size) = (info.isDirectory, info.isRegular, info.size)
-                nonRegular = info.nonRegular
+                guard let target = stat(path: path, follow: false) else {
+                    set.errors.append(ReadError.fromErrno(errno, path: path, offset: 0, opening: true))
+                    continue
+                }
+                (isDirectory, isRegular, size) = (target.isDirectory, target.isRegular, target.size)
+                nonRegular = target.nonRegular
+                fileID = target.id
             }
             if kind == .source {
                 if name == ".git" && isDirectory { continue }
@@ -204,7 +291,7 @@ public struct InputWalker {
             }
             if let nonRegular {
                 // Listed, never opened: a FIFO without a writer would block the scan forever.
-                set.skipped.append(SkippedFile(path: path, reason: FileType.refusal(nonRegular)))
+                set.skipped.append(SkippedFile(path: path, reason: FileType.refusal(nonRegular), kind: .specialFile))
                 continue
             }
             if isDirectory {
@@ -212,14 +299,23 @@ public struct InputWalker {
                 if kind == .source && options.honourIgnoreFiles {
                     childIgnore.push(directory: path, relative: relativePath)
                 }
-                walk(root: root, directory: path, relative: relativePath, kind: kind, ignore: childIgnore, into: &set)
+                walk(
+                    root: root, directory: path, relative: relativePath, kind: kind, ignore: childIgnore,
+                    state: &state, into: &set)
             } else if isRegular {
+                if options.followSymlinks {
+                    if let first = state.seenFiles[fileID] {
+                        set.skipped.append(
+                            SkippedFile(
+                                path: path, reason: "the same file as \(first), scanned under that name",
+                                kind: .duplicate))
+                        continue
+                    }
+                    state.seenFiles[fileID] = path
+                }
                 if size < 0 { size = stat(path: path, follow: false)?.size ?? 0 }
                 if kind == .source && size > options.maxSourceFileSize {
-                    set.skipped.append(
-                        SkippedFile(
-                            path: path,
-                            reason: "larger than the \(options.maxSourceFileSize)-byte limit (--max-filesize)"))
+                    set.skipped.append(Self.tooLarge(path: path, limit: options.maxSourceFileSize))
                     continue
                 }
                 set.files.append(
@@ -227,6 +323,26 @@ public struct InputWalker {
                         kind: kind, path: path, root: kind == .source ? root : nil, relativePath: relativePath,
                         size: size))
             }
+        }
+    }
+
+    /// A source file over the size limit (its names are looked for by a streaming pass later).
+    static func tooLarge(path: String, limit: Int64) -> SkippedFile {
+        SkippedFile(path: path, reason: "larger than the \(limit)-byte limit (--max-filesize)", kind: .tooLarge)
+    }
+
+    /// Why a symbolic link cannot be followed: a loop (`ELOOP`) or a missing target; `nil` for an error
+    /// (a permission problem), which is reported as one.
+    private static func unfollowable(path: String, code: Int32) -> SkippedFile? {
+        switch code {
+        case ELOOP:
+            return SkippedFile(
+                path: path, reason: "symbolic link loop: following it leads back to itself", kind: .symlinkLoop)
+        case ENOENT, ENOTDIR:
+            return SkippedFile(
+                path: path, reason: "broken symbolic link: its target does not exist", kind: .brokenSymlink)
+        default:
+            return nil
         }
     }
 
@@ -243,6 +359,7 @@ public struct InputWalker {
         let size: Int64
         /// What the file is when it is neither regular nor a directory (`a named pipe (FIFO)`).
         let nonRegular: String?
+        let id: FileID
     }
 
     /// What a directory entry is when `d_type` says it is a FIFO, socket or device.
@@ -263,77 +380,7 @@ public struct InputWalker {
         let type = info.st_mode & S_IFMT
         return FileInfo(
             isDirectory: type == S_IFDIR, isRegular: type == S_IFREG, size: Int64(info.st_size),
-            nonRegular: FileType.nonRegular(info.st_mode))
-    }
-}
-
-/// The `.gitignore` and `.ignore` rules in force in one directory: its own and its parents'.
-struct IgnoreStack {
-    struct Rule {
-        let pattern: String
-        let negated: Bool
-        let directoryOnly: Bool
-        let anchored: Bool
-        /// The directory (relative to the root) that holds the ignore file.
-        let base: String
-    }
-    private(set) var rules: [Rule] = []
-
-    mutating func push(directory: String, relative: String) {
-        for file in [".gitignore", ".ignore"] {
-            guard let data = FileManager.default.contents(atPath: directory + "/" + file) else { continue }
-            rules += Self.parse(String(decoding: data, as: UTF8.self), base: relative)
-        }
-    }
-
-    static func parse(_ text: String, base: String) -> [Rule] {
-        var rules: [Rule] = []
-        for rawLine in text.split(separator: "\n") {
-            var line = String(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine)
-            while line.hasSuffix(" ") && !line.hasSuffix("\\ ") { line.removeLast() }
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            var negated = false
-            if line.hasPrefix("!") {
-                negated = true
-                line.removeFirst()
-            } else if line.hasPrefix("\\") {
-                line.removeFirst()
-            }
-            var directoryOnly = false
-            if line.hasSuffix("/") {
-                directoryOnly = true
-                line.removeLast()
-            }
-            var anchored = line.dropLast().contains("/")
-            if line.hasPrefix("/") {
-                anchored = true
-                line.removeFirst()
-            }
-            if line.isEmpty { continue }
-            rules.append(
-                Rule(pattern: line, negated: negated, directoryOnly: directoryOnly, anchored: anchored, base: base))
-        }
-        return rules
-    }
-
-    /// The last rule that matches decides, as in git.
-    func isIgnored(relativePath: String, isDirectory: Bool) -> Bool {
-        var ignored = false
-        let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
-        for rule in rules {
-            if rule.directoryOnly && !isDirectory { continue }
-            let local: String
-            if rule.base.isEmpty {
-                local = relativePath
-            } else if relativePath.hasPrefix(rule.base + "/") {
-                local = String(relativePath.dropFirst(rule.base.count + 1))
-            } else {
-                continue
-            }
-            let matched =
-                rule.anchored ? GlobMatcher.matches(rule.pattern, local) : GlobMatcher.matches(rule.pattern, name)
-            if matched { ignored = !rule.negated }
-        }
-        return ignored
+            nonRegular: FileType.nonRegular(info.st_mode),
+            id: FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
     }
 }

@@ -18,6 +18,7 @@ struct Dropscan: ParsableCommand {
 
     /// Runs the command; usage errors exit with 2 (not ArgumentParser's 64), as documented.
     static func main() {
+        ProcessSetup.ignoreBrokenPipes()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -71,7 +71,10 @@ struct ScanOptions: ParsableArguments {
     @Flag(name: .customLong("follow"), help: "Follow symbolic links in source trees.")
     var followSymlinks = false
 
-    @Option(help: "Skip (and report) source files larger than this many bytes.")
+    @Option(
+        help:
+            "Skip (and report) source files larger than this many bytes; they are still searched for the targets' names."
+    )
     var maxFilesize: Int64 = 10 << 20
 
     @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
