@@ -6,6 +6,8 @@
 #   2. a hot column (a use in one statement of eight): the SQL parser's cache keeps it from being parser-bound
 #   3. pgBadger on the same stderr log: time and per-application counts side by side
 #   4. a large source tree (the Python installation): rg -w, ugrep -w, dropscan (1 and 50 targets)
+#   5. adversarial lines of 1 MiB and 16 MiB (bytea literal, minified code) naming a target
+#   6. 10,000 targets over the logs of section 1, beside 1 target
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
@@ -105,3 +107,49 @@ measure "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target response
 measure "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
 measure "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
 measure "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
+
+# 5. Adversarial lines --------------------------------------------------------------------------------------
+# A statement and source lines of 1 MiB and 16 MiB that name the target inside long unbroken runs (a bytea hex
+# literal, minified code, a.b.c chains, quotes): every rule runs on them. PCRE2's limits bound each match (the
+# tests assert that no bundled rule reaches them); this is what they cost.
+echo
+adv=$data/adversarial
+if [ ! -f "$adv/.complete" ]; then
+  rm -rf "$adv" && mkdir -p "$adv"
+  python3 - "$adv" <<'PY'
+import os, sys
+out = sys.argv[1]
+for mib in (1, 16):
+    n = mib << 20
+    d = os.path.join(out, "src-%d" % mib); os.makedirs(d)
+    hexrun = ("0123456789abcdef" * (n // 16 + 1))[:n]
+    with open(os.path.join(d, "dump.sql"), "w") as f:
+        f.write("UPDATE orders SET payload = '\\x%s' WHERE orders.legacy_status = 'x';\n" % hexrun)
+    unit = "a.where(b).select(c);F(x)||Q({k:\"v\"}),o.legacy_status.b.c,\"a\"\"'(a, ("
+    with open(os.path.join(d, "bundle.min.js"), "w") as f:
+        f.write("legacy_status " + (unit * (n // len(unit) + 1))[:n] + " Order.where(legacy_status: 1)\n")
+    # One stderr log entry in the generator's format, its statement the bytea UPDATE.
+    with open(os.path.join(out, "log-%d.log" % mib), "w") as f:
+        f.write("2024-05-02 10:00:00.000 UTC [10001] app@shop/billing LOG:  statement: UPDATE orders SET payload = "
+                "'\\x%s' WHERE orders.legacy_status = 'x'\n" % hexrun)
+PY
+  touch "$adv/.complete"
+fi
+echo "5. adversarial lines naming orders.legacy_status (a bytea literal, minified code): every rule runs on them"
+for mib in 1 16; do
+  bytes=$(du -cb "$adv/src-$mib"/* | tail -n 1 | cut -f1)
+  measure "dropscan, source, two $mib MiB lines" "$bytes" "$dropscan" scan -q --target orders.legacy_status \
+    --source "$adv/src-$mib" --max-filesize 64M --json /dev/null
+  measure "dropscan, log, one $mib MiB statement" "$(wc -c < "$adv/log-$mib.log")" "$dropscan" scan -q \
+    --target orders.legacy_status --logs "$adv/log-$mib.log" --json /dev/null
+done
+
+# 6. Many targets ------------------------------------------------------------------------------------------
+# 10,000 targets (orders.legacy_status and 9,999 names the logs never hold) against the logs of section 1:
+# rules are compiled only for the targets a unit names, and the name prefilter costs the same for any number.
+echo
+targets10k=$data/targets-10000.txt
+{ echo "orders.legacy_status"; for i in $(seq 1 9999); do echo "table_$i.column_$i"; done; } > "$targets10k"
+echo "6. many targets over the logs of section 1"
+measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+measure "dropscan, 10,000 targets" "$plain" "$dropscan" scan -q --targets-file "$targets10k" --logs "$logs" --json /dev/null
