@@ -139,9 +139,9 @@ echo "5. adversarial lines naming orders.legacy_status (a bytea literal, minifie
 for mib in 1 16; do
   bytes=$(du -cb "$adv/src-$mib"/* | tail -n 1 | cut -f1)
   measure "dropscan, source, two $mib MiB lines" "$bytes" "$dropscan" scan -q --target orders.legacy_status \
-    --source "$adv/src-$mib" --max-filesize 64M --json /dev/null
+    --source "$adv/src-$mib" --max-filesize 67108864 --json /dev/null
   measure "dropscan, log, one $mib MiB statement" "$(wc -c < "$adv/log-$mib.log")" "$dropscan" scan -q \
-    --target orders.legacy_status --logs "$adv/log-$mib.log" --json /dev/null
+    --target orders.legacy_status --logs "$adv/log-$mib.log" --log-line-prefix "$prefix" --json /dev/null
 done
 
 # 6. Many targets ------------------------------------------------------------------------------------------
