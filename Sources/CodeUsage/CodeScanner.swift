@@ -40,6 +40,9 @@ public struct CodeScanResult: Sendable, Equatable {
     /// Methods, properties, fields and SQL aliases of a target's name that the file defines (see
     /// `DefinedNames`); merge them over the tree and scan the files with findings again with the result.
     public var definitions: DefinedNames
+    /// Lines where a rule gave up at a PCRE2 limit, so that what the line holds is not known: a clean result
+    /// cannot stand on such a file.
+    public var limitHits: [RuleLimitHit] = []
 
     /// An empty result for `targetCount` targets.
     public init(targetCount: Int) {
@@ -52,7 +55,20 @@ public struct CodeScanResult: Sendable, Equatable {
     /// Whether the file holds nothing for any target.
     public var isEmpty: Bool {
         findings.allSatisfy(\.isEmpty) && declarations.allSatisfy(\.isEmpty) && deprecations.allSatisfy(\.isEmpty)
+            && limitHits.isEmpty
     }
+}
+
+/// A rule that reached a PCRE2 limit on a line that names a target (see `MatchLimits`).
+public struct RuleLimitHit: Sendable, Equatable {
+    /// 1-based line, and the byte offset of the line's start in the file.
+    public let line: Int
+    public let offset: Int
+    public let rule: String
+    /// The target the line names, as the scanner's `targets` index it.
+    public let targetIndex: Int
+    /// The notebook cell, for `.ipynb` files.
+    public let cell: Int?
 }
 
 /// Finds the places in one source file that reference the targets, with an evidence tier for each.
@@ -67,15 +83,16 @@ public struct CodeScanner: Sendable {
     /// The targets, in the order that indexes every per-target array of a `CodeScanResult`.
     public let targets: [Target]
     private let infos: [TargetInfo]
-    private let rules: [[CompiledRule]]
+    /// Per target, its rules in the order they are tried (compiled when the target is first named).
+    private let rules: TargetRules
     private let prefilter: NamePrefilter
-    /// Indexed by the prefilter's names, then by `embeddedNames`' indices.
+    /// Indexed by the prefilter's names, then by `embedded`'s spellings.
     private let nameRoles: [[NameRole]]
     /// The columns' PascalCase and camelCase spellings inside longer identifiers (`findByLegacyStatus`,
-    /// `getLegacyStatus`, `$legacyStatus`), which the word prefilter cannot see: one case-sensitive alternation.
-    private let embedded: CompiledPattern?
-    /// Spelling → index into `nameRoles`.
-    private let embeddedNames: [String: Int]
+    /// `getLegacyStatus`, `$legacyStatus`), which the word prefilter cannot see.
+    private let embedded: EmbeddedNames
+    /// Index of `embedded`'s spellings into `nameRoles`.
+    private let embeddedRoles: [Int]
     /// The ids of the rules that look for names inside longer identifiers (`{column_pascal_part}`,
     /// `{column_camel_part}`): the only rules a line gets for a target when its hits are all embedded.
     private let embeddedRuleIDs: Set<String>
@@ -98,40 +115,43 @@ public struct CodeScanner: Sendable {
         let facts = targets.map { target in catalog.map { IndexFacts(target: target, catalog: $0) } ?? IndexFacts() }
         infos = zip(targets, facts).map { TargetInfo($0, facts: $1) }
         var table = RoleTable()
-        var compiled: [[CompiledRule]] = []
         for (index, target) in targets.enumerated() {
             table.addNames(for: target, index: index)
-            var forTarget: [CompiledRule] = []
             for alias in facts[index].aliases {
                 table.add(alias, caseSensitive: true, role: NameRole(target: index, isPrimary: true))
+            }
+            for name in facts[index].ownClasses where target.column != nil {
+                table.add(name, caseSensitive: true, role: NameRole(target: index, isPrimary: false))
+            }
+        }
+        do {
+            try library.validate(for: targets) { $0.inputs.contains(.source) }
+        } catch {
+            throw .ruleDoesNotCompile(error.description)
+        }
+        rules = TargetRules(count: targets.count) { (index) throws(RuleCompileError) in
+            let target = targets[index]
+            var forTarget: [CompiledRule] = []
+            for alias in facts[index].aliases {
                 // A string naming the column itself is the generic rules' (`code.string-key`).
                 let string = alias == target.column?.name ? [] : [IndexFacts.aliasStringRule(alias)]
                 for made in [IndexFacts.aliasRule(alias)] + string {
                     if let rule = try? made.compile(for: target, targetIndex: index) { forTarget.append(rule) }
                 }
             }
-            for name in facts[index].ownClasses where target.column != nil {
-                table.add(name, caseSensitive: true, role: NameRole(target: index, isPrimary: false))
-            }
             for rule in library.rules where rule.inputs.contains(.source) {
-                do {
-                    if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
-                } catch {
-                    throw .ruleDoesNotCompile(error.description)
-                }
+                if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
             }
             // Strongest first; among equals, ecosystem rules before `sql.*` before the generic `code.*`, then
             // load order.
             func generality(_ id: String) -> Int { id.hasPrefix("code.") ? 2 : id.hasPrefix("sql.") ? 1 : 0 }
-            compiled.append(
-                forTarget.enumerated().sorted { lhs, rhs in
-                    let left = (lhs.element.rule.evidence, generality(lhs.element.rule.id), lhs.offset)
-                    let right = (rhs.element.rule.evidence, generality(rhs.element.rule.id), rhs.offset)
-                    if left.0 != right.0 { return left.0 < right.0 }
-                    return (left.1, left.2) < (right.1, right.2)
-                }.map(\.element))
+            return forTarget.enumerated().sorted { lhs, rhs in
+                let left = (lhs.element.rule.evidence, generality(lhs.element.rule.id), lhs.offset)
+                let right = (rhs.element.rule.evidence, generality(rhs.element.rule.id), rhs.offset)
+                if left.0 != right.0 { return left.0 < right.0 }
+                return (left.1, left.2) < (right.1, right.2)
+            }.map(\.element)
         }
-        rules = compiled
         prefilter = NamePrefilter(names: table.names, caseSensitive: table.caseSensitive)
         var roles = table.roles
         var pascal: [String: [NameRole]] = [:]
@@ -143,34 +163,24 @@ public struct CodeScanner: Sendable {
             if !spellings.pascal.isEmpty { pascal[spellings.pascal, default: []].append(role) }
             if !spellings.camel.isEmpty { camel[spellings.camel, default: []].append(role) }
         }
-        var names: [String: Int] = [:]
-        for (spelling, spellingRoles) in pascal.merging(camel, uniquingKeysWith: +) {
-            names[spelling] = roles.count
+        var spellings: (pascal: [String], camel: [String]) = ([], [])
+        for (spelling, spellingRoles) in pascal.sorted(by: { $0.key < $1.key }) {
+            spellings.pascal.append(spelling)
+            roles.append(spellingRoles + (camel[spelling] ?? []))
+        }
+        for (spelling, spellingRoles) in camel.sorted(by: { $0.key < $1.key }) where pascal[spelling] == nil {
+            spellings.camel.append(spelling)
             roles.append(spellingRoles)
         }
-        embeddedNames = names
+        embeddedRoles = Array(table.roles.count..<roles.count)
         embeddedRuleIDs = Set(
             library.rules.filter { rule in
                 ([rule.pattern] + (rule.requires.map { [$0] } ?? [])).contains {
                     $0.contains("{column_pascal_part}") || $0.contains("{column_camel_part}")
                 }
             }.map(\.id))
-        embedded = Self.embeddedPattern(pascal: Array(pascal.keys), camel: Array(camel.keys))
+        embedded = EmbeddedNames(pascal: spellings.pascal, camel: spellings.camel)
         nameRoles = roles
-    }
-
-    /// `(?:(?<![A-Z])(?:LegacyStatus|…)|(?<![A-Za-z0-9_])(?:legacyStatus|…))(?![a-z0-9])` (bytes ≥ 0x80 count as
-    /// letters): a name that starts at a case change or after a non-letter and ends at a case change or at the
-    /// end of the identifier, like the `{column_pascal_part}` and `{column_camel_part}` placeholders.
-    static func embeddedPattern(pascal: [String], camel: [String]) -> CompiledPattern? {
-        func alternation(_ names: [String]) -> String {
-            names.sorted { ($0.utf8.count, $0) > ($1.utf8.count, $1) }.map(Placeholders.escape).joined(separator: "|")
-        }
-        var branches: [String] = []
-        if !pascal.isEmpty { branches.append("(?<![A-Z\\x80-\\xff])(?:\(alternation(pascal)))") }
-        if !camel.isEmpty { branches.append("(?<![A-Za-z0-9_\\x80-\\xff])(?:\(alternation(camel)))") }
-        guard !branches.isEmpty else { return nil }
-        return try? CompiledPattern("(?:" + branches.joined(separator: "|") + ")(?![a-z0-9\\x80-\\xff])")
     }
 
     /// Every prefilter hit in `bytes`, then every embedded occurrence that is not already a whole word.
@@ -178,23 +188,22 @@ public struct CodeScanner: Sendable {
         var found: [(name: Int, position: Int)] = []
         bytes.withUnsafeBytes { buffer in
             prefilter.scan(buffer, scratch: scratch) { name, range in found.append((name, range.lowerBound)) }
-            guard let embedded else { return }
-            var start = 0
-            while start < buffer.count {
-                guard let range = try? embedded.firstMatch(in: buffer, from: start, scratch: scratch) else { break }
-                start = max(range.upperBound, range.lowerBound + 1)
+            embedded.scan(buffer, scratch: scratch) { spelling, range in
                 let before = range.lowerBound > 0 ? bytes[range.lowerBound - 1] : 0x20
                 let after = range.upperBound < bytes.count ? bytes[range.upperBound] : 0x20
                 // A whole word (`legacyStatus`) is the word prefilter's; `$` continues a word there.
                 if !Self.isIdentifierByte(before) && before != 0x24 && !Self.isIdentifierByte(after) && after != 0x24 {
-                    continue
+                    return
                 }
-                let spelling = String(decoding: bytes[range], as: UTF8.self)
-                if let name = embeddedNames[spelling] { found.append((name, range.lowerBound)) }
+                found.append((embeddedRoles[spelling], range.lowerBound))
             }
         }
         return found
     }
+
+    /// Rules that did not compile for a target when its rules were first needed (the target's lines were scanned
+    /// without them).
+    public var ruleProblems: [RuleCompileError] { rules.problems }
 
     /// Whether a file names any target at all (the word prefilter and embedded names): files that do not are
     /// not scanned further. Cheap; the pipeline's first pass asks it of every file.
@@ -346,12 +355,17 @@ public struct CodeScanner: Sendable {
                             applicable[targetIndex] = value
                             return value
                         }()
-                guard
-                    let (rule, match) = firstMatch(
-                        candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
-                        isSQL: isSQLFile,
-                        scratch: scratch)
-                else { continue }
+                var limited: String?
+                let matched = firstMatch(
+                    candidates, line: lineBytes, lineIndex: lineIndex, document: document, context: context,
+                    isSQL: isSQLFile, scratch: scratch, limited: &limited)
+                if let limited {
+                    result.limitHits.append(
+                        RuleLimitHit(
+                            line: lineIndex + 1, offset: lineRange.lowerBound, rule: limited, targetIndex: targetIndex,
+                            cell: unit.cell))
+                }
+                guard let (rule, match) = matched else { continue }
                 let info = infos[targetIndex]
                 let offset = relative.first { match.contains($0) } ?? match.lowerBound
                 // 1-based, in characters (Unicode scalars), not bytes.
@@ -420,15 +434,24 @@ public struct CodeScanner: Sendable {
     }
 
     /// The first rule that matches the line (its `requires:` may match anywhere in the statement around it).
+    /// A rule that gives up at a PCRE2 limit is passed over and named in `limited`.
     private func firstMatch(
         _ candidates: [CompiledRule], line: [UInt8], lineIndex: Int, document: Document, context: SourceContext,
-        isSQL: Bool, scratch: MatchScratch
+        isSQL: Bool, scratch: MatchScratch, limited: inout String?
     ) -> (CompiledRule, Range<Int>)? {
-        line.withUnsafeBytes { lineBuffer in
+        func search(_ pattern: CompiledPattern, _ buffer: UnsafeRawBufferPointer, _ rule: CompiledRule) -> Range<Int>? {
+            do {
+                return try pattern.firstMatch(in: buffer, scratch: scratch)
+            } catch {
+                limited = limited ?? rule.rule.id
+                return nil
+            }
+        }
+        return line.withUnsafeBytes { lineBuffer in
             for rule in candidates {
-                guard let match = try? rule.pattern.firstMatch(in: lineBuffer, scratch: scratch) else { continue }
+                guard let match = search(rule.pattern, lineBuffer, rule) else { continue }
                 if let requires = rule.requires {
-                    if (try? requires.firstMatch(in: lineBuffer, scratch: scratch)) == nil {
+                    if search(requires, lineBuffer, rule) == nil {
                         guard
                             let window = statementWindow(
                                 around: lineIndex, in: document, context: context, isSQL: isSQL)
@@ -436,7 +459,7 @@ public struct CodeScanner: Sendable {
                             continue
                         }
                         let found = document.bytes[window].withUnsafeBytes { windowBuffer in
-                            (try? requires.firstMatch(in: windowBuffer, scratch: scratch)) != nil
+                            search(requires, windowBuffer, rule) != nil
                         }
                         if !found { continue }
                     }

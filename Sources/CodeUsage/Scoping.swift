@@ -12,14 +12,21 @@ struct RoleTable {
     var names: [String] = []
     var caseSensitive: [Bool] = []
     var roles: [[NameRole]] = []
+    /// Index of each name, by case sensitivity: a lookup per name, whatever the number of targets.
+    private var indices: [Bool: [String: Int]] = [:]
 
+    /// Adds a role to `name`. A target's roles are added together, after those of every lower target.
     mutating func add(_ name: String, caseSensitive sensitive: Bool, role: NameRole) {
         guard !name.isEmpty else { return }
         let key = sensitive ? name : name.lowercased()
-        if let index = names.indices.first(where: { names[$0] == key && caseSensitive[$0] == sensitive }) {
-            if !roles[index].contains(role) { roles[index].append(role) }
+        if let index = indices[sensitive]?[key] {
+            // Only this target's own roles, at the end, can repeat this one.
+            if !roles[index].reversed().prefix(while: { $0.target == role.target }).contains(role) {
+                roles[index].append(role)
+            }
             return
         }
+        indices[sensitive, default: [:]][key] = names.count
         names.append(key)
         caseSensitive.append(sensitive)
         roles.append([role])

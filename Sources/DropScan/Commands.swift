@@ -176,9 +176,8 @@ public enum ScanCommandRunner {
             }
             configuration.excludedPaths.insert(path)
         }
-        var unique: [Target] = []
-        for target in configuration.targets where !unique.contains(target) { unique.append(target) }
-        configuration.targets = unique
+        var seen: Set<Target> = []
+        configuration.targets = configuration.targets.filter { seen.insert($0).inserted }
         configuration.logs = request.logs
         for root in request.sources where !FileManager.default.fileExists(atPath: root) {
             throw UsageError("--source \(root) does not exist: give a source tree that is there")

@@ -303,10 +303,15 @@ struct LogFileScanner {
         utf8.withUnsafeMutableBytes { mutable in
             let buffer = UnsafeRawBufferPointer(mutable)
             for target in named {
-                for rule in matchers.logRules[target] where (try? rule.firstMatch(in: buffer, scratch: scratch)) != nil
-                {
-                    ruleHit.insert(target)
-                    break
+                for rule in matchers.logRules[target] {
+                    // A rule that gives up at a PCRE2 limit cannot say no: the parser decides instead, as for
+                    // a match (the prefilter found the name; the parser cannot backtrack).
+                    let hit: Bool
+                    do { hit = try rule.firstMatch(in: buffer, scratch: scratch) != nil } catch { hit = true }
+                    if hit {
+                        ruleHit.insert(target)
+                        break
+                    }
                 }
             }
         }

@@ -257,6 +257,13 @@ public struct ScanPipeline: Sendable {
         statistics.parseCacheHits = cache.hits
         statistics.parseCacheEvictions = cache.evictions
         result.errors += inputs.errors + planFailures + oversizeErrors
+        // Rules compiled on first use that did not compile for some target (validation makes this rare).
+        for problem in matchers.logRules.problems + screen.ruleProblems + codeScanner.ruleProblems {
+            result.errors.append(
+                ReadError(
+                    path: problem.file, offset: 0, kind: .unsupported,
+                    message: "\(problem): the rule was not run for one target, so its uses may be missed"))
+        }
         result.skipped += inputs.skipped
         var builder = ReportBuilder(
             configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,

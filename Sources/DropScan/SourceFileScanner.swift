@@ -74,6 +74,7 @@ struct SourceFileScanner {
             relativePath: file.relativePath, bytes: bytes, scratch: scratch, definitions: definitions)
         accumulator.definitions.merge(result.definitions)
         if result.isEmpty { return }
+        for hit in result.limitHits { accumulator.errors.append(Self.limitError(hit, file: file, scanner: scanner)) }
         if result.findings.contains(where: { !$0.isEmpty }) { accumulator.sourceFilesWithFindings.append(file) }
         let prefix = file.root.flatMap { repositoryPrefixes[$0] } ?? ""
         func placed(_ findings: [CodeFinding]) -> [CodeFinding] {
@@ -89,6 +90,17 @@ struct SourceFileScanner {
             accumulator.declarations[index] += placed(result.declarations[index])
             accumulator.deprecations[index] += placed(result.deprecations[index])
         }
+    }
+
+    /// A line no rule could finish matching: named with its place, so that the result cannot pass on it.
+    static func limitError(_ hit: RuleLimitHit, file: InputFile, scanner: CodeScanner) -> ReadError {
+        let place = hit.cell.map { "cell \($0), line \(hit.line)" } ?? "line \(hit.line)"
+        return ReadError(
+            path: file.path, offset: Int64(hit.offset), kind: .unsupported,
+            message:
+                "\(place) names \(scanner.targets[hit.targetIndex]), but rule \(hit.rule) reached PCRE2's match limit "
+                + "on it (the line is too long or too repetitive for the pattern), so whether it uses the target is "
+                + "not known: review the line, or simplify the rule if it is yours")
     }
 
     private func read(_ file: InputFile, into accumulator: inout ScanAccumulator) -> [UInt8]? {
@@ -194,6 +206,9 @@ struct SourceFileScanner {
             result.declarations[index] += again.declarations[index]
             result.deprecations[index] += again.deprecations[index]
         }
+        // The files scanned again report their limit hits again.
+        let rescanned = Set(files.map(\.path))
+        result.errors.removeAll { $0.kind == .unsupported && rescanned.contains($0.path) }
         result.errors += again.errors
     }
 

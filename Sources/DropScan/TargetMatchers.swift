@@ -9,35 +9,34 @@ struct TargetMatchers: Sendable {
     let logNameTargets: [[Int]]
     /// For each log prefilter name, the column targets whose table it names (for implicit uses).
     let logTableNameTargets: [[Int]]
-    /// Per target, the rules that apply to logs, strongest evidence first.
-    let logRules: [[CompiledRule]]
+    /// Per target, the rules that apply to logs, strongest evidence first (compiled when first needed).
+    let logRules: TargetRules
 
     init(targets: [Target], library: PatternLibrary) throws(ConfigurationError) {
         self.targets = targets
         var logNames = NameTable()
-        var logRules: [[CompiledRule]] = []
         for (index, target) in targets.enumerated() {
             let primary = target.column ?? target.table
             logNames.add(primary.name, caseSensitive: !primary.isFoldable, target: index)
             if !target.isWholeTable {
                 logNames.add(target.table.name, caseSensitive: !target.table.isFoldable, target: index, implicit: true)
             }
+        }
+        do {
+            try library.validate(for: targets) { $0.inputs.contains(.logs) }
+        } catch {
+            throw .patterns(error.description)
+        }
+        logRules = TargetRules(count: targets.count) { (index) throws(RuleCompileError) in
             var forLogs: [CompiledRule] = []
             for rule in library.rules where rule.inputs.contains(.logs) {
-                let compiled: CompiledRule?
-                do {
-                    compiled = try rule.compile(for: target, targetIndex: index)
-                } catch {
-                    throw .patterns(error.description)
-                }
-                if let compiled { forLogs.append(compiled) }
+                if let compiled = try rule.compile(for: targets[index], targetIndex: index) { forLogs.append(compiled) }
             }
-            logRules.append(forLogs.sorted { $0.rule.evidence < $1.rule.evidence })
+            return forLogs.sorted { $0.rule.evidence < $1.rule.evidence }
         }
         logPrefilter = NamePrefilter(names: logNames.names, caseSensitive: logNames.caseSensitive)
         logNameTargets = logNames.targets
         logTableNameTargets = logNames.implicitTargets
-        self.logRules = logRules
     }
 }
 
@@ -54,23 +53,31 @@ private struct NameTable {
     var caseSensitive: [Bool] = []
     var targets: [[Int]] = []
     var implicitTargets: [[Int]] = []
+    private var indexByName: [NameKey: Int] = [:]
+
+    private struct NameKey: Hashable {
+        let name: String
+        let caseSensitive: Bool
+    }
 
     /// Adds `name` for `target`: as a name of the target itself, or (`implicit`) of its table only.
     mutating func add(_ name: String, caseSensitive sensitive: Bool, target: Int, implicit: Bool = false) {
-        let key = sensitive ? name : name.lowercased()
+        let key = NameKey(name: sensitive ? name : name.lowercased(), caseSensitive: sensitive)
         let index: Int
-        if let existing = names.indices.first(where: { names[$0] == key && caseSensitive[$0] == sensitive }) {
+        if let existing = indexByName[key] {
             index = existing
         } else {
-            names.append(key)
+            names.append(key.name)
             caseSensitive.append(sensitive)
             targets.append([])
             implicitTargets.append([])
             index = names.count - 1
+            indexByName[key] = index
         }
+        // Targets are added in increasing order: only the last one can be a repeat.
         if implicit {
-            if !implicitTargets[index].contains(target) { implicitTargets[index].append(target) }
-        } else if !targets[index].contains(target) {
+            if implicitTargets[index].last != target { implicitTargets[index].append(target) }
+        } else if targets[index].last != target {
             targets[index].append(target)
         }
     }

@@ -17,8 +17,12 @@ public enum MatchFailure: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .limitExceeded:
-            return "the pattern hit PCRE2's match limit (catastrophic backtracking); simplify the rule"
+        case .limitExceeded(let code):
+            let which =
+                code == PCRE2_ERROR_JIT_STACKLIMIT
+                ? "JIT stack"
+                : code == PCRE2_ERROR_HEAPLIMIT ? "heap" : code == PCRE2_ERROR_DEPTHLIMIT ? "depth" : "match"
+            return "the pattern reached PCRE2's \(which) limit (it backtracks catastrophically on this text)"
         case .pcre2(let code, let message):
             return "PCRE2 error \(code): \(message)"
         }
@@ -73,6 +77,7 @@ public final class CompiledPattern: @unchecked Sendable {
                 || result == PCRE2_ERROR_JIT_STACKLIMIT
                 || result == PCRE2_ERROR_HEAPLIMIT
             {
+                scratch.limitsReached += 1
                 throw .limitExceeded(code: result)
             }
             throw .pcre2(code: result, message: Self.message(for: result))
@@ -104,6 +109,23 @@ func anyMatch(in text: String, _ search: (UnsafeRawBufferPointer) throws(MatchFa
     return try result.get()
 }
 
+/// The PCRE2 limits every match runs under.
+///
+/// With JIT (x86-64 and arm64), PCRE2 counts `matchLimit` afresh at each start position and ignores the depth
+/// limit; the interpreter (used only where JIT compilation fails) counts `matchLimit` the same way and also
+/// bounds the nesting of backtracking frames (`depthLimit`) and their memory (`heapLimitKiB`). The bundled
+/// rules scan a unit at most once per start position (about one count per byte), and a unit is at most 16 MiB
+/// (a log entry; a source line is shorter than `--max-filesize`): real input stays far below
+/// `MatchLimits.match`, while a rule that backtracks exponentially reaches it within about a second.
+public enum MatchLimits {
+    /// Backtracking steps per start position.
+    public static let match: UInt32 = 100_000_000
+    /// Nested backtracking frames (interpreter only).
+    public static let depth: UInt32 = 2_000_000
+    /// Heap for backtracking frames, in KiB (interpreter only).
+    public static let heapKiB: UInt32 = 512 * 1024
+}
+
 /// Per-thread PCRE2 state: match data, a match context with limits, and a JIT stack.
 ///
 /// One per worker thread; never shared. `@unchecked Sendable` only so that it can be handed to the thread
@@ -112,14 +134,19 @@ public final class MatchScratch: @unchecked Sendable {
     fileprivate let matchData: OpaquePointer
     fileprivate let context: OpaquePointer
     private let jitStack: OpaquePointer?
+    /// How many matches on this scratch gave up at a limit (for tests and statistics).
+    public fileprivate(set) var limitsReached = 0
 
-    /// Limits keep a pathological rule from hanging a scan: `matchLimit` bounds backtracking steps,
-    /// `depthLimit` the nesting (interpreter), the JIT stack is at most 1 MiB.
-    public init(matchLimit: UInt32 = 1_000_000, depthLimit: UInt32 = 10_000) {
+    /// Limits keep a pathological rule from hanging a scan (see `MatchLimits`); the JIT stack is at most 1 MiB.
+    public init(
+        matchLimit: UInt32 = MatchLimits.match, depthLimit: UInt32 = MatchLimits.depth,
+        heapLimitKiB: UInt32 = MatchLimits.heapKiB
+    ) {
         matchData = pcre2_match_data_create_8(4, nil)
         context = pcre2_match_context_create_8(nil)
         pcre2_set_match_limit_8(context, matchLimit)
         pcre2_set_depth_limit_8(context, depthLimit)
+        pcre2_set_heap_limit_8(context, heapLimitKiB)
         jitStack = pcre2_jit_stack_create_8(32 * 1024, 1024 * 1024, nil)
         if let jitStack { pcre2_jit_stack_assign_8(context, nil, UnsafeMutableRawPointer(jitStack)) }
     }

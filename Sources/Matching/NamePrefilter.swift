@@ -72,8 +72,18 @@ public struct NamePrefilter: Sendable {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
         var start = 0
         while start < buffer.count {
-            // A pattern that cannot backtrack far: limits are never reached; treat a failure as "no more".
-            guard let range = try? pattern.firstMatch(in: buffer, from: start, scratch: scratch) else { break }
+            let found: Range<Int>?
+            do {
+                found = try pattern.firstMatch(in: buffer, from: start, scratch: scratch)
+            } catch {
+                // The alternation cannot backtrack far, but should it ever give up, hashing (which cannot) finds
+                // the rest: nothing is skipped.
+                scanByHashing(buffer, jsonEscapes: jsonEscapes, substrings: false) { name, range in
+                    if range.lowerBound >= start { body(name, range) }
+                }
+                break
+            }
+            guard let range = found else { break }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for offset in range { hash = (hash ^ UInt64(tables.fold[Int(base[offset])])) &* 0x100_0000_01b3 }
             tables.lookup(hash: hash, start: range.lowerBound, length: range.count, base: base, body)
@@ -83,7 +93,9 @@ public struct NamePrefilter: Sendable {
     }
 
     /// Hashes every word: the same cost for any number of names.
-    private func scanByHashing(_ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool, _ body: (Int, Range<Int>) -> Void) {
+    private func scanByHashing(
+        _ buffer: UnsafeRawBufferPointer, jsonEscapes: Bool, substrings: Bool = true, _ body: (Int, Range<Int>) -> Void
+    ) {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
         let count = buffer.count
         let isWord = tables.isWord
@@ -128,7 +140,7 @@ public struct NamePrefilter: Sendable {
                 tables.scanAfterEscape(base: base, start: start, end: index, body)
             }
         }
-        tables.scanSubstrings(base: base, count: count, body)
+        if substrings { tables.scanSubstrings(base: base, count: count, body) }
     }
 
     /// Whether any name occurs in `buffer`.

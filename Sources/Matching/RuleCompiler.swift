@@ -28,8 +28,11 @@ public struct RuleCompileError: Error, Equatable, CustomStringConvertible {
 public enum Placeholders {
     /// Characters that continue an identifier (bytes ≥ 0x80 are UTF-8 letters).
     static let wordClass = "[\\w$\\x80-\\xff]"
-    /// Any SQL identifier, bare or quoted.
-    static let anyIdentifier = "(?:[A-Za-z_\\x80-\\xff][\\w$\\x80-\\xff]*|\"(?:[^\"]|\"\")+\")"
+    /// Any SQL identifier, bare or quoted. It starts only where an identifier can start (not inside a word, nor
+    /// right after a quote) and never gives back what it consumed, so that a long run of word characters (a
+    /// bytea literal, minified code) or of quotes costs one pass, not one pass per byte.
+    static let anyIdentifier =
+        "(?:(?<![\\w$\\x80-\\xff])[A-Za-z_\\x80-\\xff][\\w$\\x80-\\xff]*+|(?<![\\w$\"\\x80-\\xff])\"(?:[^\"]++|\"\")++\")"
 
     /// The names every placeholder may use, for documentation and errors.
     public static let known = [

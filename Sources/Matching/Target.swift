@@ -77,6 +77,8 @@ public struct Target: Hashable, Sendable, Codable, CustomStringConvertible {
 public enum TargetError: Error, Equatable, CustomStringConvertible {
     case empty
     case malformed(String, reason: String)
+    /// A name longer than PostgreSQL keeps (`Target.maximumNameBytes`): no table or column can bear it.
+    case nameTooLong(String, bytes: Int)
     case unreadableFile(path: String, message: String)
     case inFile(path: String, line: Int, TargetErrorBox)
 
@@ -86,7 +88,12 @@ public enum TargetError: Error, Equatable, CustomStringConvertible {
             return "empty target: name a column as table.column or schema.table.column, or a table as table.*"
         case .malformed(let text, let reason):
             return
-                "invalid target '\(text)': \(reason). Write table.column, schema.table.column, table, table.* or schema.table.*"
+                "invalid target '\(Target.shortened(text))': \(reason). Write table.column, schema.table.column, table, table.* or schema.table.*"
+        case .nameTooLong(let text, let bytes):
+            return
+                "invalid target '\(Target.shortened(text))': a name in it is \(bytes) bytes long, but PostgreSQL keeps at "
+                + "most \(Target.maximumNameBytes) bytes of a name (NAMEDATALEN - 1) and cuts the rest, so no table or "
+                + "column is called that. Give the name as the catalog stores it (its first \(Target.maximumNameBytes) bytes)"
         case .unreadableFile(let path, let message):
             return "cannot read targets file \(path): \(message)"
         case .inFile(let path, let line, let inner):
@@ -103,6 +110,18 @@ public final class TargetErrorBox: Equatable, Sendable {
 }
 
 extension Target {
+    /// The longest name PostgreSQL stores, in bytes (`NAMEDATALEN` - 1): longer identifiers are cut to it.
+    public static let maximumNameBytes = 63
+
+    /// `text` for a message: whole when short, else its start and its length.
+    static func shortened(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count > 80 else { return text }
+        var end = 60
+        while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: bytes[..<end], as: UTF8.self) + "… (\(bytes.count) bytes)"
+    }
+
     /// Parses `table.column`, `schema.table.column`, `table`, `table.*` or `schema.table.*` with PostgreSQL's
     /// identifier rules: unquoted parts fold to lower case, `"Quoted"` parts keep case and may hold dots.
     public init(parsing text: String) throws(TargetError) {
@@ -144,6 +163,7 @@ extension Target {
                 }
                 let word = String(decoding: name, as: UTF8.self)
                 guard Self.isPlainIdentifier(name) else {
+                    let word = Self.shortened(word)
                     throw .malformed(
                         trimmed,
                         reason: "'\(word)' is not a valid identifier (quote it as \"\(word)\" if it is a real name)")
@@ -155,6 +175,9 @@ extension Target {
                 throw .malformed(trimmed, reason: "unexpected '\(Character(Unicode.Scalar(next)))' after a name")
             }
             bytes = bytes.dropFirst()
+        }
+        if let long = parts.compactMap({ $0?.name.utf8.count }).first(where: { $0 > Self.maximumNameBytes }) {
+            throw .nameTooLong(trimmed, bytes: long)
         }
         let starIndex = parts.firstIndex(where: { $0 == nil })
         if let starIndex, starIndex != parts.count - 1 {

@@ -9,13 +9,15 @@
 #   5. the model index pass against a one-target scan of a large tree: BENCH_MODELS_TREE (a checkout with ORM
 #      models, e.g. netbox; skipped with a line saying so when it is not set or not a directory) and the Python
 #      installation's own sources
+#   6. adversarial lines of 1 MiB and 16 MiB (bytea literal, minified code) naming a target
+#   7. 10,000 targets over the logs of section 1, beside 1 target
 # BENCH_SECTIONS="4 5" runs only those sections (default: all).
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
-sections=${BENCH_SECTIONS:-1 2 3 4 5}
+sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7}
 export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
 section() { [[ " $sections " == *" $1 "* ]]; }
@@ -33,7 +35,7 @@ measure() {  # label, bytes, command...: one line with wall time, throughput and
 
 # 1. Compressed logs -----------------------------------------------------------------------------------
 logs=$data/logs
-if section 1 || section 2; then
+if section 1 || section 2 || section 7; then
 if [ ! -f "$data/.logs-$files-$mib" ]; then
   echo "bench: generating $files x $mib MiB of logs in $logs (once; gzip -6)..."
   rm -rf "$logs" "$data/plain" && mkdir -p "$logs"
@@ -75,6 +77,9 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["targets"][0]["runti
 
 fi
 
+# The generator's log_line_prefix (sections 3 and 6).
+prefix='%m [%p] %q%u@%d/%a '
+
 # 3. pgBadger ----------------------------------------------------------------------------------------------
 if section 3; then
 echo
@@ -86,7 +91,6 @@ if [ ! -f "$pgb/.complete" ]; then
   touch "$pgb/.complete"
 fi
 small=$(gzip -dc "$pgb/postgresql.log.gz" | wc -c)
-prefix='%m [%p] %q%u@%d/%a '
 echo "3. pgBadger and dropscan on the same 16 MiB stderr log (pgBadger cannot tie a query to a table: it counts"
 echo "   normalized queries that contain the word; per application only with one --appname run per application)"
 measure "pgbadger -j 2 (whole report)" "$small" pgbadger -q -j 2 -x json -o "$pgb/all.json" --prefix "$prefix" "$pgb/postgresql.log.gz"
@@ -162,4 +166,54 @@ echo "5. the model index pass against a one-target scan (--threads 1, median of 
 index_share "${BENCH_MODELS_TARGET:-dcim_site.asn} in ${BENCH_MODELS_TREE:-BENCH_MODELS_TREE}" "${BENCH_MODELS_TREE:-}" \
   "${BENCH_MODELS_TARGET:-dcim_site.asn}"
 index_share "responses.status_code in the Python sources" "$stdlib" responses.status_code
+fi
+
+# 6. Adversarial lines --------------------------------------------------------------------------------------
+# A statement and source lines of 1 MiB and 16 MiB that name the target inside long unbroken runs (a bytea hex
+# literal, minified code, a.b.c chains, quotes): every rule runs on them. PCRE2's limits bound each match (the
+# tests assert that no bundled rule reaches them); this is what they cost.
+if section 6; then
+echo
+adv=$data/adversarial
+if [ ! -f "$adv/.complete" ]; then
+  rm -rf "$adv" && mkdir -p "$adv"
+  python3 - "$adv" <<'PY'
+import os, sys
+out = sys.argv[1]
+for mib in (1, 16):
+    n = mib << 20
+    d = os.path.join(out, "src-%d" % mib); os.makedirs(d)
+    hexrun = ("0123456789abcdef" * (n // 16 + 1))[:n]
+    with open(os.path.join(d, "dump.sql"), "w") as f:
+        f.write("UPDATE orders SET payload = '\\x%s' WHERE orders.legacy_status = 'x';\n" % hexrun)
+    unit = "a.where(b).select(c);F(x)||Q({k:\"v\"}),o.legacy_status.b.c,\"a\"\"'(a, ("
+    with open(os.path.join(d, "bundle.min.js"), "w") as f:
+        f.write("legacy_status " + (unit * (n // len(unit) + 1))[:n] + " Order.where(legacy_status: 1)\n")
+    # One stderr log entry in the generator's format, its statement the bytea UPDATE.
+    with open(os.path.join(out, "log-%d.log" % mib), "w") as f:
+        f.write("2024-05-02 10:00:00.000 UTC [10001] app@shop/billing LOG:  statement: UPDATE orders SET payload = "
+                "'\\x%s' WHERE orders.legacy_status = 'x'\n" % hexrun)
+PY
+  touch "$adv/.complete"
+fi
+echo "6. adversarial lines naming orders.legacy_status (a bytea literal, minified code): every rule runs on them"
+for mib in 1 16; do
+  bytes=$(du -cb "$adv/src-$mib"/* | tail -n 1 | cut -f1)
+  measure "dropscan, source, two $mib MiB lines" "$bytes" "$dropscan" scan -q --target orders.legacy_status \
+    --source "$adv/src-$mib" --max-filesize 67108864 --json /dev/null
+  measure "dropscan, log, one $mib MiB statement" "$(wc -c < "$adv/log-$mib.log")" "$dropscan" scan -q \
+    --target orders.legacy_status --logs "$adv/log-$mib.log" --log-line-prefix "$prefix" --json /dev/null
+done
+fi
+
+# 7. Many targets ------------------------------------------------------------------------------------------
+# 10,000 targets (orders.legacy_status and 9,999 names the logs never hold) against the logs of section 1:
+# rules are compiled only for the targets a unit names, and the name prefilter costs the same for any number.
+if section 7; then
+echo
+targets10k=$data/targets-10000.txt
+{ echo "orders.legacy_status"; for i in $(seq 1 9999); do echo "table_$i.column_$i"; done; } > "$targets10k"
+echo "7. many targets over the logs of section 1"
+measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+measure "dropscan, 10,000 targets" "$plain" "$dropscan" scan -q --targets-file "$targets10k" --logs "$logs" --json /dev/null
 fi
