@@ -25,7 +25,8 @@ extension CatalogDependents {
                 context.dependent(
                     .replicaIdentity, RelationName(schema: schema, name: name).description, table: table,
                     definition: "ALTER TABLE \(table) REPLICA IDENTITY USING INDEX \(name)",
-                    reason: "the table's replica identity is index \(name), whose key holds \(column)", onDrop: .dropped))
+                    reason: "the table's replica identity is index \(name), whose key holds \(column)", onDrop: .dropped
+                ))
         } else if identity.value(0, "identity") == "f" {
             found.append(
                 context.dependent(
@@ -44,20 +45,23 @@ extension CatalogDependents {
                 context.dependent(
                     generated ? .generatedColumn : .columnDefault, name, table: table,
                     definition: generated
-                        ? "\(name) \(type) GENERATED ALWAYS AS (\(expression)) STORED" : "\(name) \(type) DEFAULT \(expression)",
+                        ? "\(name) \(type) GENERATED ALWAYS AS (\(expression)) STORED"
+                        : "\(name) \(type) DEFAULT \(expression)",
                     reason: "its \(generated ? "generation expression" : "default") reads \(column)", onDrop: .cascade))
         }
         found += try policies(context)
         let privileges = try connection.query(CatalogQueries.columnPrivileges, context.parameters)
         for row in privileges.rows.indices {
-            guard let grantee = privileges.value(row, "grantee"), let granted = privileges.value(row, "privileges") else {
+            guard let grantee = privileges.value(row, "grantee"), let granted = privileges.value(row, "privileges")
+            else {
                 continue
             }
             let spelled = grantee == "PUBLIC" ? grantee : Identifier(name: grantee, quoted: true).sqlSpelling
             found.append(
                 context.dependent(
                     .columnPrivilege, grantee, table: table,
-                    definition: "GRANT \(granted) (\(Identifier(name: column, quoted: true).sqlSpelling)) ON \(table) TO \(spelled)",
+                    definition:
+                        "GRANT \(granted) (\(Identifier(name: column, quoted: true).sqlSpelling)) ON \(table) TO \(spelled)",
                     reason: "\(grantee) is granted \(granted) on \(column)", onDrop: .dropped))
         }
         let statistics = try connection.query(CatalogQueries.statistics, context.parameters)

@@ -81,8 +81,7 @@ struct CatalogDependents {
     /// Routines whose definition names a target, analyzed with the tables their triggers are on.
     func readRoutines(triggers: QueryRows) throws(DatabaseError) -> [Routine] {
         let names = Set(targets.map { $0.column?.name ?? $0.table.name })
-        let patterns = names.sorted().map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\") + "%" }
-        let array = "{" + patterns.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        let array = "{" + names.sorted().map(Self.arrayElement).joined(separator: ",") + "}"
         let rows = try connection.query(CatalogQueries.routines, [array])
         var tablesOfFunction: [String: [RelationName]] = [:]
         for row in triggers.rows.indices {
@@ -102,6 +101,11 @@ struct CatalogDependents {
         return routines
     }
 
+    /// One element of a PostgreSQL array literal: quoted, with `"` and `\` escaped.
+    static func arrayElement(_ value: String) -> String {
+        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     func relationDependents(_ context: TargetContext, routines: [Routine], triggers: QueryRows) throws(DatabaseError)
         -> [Dependent]
     {
@@ -109,7 +113,9 @@ struct CatalogDependents {
         var found = try rewrites(context)
         // Routines: bodies that use the target, and those the server records (BEGIN ATOMIC).
         let recorded = Set(
-            try connection.query(CatalogQueries.recordedRoutines, context.parameters).rows.compactMap { $0.first ?? nil })
+            try connection.query(CatalogQueries.recordedRoutines, context.parameters).rows.compactMap {
+                $0.first ?? nil
+            })
         var dependentRoutines: [String: String] = [:]
         for routine in routines {
             let use = routine.analysis.uses.first { $0.targetIndex == context.index }
@@ -124,8 +130,13 @@ struct CatalogDependents {
                     onDrop: recorded.contains(routine.oid) ? .cascade : .breaks, evidence: use?.evidence ?? .confirmed))
         }
         // Triggers: UPDATE OF or WHEN on the column, or running a routine that uses the target.
-        let named = wholeTable
-            ? [] : Set(try connection.query(CatalogQueries.columnTriggers, context.parameters).rows.compactMap { $0.first ?? nil })
+        let named =
+            wholeTable
+            ? []
+            : Set(
+                try connection.query(CatalogQueries.columnTriggers, context.parameters).rows.compactMap {
+                    $0.first ?? nil
+                })
         for row in triggers.rows.indices {
             guard let oid = triggers.value(row, "oid"), let name = triggers.value(row, "name"),
                 let schema = triggers.value(row, "schema"), let table = triggers.value(row, "tablename"),
@@ -189,7 +200,8 @@ struct CatalogDependents {
         let query = context.column == nil ? CatalogQueries.referencingForeignKeys : CatalogQueries.columnConstraints
         let rows = try connection.query(query, context.column == nil ? [context.oid] : context.parameters)
         let kinds: [String: DependentKind] = [
-            "p": .primaryKey, "u": .uniqueConstraint, "c": .checkConstraint, "f": .foreignKey, "x": .exclusionConstraint,
+            "p": .primaryKey, "u": .uniqueConstraint, "c": .checkConstraint, "f": .foreignKey,
+            "x": .exclusionConstraint,
         ]
         return rows.rows.indices.compactMap { row in
             guard let name = rows.value(row, "name"), let type = rows.value(row, "type"), let kind = kinds[type],
@@ -208,13 +220,16 @@ struct CatalogDependents {
     /// Publications: a column list (or row filter) holding the column, or the whole table published.
     func publications(_ context: TargetContext) throws(DatabaseError) -> [Dependent] {
         guard let column = context.column else {
-            let rows = try connection.query(CatalogQueries.tablePublications, [context.table.schema, context.table.name])
+            let rows = try connection.query(
+                CatalogQueries.tablePublications, [context.table.schema, context.table.name])
             return rows.rows.indices.compactMap { row in
                 guard let name = rows.value(row, "name") else { return nil }
                 let all = rows.value(row, "alltables") == "true"
                 return context.dependent(
                     .publication, name, table: all ? nil : context.table,
-                    definition: all ? "CREATE PUBLICATION \(name) FOR ALL TABLES" : "ALTER PUBLICATION \(name) ADD TABLE \(context.table)",
+                    definition: all
+                        ? "CREATE PUBLICATION \(name) FOR ALL TABLES"
+                        : "ALTER PUBLICATION \(name) ADD TABLE \(context.table)",
                     reason: all ? "it publishes every table" : "it publishes \(context.table)", onDrop: .dropped)
             }
         }

@@ -58,8 +58,8 @@ enum CatalogQueries {
         ORDER BY 2, 3, 1
         """
 
-    /// User routines (not the system's, not an extension's, not C) whose definition may name a target
-    /// (`$1`: ILIKE patterns), with their definitions.
+    /// User routines (not the system's, not an extension's, not C) whose definition holds a target's name
+    /// (`$1`: the names, as a text array, compared without case), with their definitions.
     static let routines = """
         SELECT p.oid::text AS oid, l.lanname AS language, pg_catalog.pg_get_functiondef(p.oid) AS definition
         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -69,7 +69,9 @@ enum CatalogQueries {
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                           WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = p.oid
                             AND e.deptype = 'e')
-          AND pg_catalog.pg_get_functiondef(p.oid) ILIKE ANY ($1::text[])
+          AND EXISTS (SELECT 1 FROM pg_catalog.unnest($1::text[]) AS name
+                      WHERE pg_catalog.strpos(pg_catalog.lower(pg_catalog.pg_get_functiondef(p.oid)),
+                                              pg_catalog.lower(name)) > 0)
         ORDER BY n.nspname, p.proname, p.oid
         """
 

@@ -24,7 +24,8 @@ public enum DatabaseError: Error, CustomStringConvertible, Equatable, Sendable {
             return
                 "cannot connect to the database \(server) (\(message)); check the host, port and database name, that the server accepts this client, and the password in ~/.pgpass or PGPASSWORD"
         case .unsupportedServer(let server, let version):
-            return "the database \(server) runs PostgreSQL \(version); dropscan reads the catalogs of PostgreSQL 12 and later"
+            return
+                "the database \(server) runs PostgreSQL \(version); dropscan reads the catalogs of PostgreSQL 12 and later"
         case .queryFailed(let server, let sqlstate, let message):
             return "reading the database \(server) failed (SQLSTATE \(sqlstate): \(message))"
         case .connectionLost(let server, let message):
@@ -119,7 +120,9 @@ public final class PostgresConnection: @unchecked Sendable {
             if PQstatus(connection) != CONNECTION_OK {
                 throw .connectionLost(server: server, message: message)
             }
-            let sqlstate = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+            let sqlstate = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map {
+                String(cString: $0)
+            }
             throw .queryFailed(server: server, sqlstate: sqlstate ?? "?????", message: message)
         }
         guard let result else { return QueryRows(columns: [], rows: []) }

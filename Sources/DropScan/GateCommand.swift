@@ -63,7 +63,8 @@ public enum GateCommand {
                 guard request.scan.logs.isEmpty, request.scan.sources.isEmpty, request.scan.fileLists.isEmpty,
                     request.scan.databases.isEmpty
                 else {
-                    throw UsageError("give --report or what to scan (--logs, --source, --files-from, --database), not both")
+                    throw UsageError(
+                        "give --report or what to scan (--logs, --source, --files-from, --database), not both")
                 }
                 report = try savedReport(request.reports)
                 Gate.decide(&report, policy: policy, context: context)

@@ -189,7 +189,9 @@ public enum Gate {
             if !database.schemaFiles.isEmpty { read.append("\(database.schemaFiles.count) schema file(s)") }
         }
         let checklist = policy.checklist == nil ? "" : "; every checklist item is verified, attested or waived"
-        let listed = read.count > 2 ? read.dropLast().joined(separator: ", ") + " and " + read.last! : read.joined(separator: " and ")
+        let listed =
+            read.count > 2
+            ? read.dropLast().joined(separator: ", ") + " and " + read.last! : read.joined(separator: " and ")
         return "No blocking use of \(report.targets.count) target(s) in \(listed)\(checklist)."
     }
 }

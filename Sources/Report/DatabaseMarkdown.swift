@@ -54,7 +54,8 @@ extension MarkdownReporter {
 
     private func dependentRow(_ dependent: Dependent) -> String {
         let name = dependent.table.map { "\(dependent.name) on \($0)" } ?? dependent.name
-        var from = MarkdownText.code(dependent.origin + (dependent.line.map { ":\($0)" } ?? ""), limit: 160, inTable: true)
+        var from = MarkdownText.code(
+            dependent.origin + (dependent.line.map { ":\($0)" } ?? ""), limit: 160, inTable: true)
         if let site = dependent.definedAt {
             from += "; " + MarkdownText.code("\(site.path):\(site.line)", limit: 160, inTable: true)
         }

@@ -201,7 +201,8 @@ public struct MarkdownReporter: Reporter {
         if !coverage.skipped.isEmpty { lines.append("- Files skipped: \(coverage.skipped.count)\n") }
         for server in coverage.database?.servers ?? [] {
             let role = server.replica ? "replica" : "primary"
-            let state = server.error.map { "❗ not read to the end: \(MarkdownText.text($0, limit: 300))" } ?? "catalog read"
+            let state =
+                server.error.map { "❗ not read to the end: \(MarkdownText.text($0, limit: 300))" } ?? "catalog read"
             lines.append(
                 "- Database \(MarkdownText.code(server.server, limit: 160, inTable: false)) (\(role), PostgreSQL \(MarkdownText.text(server.version, limit: 80))): \(state)\n"
             )

@@ -153,8 +153,9 @@ public enum ReportMerger {
         guard let b else { return a }
         guard var merged = a else { return b }
         for dependent in b.dependents
-        where !merged.dependents.contains(where: { $0.fingerprint == dependent.fingerprint && $0.origin == dependent.origin })
-        {
+        where !merged.dependents.contains(where: {
+            $0.fingerprint == dependent.fingerprint && $0.origin == dependent.origin
+        }) {
             merged.dependents.append(dependent)
         }
         merged.dependents.sort(by: Dependent.reportOrder)
@@ -187,7 +188,9 @@ public enum ReportMerger {
         if let database = b.database {
             var combined = a.database ?? DatabaseCoverage()
             for server in database.servers where !combined.servers.contains(server) { combined.servers.append(server) }
-            for file in database.schemaFiles where !combined.schemaFiles.contains(file) { combined.schemaFiles.append(file) }
+            for file in database.schemaFiles where !combined.schemaFiles.contains(file) {
+                combined.schemaFiles.append(file)
+            }
             merged.database = combined
         }
         switch (a.entries, b.entries) {

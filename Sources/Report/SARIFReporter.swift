@@ -86,11 +86,16 @@ public struct SARIFReporter: Reporter {
             }
             // Dependents where the repository defines them (or at the migration's drop), each once.
             for dependent in usage.database?.dependents ?? [] where dependent.evidence.isUse {
-                guard let place = dependent.definedAt ?? usage.migration.map({ SourcePlace(path: $0.path, line: $0.line) })
+                guard
+                    let place = dependent.definedAt
+                        ?? usage.migration.map({ SourcePlace(path: $0.path, line: $0.line) })
                 else { continue }
                 let blocking = options.blocks(dependent.evidence)
                 candidates.append(
-                    (blocking, dependentResult(usage, dependent, place: place, blocking: blocking, identities: &identities)))
+                    (
+                        blocking,
+                        dependentResult(usage, dependent, place: place, blocking: blocking, identities: &identities)
+                    ))
             }
         }
         // Blocking results first, each kind in report order, so that a cap keeps what matters.
@@ -246,14 +251,20 @@ public struct SARIFReporter: Reporter {
         let text =
             "\(dependent.label) depends on \(usage.target) (\(dependent.evidence.rawValue), in \(dependent.origin)): \(dependent.reason). On drop: \(dependent.onDrop.description)."
         let logical: [String: Any] = [
-            "name": dependent.name, "fullyQualifiedName": dependent.table.map { "\($0)/\(dependent.name)" } ?? dependent.name,
+            "name": dependent.name,
+            "fullyQualifiedName": dependent.table.map { "\($0)/\(dependent.name)" } ?? dependent.name,
             "kind": dependent.kind.rawValue,
         ]
         return [
             "ruleId": Rule.databaseDependent.rawValue,
             "level": blocking ? "error" : "note",
             "message": ["text": plain(text)],
-            "locations": [["physicalLocation": physical(place.path, line: place.line, column: nil), "logicalLocations": [logical]]],
+            "locations": [
+                [
+                    "physicalLocation": physical(place.path, line: place.line, column: nil),
+                    "logicalLocations": [logical],
+                ]
+            ],
             "partialFingerprints": ["dropscanDependent/v1": identities.unique(dependent.fingerprint)],
             "properties": [
                 "target": usage.target, "evidence": dependent.evidence.rawValue, "kind": dependent.kind.rawValue,

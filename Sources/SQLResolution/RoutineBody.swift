@@ -157,7 +157,8 @@ private struct UseCollector {
             if case .tree(let tree) = PgQuery.parse(pieceText) {
                 binder.bind(tree: tree, statementOffset: 0)
             } else {
-                mentions(in: pieceText, evidence: .possible, reason: { "\(prefix) names \($0) in SQL that does not parse" })
+                mentions(
+                    in: pieceText, evidence: .possible, reason: { "\(prefix) names \($0) in SQL that does not parse" })
             }
         }
         add(binder.findings, prefix: prefix)
@@ -191,14 +192,17 @@ private struct UseCollector {
             }
             return
         }
-        mentions(in: expression, evidence: .possible, reason: { "\(prefix) names \($0) in an expression that does not parse" })
+        mentions(
+            in: expression, evidence: .possible,
+            reason: { "\(prefix) names \($0) in an expression that does not parse" })
     }
 
     /// Offers `evidence` for every target whose name `text` holds as a word.
     mutating func mentions(in text: String, evidence: Evidence, reason: (String) -> String) {
         var copy = text
         copy.withUTF8 { bytes in
-            for (index, name) in mentionNames.enumerated() where !SQLResolver.wordOccurrences(of: name, in: bytes).isEmpty {
+            for (index, name) in mentionNames.enumerated()
+            where !SQLResolver.wordOccurrences(of: name, in: bytes).isEmpty {
                 offer(index, evidence, reason(String(decoding: name, as: UTF8.self)))
             }
         }

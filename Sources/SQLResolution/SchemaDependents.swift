@@ -53,7 +53,8 @@ struct SchemaDependentsReader {
     func defines(_ target: Target) -> Bool {
         tables.contains { table, columns in
             target.tableMatches(
-                schema: table.schema.map { Identifier(name: $0, quoted: true) }, table: Identifier(name: table.name, quoted: true)
+                schema: table.schema.map { Identifier(name: $0, quoted: true) },
+                table: Identifier(name: table.name, quoted: true)
             ) && (target.column.map { columns.contains($0.name) } ?? true)
         }
     }
@@ -62,8 +63,9 @@ struct SchemaDependentsReader {
         var parsed: [(statement: SQLScript.Statement, type: String, body: JSONValue)] = []
         for statement in statements {
             let head = String(statement.text.prefix(60)).uppercased()
-            guard head.hasPrefix("CREATE ") || head.hasPrefix("ALTER TABLE") || head.hasPrefix("ALTER PUBLICATION")
-                || head.hasPrefix("GRANT ")
+            guard
+                head.hasPrefix("CREATE ") || head.hasPrefix("ALTER TABLE") || head.hasPrefix("ALTER PUBLICATION")
+                    || head.hasPrefix("GRANT ")
             else { continue }
             switch PgQuery.parse(statement.text) {
             case .error(let message, _):
@@ -81,7 +83,9 @@ struct SchemaDependentsReader {
             case "CreateStmt": noteTable(body)
             case "AlterTableStmt": noteAddedColumns(body)
             case "CreateTrigStmt":
-                if let function = body["funcname"]?.array.last?.stringNode, let table = Self.relationName(body["relation"]) {
+                if let function = body["funcname"]?.array.last?.stringNode,
+                    let table = Self.relationName(body["relation"])
+                {
                     triggerTables[function, default: []].append(table)
                 }
             case "IndexStmt":
@@ -100,11 +104,17 @@ struct SchemaDependentsReader {
         switch type {
         case "ViewStmt":
             guard let view = Self.relationName(body["view"]) else { return }
-            let uses = Self.uses(targets) { $0.statement(body["query"] ?? .null, scope: Scope(parent: nil), statementStart: 0) }
+            let uses = Self.uses(targets) {
+                $0.statement(body["query"] ?? .null, scope: Scope(parent: nil), statementStart: 0)
+            }
             record(uses, .view, name: view.description, table: nil, statement, onDrop: .cascade)
         case "CreateTableAsStmt":
-            guard body["objtype"]?.string == "OBJECT_MATVIEW", let view = Self.relationName(body["into"]?["rel"]) else { return }
-            let uses = Self.uses(targets) { $0.statement(body["query"] ?? .null, scope: Scope(parent: nil), statementStart: 0) }
+            guard body["objtype"]?.string == "OBJECT_MATVIEW", let view = Self.relationName(body["into"]?["rel"]) else {
+                return
+            }
+            let uses = Self.uses(targets) {
+                $0.statement(body["query"] ?? .null, scope: Scope(parent: nil), statementStart: 0)
+            }
             record(uses, .materializedView, name: view.description, table: nil, statement, onDrop: .cascade)
         case "CreateTrigStmt": trigger(statement, body)
         case "IndexStmt": index(statement, body)
@@ -132,7 +142,8 @@ struct SchemaDependentsReader {
                     guard let stats = element["StatsElem"] else { continue }
                     if let column = stats["name"]?.string {
                         binder.namedColumns(
-                            .array([Self.stringNode(column)]), table: relation, location: 0, context: "CREATE STATISTICS ON")
+                            .array([Self.stringNode(column)]), table: relation, location: 0,
+                            context: "CREATE STATISTICS ON")
                     }
                     binder.expression(stats["expr"], scope: scope)
                 }
@@ -169,7 +180,8 @@ struct SchemaDependentsReader {
                 Dependent(
                     kind: analysis.isProcedure ? .procedure : .function, name: analysis.name.description, table: nil,
                     definition: statement.text, evidence: use.evidence, reason: use.reason,
-                    onDrop: analysis.atomic ? .cascade : .breaks, source: .schemaDump, origin: origin, line: statement.line))
+                    onDrop: analysis.atomic ? .cascade : .breaks, source: .schemaDump, origin: origin,
+                    line: statement.line))
         }
     }
 
@@ -196,7 +208,8 @@ struct SchemaDependentsReader {
                 index,
                 Dependent(
                     kind: .trigger, name: name, table: table.description, definition: statement.text,
-                    evidence: finding.evidence, reason: finding.reason, onDrop: viaFunction.contains(index) ? .breaks : .cascade,
+                    evidence: finding.evidence, reason: finding.reason,
+                    onDrop: viaFunction.contains(index) ? .breaks : .cascade,
                     source: .schemaDump, origin: origin, line: statement.line))
         }
     }
@@ -210,7 +223,8 @@ struct SchemaDependentsReader {
                 for element in list?.array ?? [] {
                     guard let index = element["IndexElem"] else { continue }
                     if let column = index["name"]?.string {
-                        binder.namedColumns(.array([Self.stringNode(column)]), table: relation, location: 0, context: "index on")
+                        binder.namedColumns(
+                            .array([Self.stringNode(column)]), table: relation, location: 0, context: "index on")
                     }
                     binder.expression(index["expr"], scope: scope)
                 }
@@ -238,15 +252,19 @@ struct SchemaDependentsReader {
                 let published = spec["pubtable"], let table = Self.relationName(published["relation"])
             else { continue }
             let uses = Self.uses(targets) { binder in
-                let relation = binder.tableReference(published["relation"]!, scope: Scope(parent: nil), context: "publishes")
+                let relation = binder.tableReference(
+                    published["relation"]!, scope: Scope(parent: nil), context: "publishes")
                 binder.namedColumns(published["columns"], table: relation, location: 0, context: "column list of")
-                binder.expression(published["whereClause"], scope: binder.dmlScope(relation, parent: Scope(parent: nil)))
+                binder.expression(
+                    published["whereClause"], scope: binder.dmlScope(relation, parent: Scope(parent: nil)))
             }
             // DROP COLUMN of a listed column takes the table out of the publication (CASCADE); DROP TABLE does so
             // without being asked.
             let columnUses = uses.filter { targets[$0.key].column != nil }
             record(columnUses, .publication, name: name, table: table, statement, onDrop: .cascade)
-            record(uses.filter { columnUses[$0.key] == nil }, .publication, name: name, table: table, statement, onDrop: .dropped)
+            record(
+                uses.filter { columnUses[$0.key] == nil }, .publication, name: name, table: table, statement,
+                onDrop: .dropped)
         }
     }
 
@@ -261,7 +279,8 @@ struct SchemaDependentsReader {
             let uses = Self.uses(targets) { binder in
                 for privilege in body["privileges"]?.array ?? [] {
                     binder.namedColumns(
-                        privilege["AccessPriv"]?["cols"], table: Self.relation(table), location: 0, context: "GRANT (column) ON")
+                        privilege["AccessPriv"]?["cols"], table: Self.relation(table), location: 0,
+                        context: "GRANT (column) ON")
                 }
             }
             for grantee in grantees {
@@ -302,7 +321,9 @@ struct SchemaDependentsReader {
     }
 
     /// The strongest use per target of what `walk` binds (uses only).
-    static func uses(_ targets: [Target], rows: RelationName? = nil, _ walk: (inout Binder) -> Void) -> [Int: RawFinding] {
+    static func uses(_ targets: [Target], rows: RelationName? = nil, _ walk: (inout Binder) -> Void) -> [Int:
+        RawFinding]
+    {
         var binder = Binder(targets: targets, rows: rows)
         walk(&binder)
         var best: [Int: RawFinding] = [:]

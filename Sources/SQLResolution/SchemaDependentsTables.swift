@@ -76,7 +76,9 @@ extension SchemaDependentsReader {
             let definition = alter["def"]
             switch alter["subtype"]?.string {
             case "AT_AddConstraint":
-                if let definition { constraint(definition, columns: [], table: table, statement, definition: statement.text) }
+                if let definition {
+                    constraint(definition, columns: [], table: table, statement, definition: statement.text)
+                }
             case "AT_AddColumn":
                 if let column = definition?["ColumnDef"] {
                     columnDefinition(column, table: table, statement, definition: statement.text)
@@ -84,7 +86,8 @@ extension SchemaDependentsReader {
             case "AT_ColumnDefault":
                 guard let column = alter["name"]?.string, let definition else { continue }
                 let uses = Self.uses(targets) { binder in
-                    binder.expression(definition, scope: binder.dmlScope(Self.relation(table), parent: Scope(parent: nil)))
+                    binder.expression(
+                        definition, scope: binder.dmlScope(Self.relation(table), parent: Scope(parent: nil)))
                 }
                 record(
                     uses.filter { targets[$0.key].column?.name != column }, .columnDefault, name: column, table: table,
@@ -112,7 +115,8 @@ extension SchemaDependentsReader {
             case "CONSTR_GENERATED", "CONSTR_DEFAULT":
                 let uses = Self.uses(targets) { binder in
                     binder.expression(
-                        constraint["raw_expr"], scope: binder.dmlScope(Self.relation(table), parent: Scope(parent: nil)))
+                        constraint["raw_expr"], scope: binder.dmlScope(Self.relation(table), parent: Scope(parent: nil))
+                    )
                 }
                 let kind: DependentKind =
                     constraint["contype"]?.string == "CONSTR_GENERATED" ? .generatedColumn : .columnDefault
@@ -141,7 +145,8 @@ extension SchemaDependentsReader {
         let uses = Self.uses(targets) { binder in
             binder.constraint(node, table: relation, scope: Scope(parent: nil), location: 0)
             if kind != .checkConstraint {
-                binder.namedColumns(.array(columns.map(Self.stringNode)), table: relation, location: 0, context: "constraint on")
+                binder.namedColumns(
+                    .array(columns.map(Self.stringNode)), table: relation, location: 0, context: "constraint on")
             }
         }
         // PostgreSQL's own names for unnamed constraints: table, columns, suffix.
@@ -149,7 +154,9 @@ extension SchemaDependentsReader {
         for key in ["keys", "fk_attrs"] { keyColumns += body[key]?.array.compactMap(\.stringNode) ?? [] }
         let name =
             body["conname"]?.string
-            ?? ([table.name] + (kind == .primaryKey ? [] : keyColumns.prefix(kind == .checkConstraint ? 1 : 32)) + [suffix])
+            ?? ([table.name] + (kind == .primaryKey ? [] : keyColumns.prefix(kind == .checkConstraint ? 1 : 32)) + [
+                suffix
+            ])
             .joined(separator: "_")
         let ownTable = Set(targetIndices(on: table))
         for (index, finding) in uses {
@@ -159,7 +166,8 @@ extension SchemaDependentsReader {
             add(
                 index,
                 Dependent(
-                    kind: kind, name: name, table: table.description, definition: definition, evidence: finding.evidence,
+                    kind: kind, name: name, table: table.description, definition: definition,
+                    evidence: finding.evidence,
                     reason: finding.reason, onDrop: own ? .dropped : .cascade, source: .schemaDump, origin: origin,
                     line: statement.line))
         }
@@ -188,7 +196,8 @@ extension SchemaDependentsReader {
                     index,
                     Dependent(
                         kind: .replicaIdentity, name: "FULL", table: table.description, definition: source.text,
-                        evidence: .possible, reason: "REPLICA IDENTITY FULL writes every column, \(column) included, to the WAL",
+                        evidence: .possible,
+                        reason: "REPLICA IDENTITY FULL writes every column, \(column) included, to the WAL",
                         onDrop: .dropped, source: .schemaDump, origin: origin, line: source.line))
             default:
                 continue
@@ -197,12 +206,15 @@ extension SchemaDependentsReader {
     }
 
     /// A table that inherits from (or is a partition of) a whole-table target: `DROP TABLE` needs CASCADE.
-    mutating func child(_ table: RelationName, of parent: RelationName, reason: String, _ statement: SQLScript.Statement) {
+    mutating func child(
+        _ table: RelationName, of parent: RelationName, reason: String, _ statement: SQLScript.Statement
+    ) {
         for index in targetIndices(on: parent) where targets[index].isWholeTable {
             add(
                 index,
                 Dependent(
-                    kind: .childTable, name: table.description, table: nil, definition: statement.text, evidence: .confirmed,
+                    kind: .childTable, name: table.description, table: nil, definition: statement.text,
+                    evidence: .confirmed,
                     reason: reason, onDrop: .cascade, source: .schemaDump, origin: origin, line: statement.line))
         }
     }

@@ -58,7 +58,8 @@ let legacyStatusDependents: Set<String> = [
         #expect(
             objects(dependents[1]) == [
                 "exclusion-constraint ledger_no_duplicate_keys on public.ledger",
-                "index public.ledger_key_idx on public.ledger", "replica-identity public.ledger_key_idx on public.ledger",
+                "index public.ledger_key_idx on public.ledger",
+                "replica-identity public.ledger_key_idx on public.ledger",
             ])
         #expect(objects(dependents[2]) == ["partition-key public.events on public.events"])
         #expect(objects(dependents[3]) == ["child-table public.events_login"])
@@ -74,14 +75,16 @@ let legacyStatusDependents: Set<String> = [
         var effects: [String: DropEffect] = [:]
         for dependent in dependents { effects[dependent.name] = dependent.onDrop }
         // What PostgreSQL 15's ALTER TABLE orders DROP COLUMN legacy_status says it would cascade to:
-        for name in ["public.open_orders", "public.status_counts", "public.order_status", "orders_status_changed",
-            "orders_visible", "order_feed", "status_label", "orders_log_delete", "shipments_order_id_order_status_fkey"]
-        {
+        for name in [
+            "public.open_orders", "public.status_counts", "public.order_status", "orders_status_changed",
+            "orders_visible", "order_feed", "status_label", "orders_log_delete", "shipments_order_id_order_status_fkey",
+        ] {
             #expect(effects[name] == .cascade, "\(name)")
         }
-        for name in ["public.orders_status_lower_idx", "public.orders_open_idx", "orders_legacy_status_known",
-            "orders_legacy_status_fkey", "auditor", "public.orders_status_amount", "orders_id_status_key"]
-        {
+        for name in [
+            "public.orders_status_lower_idx", "public.orders_open_idx", "orders_legacy_status_known",
+            "orders_legacy_status_fkey", "auditor", "public.orders_status_amount", "orders_id_status_key",
+        ] {
             #expect(effects[name] == .dropped, "\(name)")
         }
         for name in ["public.orders_with_status", "public.archive_status", "public.note_status_change"] {
@@ -109,7 +112,8 @@ let legacyStatusDependents: Set<String> = [
         }
         #expect(try server.psql("SELECT count(*) FROM status_codes", database: "shop").contains("0"))
         let activity = try session.connection.query(
-            "SELECT application_name, current_setting('statement_timeout') AS timeout FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+            "SELECT application_name, current_setting('statement_timeout') AS timeout FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        )
         #expect(activity.value(0, "application_name") == "dropscan")
         #expect(activity.value(0, "timeout") == "1min")
     }

@@ -156,7 +156,9 @@ let expectedDependents: [String: Set<String>] = [
         #expect(ExitCode(report.verdict) == .inconclusive)
         let read = try #require(report.coverage.database?.servers.first)
         #expect(read.error?.contains("was lost") == true)
-        #expect(report.reasons.first?.hasPrefix("The database 127.0.0.1:\(server.port)/shop could not be read to the end") == true)
+        #expect(
+            report.reasons.first?.hasPrefix("The database 127.0.0.1:\(server.port)/shop could not be read to the end")
+                == true)
     }
 
     @Test func theMarkdownShowsWhatCascadeWouldDrop() throws {
@@ -168,7 +170,9 @@ let expectedDependents: [String: Set<String>] = [
         #expect(result.status == 1)
         let markdown = result.stdout
         let warning = try #require(
-            markdown.split(separator: "\n").first { $0.contains("`ALTER TABLE … DROP COLUMN … CASCADE` would silently drop") })
+            markdown.split(separator: "\n").first {
+                $0.contains("`ALTER TABLE … DROP COLUMN … CASCADE` would silently drop")
+            })
         for object in [
             "view `public.open_orders`", "policy `orders_visible` on `public.orders`", "publication `order_feed`",
         ] {
@@ -179,7 +183,9 @@ let expectedDependents: [String: Set<String>] = [
             markdown.split(separator: "\n").first { $0.hasPrefix("> Dropped with it even without CASCADE: ") })
         #expect(dropped.contains("index `public.orders_status_lower_idx` on `public.orders`"))
         #expect(dropped.contains("column privilege of `auditor` on `public.orders`"))
-        #expect(markdown.contains("| `public.archive_status` | function | confirmed | left in place, fails when it next runs |"))
+        #expect(
+            markdown.contains(
+                "| `public.archive_status` | function | confirmed | left in place, fails when it next runs |"))
     }
 
     @Test func theGatePolicyCanRequireDatabaseEvidence() throws {
@@ -205,7 +211,8 @@ let expectedDependents: [String: Set<String>] = [
         let dir = try TemporaryDirectory()
         try dir.write(
             "db/migrate/003_views.sql",
-            "-- Reporting views.\n\nCREATE VIEW open_orders AS\n    SELECT id, legacy_status FROM orders WHERE amount > 0;\n")
+            "-- Reporting views.\n\nCREATE VIEW open_orders AS\n    SELECT id, legacy_status FROM orders WHERE amount > 0;\n"
+        )
         let result = try dropscan([
             "scan", "--target", "orders.legacy_status", "--database", server.url(database: "shop"), "--source",
             dir.path, "--sarif", "-", "-q",
@@ -223,7 +230,9 @@ let expectedDependents: [String: Set<String>] = [
 
     @Test func aReportWithDependentsValidatesAgainstTheSchema() throws {
         let server = try DependentsServer.server.get()
-        let (result, _) = try scan(["--database", server.url(database: "shop"), "--schema", try DependentsServer.dump.get()])
+        let (result, _) = try scan([
+            "--database", server.url(database: "shop"), "--schema", try DependentsServer.dump.get(),
+        ])
         let validation = try ReportSchemaTests().validate(result.stdout)
         #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
     }

@@ -143,9 +143,11 @@ public final class PostgresServer: @unchecked Sendable {
     @discardableResult
     public func psql(_ sql: String, database: String = "postgres") throws -> String {
         let result = try runCapturing(
-            bindir + "/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url(database: database), "-c", sql])
+            bindir + "/psql",
+            ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url(database: database), "-c", sql])
         guard result.status == 0 else {
-            throw NSError(domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+            throw NSError(
+                domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
         }
         return result.stdout
     }
@@ -155,7 +157,8 @@ public final class PostgresServer: @unchecked Sendable {
         let result = try runCapturing(
             bindir + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url(database: database), "-f", path])
         guard result.status == 0 else {
-            throw NSError(domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+            throw NSError(
+                domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
         }
     }
 
@@ -163,7 +166,8 @@ public final class PostgresServer: @unchecked Sendable {
     public func schemaDump(database: String) throws -> String {
         let result = try runCapturing(bindir + "/pg_dump", ["--schema-only", "-d", url(database: database)])
         guard result.status == 0 else {
-            throw NSError(domain: "pg_dump", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+            throw NSError(
+                domain: "pg_dump", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
         }
         return result.stdout
     }
