@@ -129,6 +129,18 @@ struct CatalogDependents {
                     reason: use?.reason ?? "the server records that its body depends on \(context.subject)",
                     onDrop: recorded.contains(routine.oid) ? .cascade : .breaks, evidence: use?.evidence ?? .confirmed))
         }
+        // A recorded routine whose definition does not spell the target's name (none is known) is still one.
+        for oid in recorded.subtracting(routines.map(\.oid)).sorted() {
+            let rows = try connection.query(CatalogQueries.routine, [oid])
+            guard let schema = rows.value(0, "schema"), let name = rows.value(0, "name") else { continue }
+            let qualified = RelationName(schema: schema, name: name).description
+            dependentRoutines[oid] = qualified
+            found.append(
+                context.dependent(
+                    rows.value(0, "kind") == "p" ? .procedure : .function, qualified, table: nil,
+                    definition: rows.value(0, "definition") ?? qualified,
+                    reason: "the server records that its body depends on \(context.subject)", onDrop: .cascade))
+        }
         // Triggers: UPDATE OF or WHEN on the column, or running a routine that uses the target.
         let named =
             wholeTable

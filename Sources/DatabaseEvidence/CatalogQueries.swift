@@ -83,6 +83,14 @@ enum CatalogQueries {
           AND (d.refobjsubid = $2::pg_catalog.int2 OR $2::pg_catalog.int2 = 0)
         """
 
+    /// One routine by oid (`$1`): its schema, name, kind and definition.
+    static let routine = """
+        SELECT n.nspname AS schema, p.proname AS name, p.prokind::text AS kind,
+               pg_catalog.pg_get_functiondef(p.oid) AS definition
+        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.oid = $1::pg_catalog.oid
+        """
+
     /// Every user trigger: its table, function and definition.
     static let triggers = """
         SELECT t.oid::text AS oid, t.tgname AS name, n.nspname AS schema, c.relname AS tablename,

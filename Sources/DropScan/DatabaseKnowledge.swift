@@ -60,6 +60,14 @@ extension ScanPipeline {
                 if !result.defined[index] { findings.usages[index].missingFrom.append(path) }
             }
         }
+        // The same object seen by several servers (a primary and its replica) or in a dump too is listed
+        // once, from the first server that has it.
+        for index in findings.usages.indices {
+            var seen: Set<String> = []
+            findings.usages[index].dependents = findings.usages[index].dependents.filter {
+                seen.insert("\($0.kind.rawValue)\u{1F}\($0.table ?? "")\u{1F}\($0.name)").inserted
+            }
+        }
         findings.coverage = coverage
         return findings
     }

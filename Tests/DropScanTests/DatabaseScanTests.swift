@@ -161,6 +161,19 @@ let expectedDependents: [String: Set<String>] = [
                 == true)
     }
 
+    @Test func anObjectSeenOnThePrimaryAndAReplicaIsListedOnce() throws {
+        let server = try DependentsServer.server.get()
+        let url = server.url(database: "shop")
+        let (result, report) = try scan(
+            ["--database", url, "--database", "host=127.0.0.1 port=\(server.port) dbname=shop user=postgres"],
+            targets: ["ledger.entry_key"])
+        #expect(result.status == 1)
+        let database = try #require(try target(report, "ledger.entry_key")["database"] as? [String: Any])
+        #expect((database["dependents"] as? [[String: Any]])?.count == 3)
+        let coverage = try #require((report["coverage"] as? [String: Any])?["database"] as? [String: Any])
+        #expect((coverage["servers"] as? [[String: Any]])?.count == 2)
+    }
+
     @Test func theMarkdownShowsWhatCascadeWouldDrop() throws {
         let server = try DependentsServer.server.get()
         let result = try dropscan([
