@@ -53,7 +53,7 @@ enum CatalogQueries {
         WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = $1::pg_catalog.oid
-                        AND (d.refobjsubid = $2::pg_catalog.int2
+                        AND (($2::pg_catalog.int2 > 0 AND d.refobjsubid = $2::pg_catalog.int2)
                              OR ($2::pg_catalog.int2 = 0 AND r.ev_class <> $1::pg_catalog.oid)))
         ORDER BY 2, 3, 1
         """
@@ -181,7 +181,7 @@ enum CatalogQueries {
         WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = p.oid
                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = $1::pg_catalog.oid
-                        AND (d.refobjsubid = $2::pg_catalog.int2
+                        AND (($2::pg_catalog.int2 > 0 AND d.refobjsubid = $2::pg_catalog.int2)
                              OR ($2::pg_catalog.int2 = 0 AND p.polrelid <> $1::pg_catalog.oid)))
         ORDER BY 2, 3, 1
         """

@@ -59,6 +59,19 @@ let expectedDependents: [String: Set<String>] = [
     "events.kind": ["partition-key public.events on public.events"],
     "events.*": ["child-table public.events_login"],
     "status_codes.*": ["foreign-key orders_legacy_status_fkey on public.orders"],
+    // The whole table: what lies outside it (its own indexes, constraints, triggers, policies and rules go
+    // with it).
+    "orders.*": [
+        "view public.open_orders", "view public.order_amounts", "materialized-view public.status_counts",
+        "function public.order_status", "function public.orders_with_status", "function public.archive_status",
+        "foreign-key shipments_order_id_order_status_fkey on public.shipments",
+        "publication order_feed on public.orders",
+    ],
+    // The decoy column as a target of its own.
+    "customers.legacy_status": [
+        "view public.customer_statuses", "function public.customer_status",
+        "index public.customers_legacy_status_idx on public.customers",
+    ],
 ]
 
 @Suite(.serialized) struct DatabaseScanTests {
