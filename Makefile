@@ -3,11 +3,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-# Debian packages: build (PCRE2, zlib, libpg_query), tests (a real PostgreSQL server, gzip, python3's
+# Debian packages: build (PCRE2, zlib, libpg_query, libpq), tests (a real PostgreSQL server, gzip, python3's
 # jsonschema for the report schema, cmark-gfm to render Markdown reports as GitHub does, pip to fetch the
 # SARIF and CI schemas; shellcheck, PyYAML and jq for the CI template tests), bench (the peers it compares
 # against).
-BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev pkg-config
+BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
                   python3-yaml jq git curl ca-certificates make
 BENCH_PACKAGES := ripgrep ugrep pgbadger time bc

@@ -23,12 +23,14 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CPgQuery", path: "Sources/CPgQuery", providers: [.apt(["libpg-query-dev"])]),
+        .systemLibrary(name: "CPq", path: "Sources/CPq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "ScanIO", dependencies: ["CZlib"]),
         .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
         .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
         .target(name: "Catalog"),
         .target(name: "ModelIndex", dependencies: ["Catalog"]),
         .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching", "Catalog"]),
+        .target(name: "DatabaseEvidence", dependencies: ["CPq", "Matching", "SQLResolution"]),
         .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report", "Catalog"]),
         .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
@@ -38,7 +40,7 @@ let package = Package(
             name: "DropScan",
             dependencies: [
                 "ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate", "Catalog",
-                "ModelIndex",
+                "ModelIndex", "DatabaseEvidence",
             ]),
         .executableTarget(
             name: "dropscan",
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(
             name: "CodeUsageTests", dependencies: ["CodeUsage", "Catalog", "ModelIndex"], resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "DatabaseEvidenceTests", dependencies: ["DatabaseEvidence", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate", "TestSupport"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Report", "Matching"]),
         .testTarget(

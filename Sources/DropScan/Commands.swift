@@ -43,6 +43,8 @@ public struct ScanRequest: Sendable {
     public var schemaFiles: [String] = []
     /// Targets whose resolution to models, files and rules is printed on stderr (`--explain`).
     public var explain: [String] = []
+    /// Connection strings of the databases to read (`--database`): the primary and each replica.
+    public var databases: [String] = []
 
     public init(
         targets: [String], targetFiles: [String], migrations: [String] = [], logs: [String], sources: [String],
@@ -226,6 +228,8 @@ public enum ScanCommandRunner {
         configuration.maxSourceFileSize = request.maxFileSize
         configuration.progress = !request.quiet
         configuration.schemaFiles = request.schemaFiles
+        configuration.databases = request.databases
+        configuration.commandLine = redactingDatabases(configuration.commandLine)
         for text in request.explain {
             let target = try Target(parsing: text)
             guard configuration.targets.contains(target) else {
@@ -235,6 +239,27 @@ public enum ScanCommandRunner {
             }
         }
         return configuration
+    }
+
+    /// The command line with each `--database` value replaced by `(connection string)`: a URL may hold a
+    /// password, and the command line is written into reports.
+    static func redactingDatabases(_ arguments: [String]) -> [String] {
+        var redacted: [String] = []
+        var valueNext = false
+        for argument in arguments {
+            if valueNext {
+                redacted.append("(connection string)")
+                valueNext = false
+            } else if argument == "--database" {
+                redacted.append(argument)
+                valueNext = true
+            } else if argument.hasPrefix("--database=") {
+                redacted.append("--database=(connection string)")
+            } else {
+                redacted.append(argument)
+            }
+        }
+        return redacted
     }
 
     /// `90s`, `30m`, `1h`, `2d`, or a number of seconds.

@@ -62,8 +62,11 @@ public enum GateCommand {
             }
             context.attestations = try attestations(request.attestations, besides: migrations)
             if !request.reports.isEmpty {
-                guard request.scan.logs.isEmpty, request.scan.sources.isEmpty, request.scan.fileLists.isEmpty else {
-                    throw UsageError("give --report or what to scan (--logs, --source, --files-from), not both")
+                guard request.scan.logs.isEmpty, request.scan.sources.isEmpty, request.scan.fileLists.isEmpty,
+                    request.scan.databases.isEmpty
+                else {
+                    throw UsageError(
+                        "give --report or what to scan (--logs, --source, --files-from, --database), not both")
                 }
                 report = try savedReport(request.reports)
                 Gate.decide(&report, policy: policy, context: context)

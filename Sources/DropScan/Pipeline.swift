@@ -71,11 +71,15 @@ public struct ScanPipeline: Sendable {
     private func run(statistics: inout Statistics) throws(ConfigurationError) -> UsageReport {
         let startedAt = RunClock.nowMilliseconds()
         guard !configuration.targets.isEmpty else { throw .noTargets }
-        guard !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty else {
+        guard
+            !configuration.logs.isEmpty || !configuration.sources.isEmpty || !configuration.fileLists.isEmpty
+                || !configuration.databases.isEmpty || !configuration.schemaFiles.isEmpty
+        else {
             throw .noInputs
         }
         let library = try loadLibrary()
         let matchers = try TargetMatchers(targets: configuration.targets, library: library)
+        var database = try readDatabaseFindings(targets: matchers.targets)
 
         var walkOptions = WalkOptions()
         walkOptions.followSymlinks = configuration.followSymlinks
@@ -265,9 +269,10 @@ public struct ScanPipeline: Sendable {
                     message: "\(problem): the rule was not run for one target, so its uses may be missed"))
         }
         result.skipped += inputs.skipped
+        Self.locateDefinitions(&database, targets: matchers.targets, candidates: firstCandidates.map { files[$0] })
         var builder = ReportBuilder(
             configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,
-            inputs: RunClock.records(files))
+            inputs: RunClock.records(files), database: database)
         if let signal = cancellation.signal {
             // Files not read to their end: sources the first pass did not reach, and second-pass work left.
             let unfinished =
@@ -303,6 +308,8 @@ struct ReportBuilder {
     let inputs: [InputRecord]
     /// Set when a signal stopped the scan.
     var interruption: Interruption?
+    /// What the databases and schema files say about each target.
+    var database = DatabaseFindings(targetCount: 0)
 
     func build(_ result: ScanAccumulator) -> UsageReport {
         var coverage = Coverage()
@@ -345,6 +352,7 @@ struct ReportBuilder {
         if result.logFiles > 0 { coverage.applications = result.applications.byName() }
         if result.unparsedNamingTargets > 0 { coverage.unparsedNamingTargets = result.unparsedNamingTargets }
         if result.joinedNamingTargets > 0 { coverage.joinedNamingTargets = result.joinedNamingTargets }
+        coverage.database = database.coverage
         let policy = configuration.policy
         var targets: [TargetUsage] = []
         for (index, target) in matchers.targets.enumerated() {
@@ -390,6 +398,10 @@ struct ReportBuilder {
             var entry = TargetUsage(target: target, verdict: .inconclusive, runtime: usage, code: code)
             entry.migration = configuration.migrationSites[target]
             entry.caveat = unmappedTableReason(target, code: code)
+            if index < database.usages.count {
+                entry.database = Self.databaseUsage(
+                    database.usages[index], target: target, read: database.coverage != nil)
+            }
             targets.append(entry)
         }
         var report = UsageReport(

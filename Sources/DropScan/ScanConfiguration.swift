@@ -38,8 +38,14 @@ public struct ScanConfiguration: Sendable {
     public var maxRecordedInputs = RunRecord.maxRecordedInputs
     /// The command line, recorded in the report.
     public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
-    /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index.
+    /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index, and their
+    /// objects that depend on a target are reported.
     public var schemaFiles: [String] = []
+    /// Connection strings (`--database`: URLs, `key=value` pairs, database names) of the primary and replicas.
+    public var databases: [String] = []
+    /// Called with a server's `host:port/dbname` once its session is open, before its catalog is read: a seam
+    /// for tests that break a connection between the two.
+    public var afterDatabaseConnect: (@Sendable (_ server: String) -> Void)?
     /// Files that are the change under review (the migration itself never counts as a use).
     public var excludedPaths: Set<String> = []
     /// Where the migration under review drops or renames each of its targets.
@@ -109,13 +115,15 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     case patterns(String)
     /// A `--schema` file that cannot be read.
     case schemaUnreadable(path: String, message: String)
+    /// A `--database` that cannot be connected to (one sentence, no password).
+    case database(String)
 
     public var description: String {
         switch self {
         case .noTargets:
             return "no targets: give --target, --targets-file or --from-migration"
         case .noInputs:
-            return "nothing to scan: give --logs, --source or --files-from"
+            return "nothing to scan: give --logs, --source, --files-from, --database or --schema"
         case .patternsNotFound(let searched):
             return
                 "cannot find the bundled Patterns/ directory (looked in \(searched.joined(separator: ", "))): set DROPSCAN_PATTERNS or pass --patterns-dir"
@@ -123,6 +131,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
             return message
         case .schemaUnreadable(let path, let message):
             return "cannot read the schema file \(path): \(message); give a `pg_dump --schema-only` file to --schema"
+        case .database(let message):
+            return message
         }
     }
 }

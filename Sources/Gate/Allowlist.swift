@@ -46,6 +46,9 @@ public struct Baseline: Sendable, Equatable {
             for finding in target.code.findings where finding.countsAsUse && policy.blocks(finding.evidence) {
                 lines.append("\(finding.fingerprint)\t\(target.target)\t\(finding.path):\(finding.line)")
             }
+            for dependent in target.database?.dependents ?? [] where policy.blocks(dependent.evidence) {
+                lines.append("\(dependent.fingerprint)\t\(target.target)\t\(dependent.label)")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -60,9 +63,12 @@ struct TargetTally {
     var warnRuntime = 0
     var warnFailed = 0
     var warnCode = 0
+    /// Blocking database dependents, by label (`view public.open_orders`).
+    var dependents: [String] = []
+    var warnDependents = 0
 
     var runtimeTotal: Int { runtime.values.reduce(0, +) }
-    var blocks: Bool { runtimeTotal + failed + code > 0 }
+    var blocks: Bool { runtimeTotal + failed + code + dependents.count > 0 }
 
     func reason(target: String) -> String {
         var parts: [String] = []
@@ -74,6 +80,11 @@ struct TargetTally {
         }
         if failed > 0 { parts.append("\(failed) failed statement(s) naming it after it was gone") }
         if code > 0 { parts.append("\(code) code reference(s)") }
+        if !dependents.isEmpty {
+            let named = dependents.prefix(3).joined(separator: ", ")
+            let more = dependents.count > 3 ? " and \(dependents.count - 3) more" : ""
+            parts.append("\(dependents.count) database object(s) that depend on it (\(named)\(more))")
+        }
         let allowedNote = allowed > 0 ? " (\(allowed) more allowed by the allowlist or baseline)" : ""
         return "\(target) is still used: \(parts.joined(separator: " and "))\(allowedNote)."
     }
@@ -83,6 +94,7 @@ struct TargetTally {
         if warnRuntime > 0 { parts.append("\(warnRuntime) logged statement(s)") }
         if warnFailed > 0 { parts.append("\(warnFailed) failed statement(s)") }
         if warnCode > 0 { parts.append("\(warnCode) code reference(s)") }
+        if warnDependents > 0 { parts.append("\(warnDependents) database dependent(s)") }
         guard !parts.isEmpty else { return [] }
         return ["\(target): \(parts.joined(separator: " and ")) at tiers the policy does not block on: review them."]
     }
@@ -185,6 +197,20 @@ struct AllowlistMatcher {
                 }
             } else if policy.warns(finding.evidence) {
                 tally.warnCode += 1
+            }
+        }
+        for dependent in target.database?.dependents ?? [] {
+            if policy.blocks(dependent.evidence) {
+                if let label = allows(
+                    target: target.target, path: dependent.definedAt?.path, fingerprint: dependent.fingerprint)
+                {
+                    target.database?.suppress(dependent, by: label)
+                    tally.allowed += 1
+                } else {
+                    tally.dependents.append(dependent.label)
+                }
+            } else if policy.warns(dependent.evidence) {
+                tally.warnDependents += 1
             }
         }
         suppressed += tally.allowed

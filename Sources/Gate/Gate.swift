@@ -41,6 +41,7 @@ public enum Gate {
         coverageReasons += RequirementCheck(policy: policy, report: report, scannedLogs: scannedLogs).reasons()
         coverageReasons += logReasons(report.coverage)
         coverageReasons += skippedReasons(report.coverage)
+        coverageReasons += databaseReasons(report.coverage)
         // A scan stopped by a signal is partial whatever else it shows: that reason decides.
         let stopped = interruptionReason(report.coverage)
         if let stopped { coverageReasons.insert(stopped, at: 0) }
@@ -59,7 +60,7 @@ public enum Gate {
             if tally.blocks {
                 report.targets[index].verdict = .blocked
                 targetReasons.append(tally.reason(target: report.targets[index].target))
-            } else if let caveat = report.targets[index].caveat {
+            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) {
                 report.targets[index].verdict = .inconclusive
                 if !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             } else {
@@ -160,6 +161,23 @@ public enum Gate {
         ]
     }
 
+    /// A target that the database or schema read does not have: nothing there can show it unused.
+    static func missingReason(_ target: TargetUsage) -> String? {
+        guard let missing = target.database?.missingFrom, !missing.isEmpty else { return nil }
+        let column = target.column == nil ? "table" : "column"
+        return
+            "\(target.target) does not exist in \(missing.joined(separator: " or ")): check the target's spelling, as a \(column) that is not there cannot be shown unused."
+    }
+
+    /// Databases that could not be read to the end: the dependents they hold may be missing.
+    static func databaseReasons(_ coverage: Coverage) -> [String] {
+        (coverage.database?.servers ?? []).compactMap { server in
+            server.error.map {
+                "The database \(server.server) could not be read to the end (\($0)), so objects that depend on the targets may be missing: scan again when it is reachable."
+            }
+        }
+    }
+
     /// First and last seen over the tiers this policy blocks, from each tier's own (reports that do not
     /// record them per tier keep theirs).
     static func seenOverBlockingTiers(_ runtime: inout RuntimeUsage, policy: GatePolicy) {
@@ -191,8 +209,15 @@ public enum Gate {
             read.append(logs)
         }
         if scannedCode { read.append("\(report.coverage.sourceFiles) source file(s)") }
+        if let database = report.coverage.database {
+            if !database.servers.isEmpty { read.append("the catalog of \(database.servers.count) database(s)") }
+            if !database.schemaFiles.isEmpty { read.append("\(database.schemaFiles.count) schema file(s)") }
+        }
         let checklist = policy.checklist == nil ? "" : "; every checklist item is verified, attested or waived"
-        return "No blocking use of \(report.targets.count) target(s) in \(read.joined(separator: " and "))\(checklist)."
+        let listed =
+            read.count > 2
+            ? read.dropLast().joined(separator: ", ") + " and " + read.last! : read.joined(separator: " and ")
+        return "No blocking use of \(report.targets.count) target(s) in \(listed)\(checklist)."
     }
 }
 

@@ -19,9 +19,10 @@ struct RequirementCheck {
         if sources.contains("code"), !Gate.scannedCode(report) {
             reasons.append("The policy requires a code search, and this scan read no source tree (give --source).")
         }
-        if sources.contains("database") {
+        if sources.contains("database"), !(coverage.database?.hasCompleteServer ?? false) {
             reasons.append(
-                "The policy requires database evidence (dependents, statistics), and this report holds none.")
+                "The policy requires database evidence, and this scan read no database's catalog to the end (give --database; a --schema file is not the live catalog)."
+            )
         }
         // The rest is about logs: without any, the lines above (or the scan's own reasons) say so.
         guard coverage.logFiles > 0 else { return reasons }

@@ -82,6 +82,7 @@ public struct MarkdownReporter: Reporter {
         return !facts.blockingGroups.isEmpty || !facts.otherGroups.isEmpty || !code.findings.isEmpty
             || !facts.suppressedGroups.isEmpty
             || !code.deprecations.isEmpty || !code.declarations.isEmpty || facts.usage.migration != nil
+            || !(facts.usage.database?.isEmpty ?? true)
     }
 
     private func place(_ path: String, line: Int, cell: Int? = nil) -> String {
@@ -117,6 +118,7 @@ public struct MarkdownReporter: Reporter {
                             return [.text(MarkdownText.code(app, limit: 80, inTable: false) + confirmed)]
                         }, separator: ", ", tail: "\n\n", inline: true)))
         }
+        pieces += databaseDetails(usage)
         pieces.append(
             .list(
                 .init(
@@ -223,6 +225,17 @@ public struct MarkdownReporter: Reporter {
             lines.append("- Log entries parsed: \(entries.parsed), unparsed: \(entries.unparsed)\n")
         }
         if !coverage.skipped.isEmpty { lines.append("- Files skipped: \(coverage.skipped.count)\n") }
+        for server in coverage.database?.servers ?? [] {
+            let role = server.replica ? "replica" : "primary"
+            let state =
+                server.error.map { "❗ not read to the end: \(MarkdownText.text($0, limit: 300))" } ?? "catalog read"
+            lines.append(
+                "- Database \(MarkdownText.code(server.server, limit: 160, inTable: false)) (\(role), PostgreSQL \(MarkdownText.text(server.version, limit: 80))): \(state)\n"
+            )
+        }
+        for file in coverage.database?.schemaFiles ?? [] {
+            lines.append("- Schema file: \(MarkdownText.code(file, limit: 160, inTable: false))\n")
+        }
         let errors = coverage.errors.map { error in
             "- ❗ \(MarkdownText.code(error.path, limit: 160, inTable: false)) at byte \(error.offset): \(MarkdownText.text(error.message, limit: 300))\n"
         }

@@ -155,6 +155,22 @@ public enum ReportMerger {
         merged.migration = a.migration ?? b.migration
         // A shard that could not understand how the code maps the table keeps the target from a pass.
         merged.caveat = a.caveat ?? b.caveat
+        merged.database = mergeDatabase(a.database, b.database)
+        return merged
+    }
+
+    /// Dependents kept once per object and source; a target missing from a server or file in any shard is.
+    static func mergeDatabase(_ a: DatabaseUsage?, _ b: DatabaseUsage?) -> DatabaseUsage? {
+        guard let b else { return a }
+        guard var merged = a else { return b }
+        for dependent in b.dependents
+        where !merged.dependents.contains(where: {
+            $0.fingerprint == dependent.fingerprint && $0.origin == dependent.origin
+        }) {
+            merged.dependents.append(dependent)
+        }
+        merged.dependents.sort(by: Dependent.reportOrder)
+        for place in b.missingFrom where !merged.missingFrom.contains(place) { merged.missingFrom.append(place) }
         return merged
     }
 
@@ -186,6 +202,14 @@ public enum ReportMerger {
             merged.logFormats = ((a.logFormats ?? []) + (b.logFormats ?? [])).sorted { $0.path < $1.path }
         }
         merged.gaps += b.gaps
+        if let database = b.database {
+            var combined = a.database ?? DatabaseCoverage()
+            for server in database.servers where !combined.servers.contains(server) { combined.servers.append(server) }
+            for file in database.schemaFiles where !combined.schemaFiles.contains(file) {
+                combined.schemaFiles.append(file)
+            }
+            merged.database = combined
+        }
         switch (a.entries, b.entries) {
         case (let x?, let y?):
             merged.entries = EntryCounts(

@@ -19,12 +19,14 @@ public struct SARIFReporter: Reporter {
         case runtimeUse = "dropscan/runtime-use"
         case failedAfterDrop = "dropscan/failed-after-drop"
         case codeUse = "dropscan/code-use"
+        case databaseDependent = "dropscan/database-dependent"
 
         var name: String {
             switch self {
             case .runtimeUse: "RuntimeUseOfDroppedObject"
             case .failedAfterDrop: "StatementFailedOnMissingObject"
             case .codeUse: "CodeUseOfDroppedObject"
+            case .databaseDependent: "DatabaseObjectDependsOnDroppedObject"
             }
         }
 
@@ -33,6 +35,8 @@ public struct SARIFReporter: Reporter {
             case .runtimeUse: "A logged statement still uses a column or table that is about to be dropped."
             case .failedAfterDrop: "A logged statement failed because a column or table it needs no longer exists."
             case .codeUse: "Source code still references a column or table that is about to be dropped."
+            case .databaseDependent:
+                "A view, function, trigger, index, constraint, policy or other database object depends on a column or table that is about to be dropped."
             }
         }
 
@@ -44,6 +48,8 @@ public struct SARIFReporter: Reporter {
                 "The logs show statements that failed with an error such as 'column \"x\" does not exist': something still needs the target, and has already broken where it is gone."
             case .codeUse:
                 "A source file names the target in a way its ecosystem's rules recognise (SQL, an ORM model or query, a BI export, a notebook). The evidence tier says how sure the match is: confirmed when table and column appear together, probable when the file names the table, possible for the name alone."
+            case .databaseDependent:
+                "The database's catalog (or a pg_dump --schema-only file) shows an object that depends on the target. ALTER TABLE … DROP COLUMN fails on views, policies, rules and triggers unless CASCADE is given, and CASCADE drops them silently; indexes, constraints and grants on the column are dropped without asking; function bodies are left in place and fail when they next run."
             }
         }
 
@@ -55,6 +61,8 @@ public struct SARIFReporter: Reporter {
                 "Find the application that ran the failing statement (see the JSON report) and fix it, or restore the target, before going on with the drop."
             case .codeUse:
                 "Remove or migrate the reference, or mark the column ignored in the model first (for example Rails' ignored_columns), then scan again. A match that is not a use can be reviewed and dismissed here; its fingerprint does not depend on the line number."
+            case .databaseDependent:
+                "Change or drop the dependent object in a migration of its own before the drop (the JSON report holds its definition), then scan again."
             }
         }
     }
@@ -83,6 +91,19 @@ public struct SARIFReporter: Reporter {
             }
             for finding in facts.suppressedFindings {
                 candidates.append((false, codeResult(usage, finding, blocking: false, identities: &identities)))
+            }
+            // Dependents where the repository defines them (or at the migration's drop), each once.
+            for dependent in usage.database?.dependents ?? [] where dependent.evidence.isUse {
+                guard
+                    let place = dependent.definedAt
+                        ?? usage.migration.map({ SourcePlace(path: $0.path, line: $0.line) })
+                else { continue }
+                let blocking = options.blocks(dependent.evidence) && dependent.suppressed == nil
+                candidates.append(
+                    (
+                        blocking,
+                        dependentResult(usage, dependent, place: place, blocking: blocking, identities: &identities)
+                    ))
             }
         }
         // Blocking results first, each kind in report order, so that a cap keeps what matters.
@@ -243,6 +264,36 @@ public struct SARIFReporter: Reporter {
                     "classification": finding.classification,
                 ],
             ], by: finding.suppressed)
+    }
+
+    private func dependentResult(
+        _ usage: TargetUsage, _ dependent: Dependent, place: SourcePlace, blocking: Bool,
+        identities: inout ResultIdentities
+    ) -> [String: Any] {
+        let text =
+            "\(dependent.label) depends on \(usage.target) (\(dependent.evidence.rawValue), in \(dependent.origin)): \(dependent.reason). On drop: \(dependent.onDrop.description)."
+        let logical: [String: Any] = [
+            "name": dependent.name,
+            "fullyQualifiedName": dependent.table.map { "\($0)/\(dependent.name)" } ?? dependent.name,
+            "kind": dependent.kind.rawValue,
+        ]
+        return suppress(
+            [
+                "ruleId": Rule.databaseDependent.rawValue,
+                "level": blocking ? "error" : "note",
+                "message": ["text": plain(text)],
+                "locations": [
+                    [
+                        "physicalLocation": physical(place.path, line: place.line, column: nil),
+                        "logicalLocations": [logical],
+                    ]
+                ],
+                "partialFingerprints": ["dropscanDependent/v1": identities.unique(dependent.fingerprint)],
+                "properties": [
+                    "target": usage.target, "evidence": dependent.evidence.rawValue, "kind": dependent.kind.rawValue,
+                    "onDrop": dependent.onDrop.rawValue, "origin": dependent.origin,
+                ],
+            ], by: dependent.suppressed)
     }
 
     /// A repository-relative, percent-encoded URI against `%SRCROOT%`; an absolute path (a log outside

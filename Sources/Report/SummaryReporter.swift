@@ -20,6 +20,10 @@ public struct SummaryReporter: Reporter {
             if facts.suppressedCount > 0 {
                 parts.append("\(facts.suppressedCount) accepted by the allowlist or baseline")
             }
+            let dependents = (target.database?.dependents ?? []).filter {
+                options.blocks($0.evidence) && $0.suppressed == nil
+            }.count
+            if dependents > 0 { parts.append("\(dependents) database dependent(s)") }
             if let last = target.runtime.lastSeen { parts.append("last seen \(last)") }
             out += "  \(target.target): \(target.verdict.rawValue) (\(parts.joined(separator: ", ")))\n"
         }
@@ -29,6 +33,9 @@ public struct SummaryReporter: Reporter {
             "  read \(coverage.logFiles) log file(s), \(coverage.sourceFiles) source file(s), \(coverage.bytesRead) bytes"
         if !coverage.errors.isEmpty { out += ", \(coverage.errors.count) error(s)" }
         if !coverage.skipped.isEmpty { out += ", \(coverage.skipped.count) skipped" }
+        if let database = coverage.database {
+            out += ", \(database.servers.count) database(s), \(database.schemaFiles.count) schema file(s)"
+        }
         out += "\n"
         for error in coverage.errors.prefix(5) {
             out += "  ! \(error.path): at byte \(error.offset): \(error.message)\n"

@@ -119,6 +119,8 @@ public struct TargetUsage: Codable, Sendable, Equatable {
     /// Why finding nothing for this target cannot mean "not used" (one sentence), such as a table that no
     /// model or schema of the sources mentions; the gate makes the target inconclusive.
     public var caveat: String?
+    /// What the database's catalog (or a schema dump) says: dependents, and where the target is missing.
+    public var database: DatabaseUsage?
 
     public init(target: Target, verdict: Verdict, runtime: RuntimeUsage, code: CodeUsage) {
         self.target = target.normalized
@@ -131,7 +133,7 @@ public struct TargetUsage: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case target, schema, table, column, verdict, runtime, code, migration, caveat
+        case target, schema, table, column, verdict, runtime, code, migration, caveat, database
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -145,6 +147,7 @@ public struct TargetUsage: Codable, Sendable, Equatable {
         try container.encode(code, forKey: .code)
         try container.encodeIfPresent(migration, forKey: .migration)
         try container.encodeIfPresent(caveat, forKey: .caveat)
+        try container.encodeIfPresent(database, forKey: .database)
     }
 }
 
@@ -396,6 +399,8 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var logFormats: [LogFileFormat]?
     /// Set when a signal stopped the scan: the report is partial and the verdict cannot be a pass.
     public var interrupted: Interruption?
+    /// The databases and schema files read for dependents.
+    public var database: DatabaseCoverage?
 
     public init() {}
 }

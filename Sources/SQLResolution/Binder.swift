@@ -77,6 +77,8 @@ struct Binder {
     var opaque: [Range<Int>] = []
     /// End of the statement being walked (UTF-8 offset in the parsed text).
     var statementEnd = 0
+    /// Relations every statement sees as if from an enclosing level (a trigger function's `NEW` and `OLD`).
+    var rootRelations: [Relation] = []
 
     init(targets: [Target]) {
         self.targets = targets
@@ -130,7 +132,9 @@ struct Binder {
             statementEnd = length > 0 ? start + length : Int(Int32.max)
             let before = findings.count
             let opaqueBefore = opaque.count
-            statement(stmt, scope: Scope(parent: nil), statementStart: start)
+            let root = Scope(parent: nil)
+            root.relations = rootRelations
+            statement(stmt, scope: root, statementStart: start)
             for index in opaqueBefore..<opaque.count {
                 opaque[index] =
                     (opaque[index].lowerBound + statementOffset)..<(opaque[index].upperBound + statementOffset)

@@ -63,6 +63,24 @@ enum PgQuery {
         return .tree(value)
     }
 
+    /// Parses a `CREATE FUNCTION … LANGUAGE plpgsql` statement's body with PL/pgSQL's own parser
+    /// (`pg_query_parse_plpgsql`): the functions' trees, or the parser's message. Thread-safe as `parse`.
+    static func parsePlpgsql(_ createFunction: String) -> ParseOutcome {
+        let result = createFunction.withCString { pg_query_parse_plpgsql($0) }
+        defer { pg_query_free_plpgsql_parse_result(result) }
+        if let error = result.error {
+            return .error(message: error.pointee.message.map { String(cString: $0) } ?? "syntax error", offset: nil)
+        }
+        guard let functions = result.plpgsql_funcs else { return .error(message: "empty parse result", offset: nil) }
+        let buffer = UnsafeBufferPointer(
+            start: UnsafeRawPointer(functions).assumingMemoryBound(to: UInt8.self), count: strlen(functions))
+        var parser = JSONParser(bytes: buffer)
+        guard let value = parser.parseValue() else {
+            return .error(message: "libpg_query returned an unreadable PL/pgSQL tree", offset: nil)
+        }
+        return .tree(value)
+    }
+
     /// The JSON text of `sql`'s parse tree exactly as libpg_query prints it, or `nil` when it does not parse.
     static func treeText(_ sql: String) -> String? {
         let result = sql.withCString { pg_query_parse($0) }

@@ -17,42 +17,17 @@ public enum SchemaDump {
     public static func read(
         sql text: String, path: String, kind: Provenance.Kind = .schemaDump
     ) -> (tables: [TableFact], problems: [Problem]) {
-        // psql meta-commands (`\connect`, `\restrict` in recent pg_dump) are blanked, keeping offsets.
-        var bytes = Array(text.utf8)
-        var lineStart = true
-        var index = 0
-        while index < bytes.count {
-            if lineStart && bytes[index] == UInt8(ascii: "\\") {
-                while index < bytes.count && bytes[index] != 0x0A {
-                    bytes[index] = 0x20
-                    index += 1
-                }
-                continue
-            }
-            lineStart = bytes[index] == 0x0A
-            index += 1
-        }
-        let sql = String(decoding: bytes, as: UTF8.self)
         var tables: [String: TableFact] = [:]
         var order: [String] = []
         var problems: [Problem] = []
-        var lineOfOffset = LineCounter(bytes: bytes)
-        for piece in PgQuery.split(sql) {
-            let start = piece.location
-            let end = min(bytes.count, start + piece.length)
-            guard start < end else { continue }
-            var head = start
-            while head < end
-                && (bytes[head] == 0x20 || bytes[head] == 0x0A || bytes[head] == 0x09 || bytes[head] == 0x0D)
-            {
-                head += 1
-            }
-            let prefix = String(decoding: bytes[head..<min(end, head + 40)], as: UTF8.self).uppercased()
+        for piece in SQLScript.statements(text) {
+            let prefix = String(piece.text.prefix(40)).uppercased()
             guard prefix.hasPrefix("CREATE ") && prefix.contains("TABLE") || prefix.hasPrefix("ALTER TABLE") else {
                 continue
             }
-            let statement = String(decoding: bytes[head..<end], as: UTF8.self)
-            let line = lineOfOffset.line(at: head)
+            let statement = piece.text
+            let line = piece.line
+            let head = piece.offset
             switch PgQuery.parse(statement) {
             case .error(let message, _):
                 problems.append(Problem(offset: head, line: line, message: message))
@@ -91,26 +66,5 @@ public enum SchemaDump {
             }
         }
         return (order.compactMap { tables[$0] }, problems)
-    }
-}
-
-/// 1-based line numbers of byte offsets, asked in increasing order.
-private struct LineCounter {
-    let bytes: [UInt8]
-    var offset = 0
-    var line = 1
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func line(at target: Int) -> Int {
-        if target < offset {
-            offset = 0
-            line = 1
-        }
-        while offset < target && offset < bytes.count {
-            if bytes[offset] == 0x0A { line += 1 }
-            offset += 1
-        }
-        return line
     }
 }

@@ -77,8 +77,18 @@ struct ScanOptions: ParsableArguments {
     )
     var maxFilesize: Int64 = 10 << 20
 
-    @Option(help: "A `pg_dump --schema-only` file: its tables and columns join the model index (repeatable).")
+    @Option(
+        help:
+            "A `pg_dump --schema-only` file: its tables and columns join the model index, and the objects it defines that depend on a target are reported (repeatable)."
+    )
     var schema: [String] = []
+
+    @Option(
+        name: .customLong("database"),
+        help:
+            "A database to read dependents from, read-only (repeatable: the primary and each replica): a postgresql:// URL, 'service=name' or key=value pairs, or a database name; PG* variables and ~/.pgpass apply."
+    )
+    var databases: [String] = []
 
     /// The scan these options ask for; `blockOn`, `acceptPartialLogging` and `quiet` are the command's own.
     func request(blockOn: String, acceptPartialLogging: Bool, quiet: Bool) -> ScanRequest {
@@ -91,6 +101,7 @@ struct ScanOptions: ParsableArguments {
         request.syslogYear = syslogYear
         request.postgresqlConf = postgresqlConf
         request.schemaFiles = schema
+        request.databases = databases
         return request
     }
 }

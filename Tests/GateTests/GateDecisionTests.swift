@@ -197,7 +197,10 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
     @Test(arguments: [
         ("logs", "The policy requires query logs, and this scan read none (give --logs)."),
         ("code", "The policy requires a code search, and this scan read no source tree (give --source)."),
-        ("database", "The policy requires database evidence (dependents, statistics), and this report holds none."),
+        (
+            "database",
+            "The policy requires database evidence, and this scan read no database's catalog to the end (give --database; a --schema file is not the live catalog)."
+        ),
     ])
     func requiredEvidenceSourcesMustHaveBeenRead(source: String, reason: String) throws {
         var policy = plainPolicy()

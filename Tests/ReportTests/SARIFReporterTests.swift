@@ -112,6 +112,7 @@ func artifact(_ result: [String: Any]) -> [String: Any]? {
         #expect(
             rules.compactMap { $0["id"] as? String } == [
                 "dropscan/runtime-use", "dropscan/failed-after-drop", "dropscan/code-use",
+                "dropscan/database-dependent",
             ])
         for rule in rules {
             #expect(((rule["fullDescription"] as? [String: String])?["text"]?.count ?? 0) > 100)

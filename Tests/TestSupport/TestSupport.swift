@@ -107,3 +107,68 @@ public func dropscanExecutable() -> String {
     }
     return repositoryRoot + "/.build/debug/dropscan"
 }
+
+/// A throw-away PostgreSQL server that a test starts and keeps running while it connects to it
+/// (`Fixtures/postgres/server.sh`: initdb in a temporary folder, a free port on 127.0.0.1, trust
+/// authentication, `pg_stat_statements` preloaded); stopped and removed when the value is released.
+public final class PostgresServer: @unchecked Sendable {
+    public static let script = repositoryRoot + "/Tests/DropScanTests/Fixtures/postgres/server.sh"
+    public let directory: String
+    public let port: Int
+    /// The server's programs (`psql`, `pg_dump`).
+    public let bindir: String
+
+    /// Starts a server with `settings` appended to its postgresql.conf.
+    public init(settings: [String] = []) throws {
+        directory = NSTemporaryDirectory() + "dropscan-pg-" + UUID().uuidString
+        let result = try runCapturing("/bin/bash", [Self.script, "start", directory] + settings)
+        guard result.status == 0, let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw NSError(
+                domain: "server.sh", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+        self.port = port
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        let newest = versions.compactMap(Int.init).max().map(String.init) ?? "15"
+        bindir = "/usr/lib/postgresql/\(newest)/bin"
+    }
+
+    deinit { _ = try? runCapturing("/bin/bash", [Self.script, "stop", directory]) }
+
+    /// A `postgresql://` URL for `database` as `user` (trust authentication: any password is accepted).
+    public func url(database: String = "postgres", user: String = "postgres", password: String? = nil) -> String {
+        "postgresql://\(user)\(password.map { ":" + $0 } ?? "")@127.0.0.1:\(port)/\(database)"
+    }
+
+    /// Runs `sql` with psql (stopping at the first error) and returns its standard output.
+    @discardableResult
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let result = try runCapturing(
+            bindir + "/psql",
+            ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url(database: database), "-c", sql])
+        guard result.status == 0 else {
+            throw NSError(
+                domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+        return result.stdout
+    }
+
+    /// Runs the SQL file at `path` with psql.
+    public func psql(file path: String, database: String) throws {
+        let result = try runCapturing(
+            bindir + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url(database: database), "-f", path])
+        guard result.status == 0 else {
+            throw NSError(
+                domain: "psql", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+    }
+
+    /// `pg_dump --schema-only` of `database`.
+    public func schemaDump(database: String) throws -> String {
+        let result = try runCapturing(bindir + "/pg_dump", ["--schema-only", "-d", url(database: database)])
+        guard result.status == 0 else {
+            throw NSError(
+                domain: "pg_dump", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
+        }
+        return result.stdout
+    }
+}
