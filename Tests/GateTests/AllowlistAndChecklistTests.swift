@@ -236,3 +236,31 @@ func entry(target: String? = nil, path: String? = nil, fingerprint: String? = ni
         #expect(report.decision?.checklist[1].detail == "No query log was read (give --logs).")
     }
 }
+
+@Suite struct AllowedDependentTests {
+    /// A view over the target, as the catalog reports it, with a hand-written fingerprint.
+    func reportWithADependentView() throws -> UsageReport {
+        var report = try sampleReport()
+        var view = Dependent(
+            kind: .view, name: "public.open_orders", table: nil,
+            definition: "SELECT id FROM orders WHERE legacy_status = 'open'", evidence: .confirmed,
+            reason: "reads legacy_status", onDrop: .breaks, source: .database, origin: "localhost:5432/shop")
+        view.fingerprint = String(repeating: "c", count: 64)
+        report.targets[0].database = DatabaseUsage(dependents: [view])
+        return report
+    }
+
+    @Test func aDependentBlocksUntilTheAllowlistAcceptsItAndIsThenMarkedWithTheEntry() throws {
+        var blocked = try reportWithADependentView()
+        Gate.decide(&blocked, policy: plainPolicy(), context: GateContext(now: dec1))
+        #expect(blocked.verdict == .blocked)
+        #expect(blocked.targets[0].database?.dependents[0].suppressed == nil)
+
+        var policy = plainPolicy()
+        policy.allowlist = [entry(fingerprint: String(repeating: "c", count: 64))]
+        var report = try reportWithADependentView()
+        Gate.decide(&report, policy: policy, context: GateContext(now: dec1))
+        #expect(report.verdict == .pass)
+        #expect(report.targets[0].database?.dependents[0].suppressed == "allowlist fingerprint " + String(repeating: "c", count: 64))
+    }
+}
