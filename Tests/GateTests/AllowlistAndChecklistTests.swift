@@ -261,6 +261,8 @@ func entry(target: String? = nil, path: String? = nil, fingerprint: String? = ni
         var report = try reportWithADependentView()
         Gate.decide(&report, policy: policy, context: GateContext(now: dec1))
         #expect(report.verdict == .pass)
-        #expect(report.targets[0].database?.dependents[0].suppressed == "allowlist fingerprint " + String(repeating: "c", count: 64))
+        #expect(
+            report.targets[0].database?.dependents[0].suppressed == "allowlist fingerprint "
+                + String(repeating: "c", count: 64))
     }
 }
