@@ -310,6 +310,8 @@ public struct CodeScanner: Sendable {
             var lineBytes = Array(document.bytes[lineRange])
             if isPython { Self.splitDjangoLookups(&lineBytes) }
             let lineText = document.lineString(lineIndex)
+            // Masked once per line, only for lines that give a finding.
+            var lineSnippet: String?
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
                 let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
                 let relative = positions.map { $0 - lineRange.lowerBound }
@@ -384,7 +386,8 @@ public struct CodeScanner: Sendable {
                 if info.target.isWholeTable, info.facts.ownDeclarations.contains("\(unit.path):\(lineIndex + 1)") {
                     evidence = .confirmed
                 }
-                let snippet = Snippet.make(fromLine: lineText)
+                let snippet = lineSnippet ?? Snippet.make(fromLine: document.bytes[lineRange])
+                lineSnippet = snippet
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,
                     classification: unit.classification.rawValue, snippet: snippet,
