@@ -34,7 +34,8 @@ struct JSONLines {
         while position < end {
             let lineEnd = find(10, bytes, from: position, end: end)
             if lineEnd == end && !atEnd {
-                guard end - position >= maximumEntryBytes else { return position }
+                // A line of exactly the limit is not cut when its end is seen: wait for one more byte.
+                guard end - position > maximumEntryBytes else { return position }
                 try each(position, position + maximumEntryBytes, true, line)
                 skippedEntry = (baseOffset + Int64(position), line)
                 damage.appendSkipped(

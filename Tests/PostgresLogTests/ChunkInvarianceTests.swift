@@ -24,7 +24,7 @@ import Testing
     @Test(arguments: [
         "frame-stderr-long-unparsed-line", "frame-stderr-undecided-next-line", "frame-stderr-old-prefix-header",
         "frame-stderr-cut-at-line-start", "frame-stderr-cut-read-unparsed", "frame-stderr-cut-entry-fields",
-        "frame-syslog-long-line", "frame-syslog-ends-in-skipped-line",
+        "frame-syslog-long-line", "frame-syslog-ends-in-skipped-line", "frame-jsonlog-line-of-the-limit",
     ])
     func inputsTheFuzzerFoundFrameAlikeInEveryChunkSize(name: String) throws {
         let url = try #require(
@@ -32,11 +32,13 @@ import Testing
         let bytes = Array(try Data(contentsOf: url))
         // The format as the fuzz target chose it: the detected one when it is of the target's kind, else one
         // of the prefixes teams configure, picked by the input's length (Tests/Fuzz/Support.swift).
-        let kind = name.hasPrefix("frame-stderr") ? "stderr" : "syslog"
+        let kind = String(name.dropFirst("frame-".count).prefix { $0 != "-" })
         let known = PrefixInference.knownPrefixes
         let fallback = prefix(known[bytes.count % known.count])
-        var format: LogFormat = kind == "stderr" ? .stderr(fallback) : .syslog(fallback)
-        if let detected = try? LogFormatDetector.detect(sample: bytes), detected.name == kind { format = detected }
+        var format: LogFormat = kind == "stderr" ? .stderr(fallback) : kind == "syslog" ? .syslog(fallback) : .json
+        if kind != "jsonlog", let detected = try? LogFormatDetector.detect(sample: bytes), detected.name == kind {
+            format = detected
+        }
         let records = sameWhateverTheChunks(bytes, format: format, limit: 512)
         #expect(!records.isEmpty)
     }
@@ -74,6 +76,15 @@ import Testing
         #expect(records.map(\.pid) == [42, 43])
         #expect(records.map(\.truncated) == [true, false])
         #expect(records.last?.message == "statement: SELECT 2")
+    }
+
+    @Test func aJSONLineOfExactlyTheLimitIsNotCut() {
+        let line =
+            #"{"timestamp":"2024-05-02 10:15:42.123 UTC","pid":42,"error_severity":"LOG","message":"statement: SELECT '"#
+            + String(repeating: "e", count: 20) + #"'"}"#
+        let records = sameWhateverTheChunks(Array((line + "\n{}\n").utf8), format: .json, limit: line.utf8.count)
+        #expect(records.map(\.truncated) == [false, false])
+        #expect(records.first?.message == "statement: SELECT '" + String(repeating: "e", count: 20) + "'")
     }
 
     @Test func aSyslogFileEndingInsideASkippedLineStillDeliversItsMessage() {
