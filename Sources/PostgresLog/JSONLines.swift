@@ -34,8 +34,7 @@ struct JSONLines {
         while position < end {
             let lineEnd = find(10, bytes, from: position, end: end)
             if lineEnd == end && !atEnd {
-                // A line of exactly the limit is not cut when its end is seen: wait for one more byte.
-                guard end - position > maximumEntryBytes else { return position }
+                guard end - position >= maximumEntryBytes else { return position }
                 try each(position, position + maximumEntryBytes, true, line)
                 skippedEntry = (baseOffset + Int64(position), line)
                 damage.appendSkipped(
@@ -48,7 +47,8 @@ struct JSONLines {
                 position += 1
                 continue
             }
-            let cut = lineEnd - position > maximumEntryBytes
+            // As long as the limit or longer: cut, as when its end lies past these bytes.
+            let cut = lineEnd - position >= maximumEntryBytes
             try each(position, cut ? position + maximumEntryBytes : lineEnd, cut, line)
             if cut {
                 skippedEntry = (baseOffset + Int64(position), line)

@@ -71,7 +71,7 @@ struct StderrFramer: EntryFraming {
                 }
             }
             switch result {
-            case .entry where scanned.end - position > maximumEntryBytes:
+            case .entry where scanned.end - position >= maximumEntryBytes:
                 // Too long: read from its first bytes, as it is when its end lies past the bytes of a call, so
                 // that the entry does not depend on where the chunks end.
                 let (entryEnd, newlines) = (scanned.end, scanned.newlines)
@@ -106,7 +106,7 @@ struct StderrFramer: EntryFraming {
                     scanned.nextHeader = nil
                 }
                 let length = scanned.end - position
-                let cut = length > maximumEntryBytes
+                let cut = length >= maximumEntryBytes
                 if cut {
                     // Only a prefix change can make it longer than when it was scanned: cut it the same way.
                     scanned = try deliverCut(bytes, position, baseOffset, body)
@@ -124,7 +124,7 @@ struct StderrFramer: EntryFraming {
                 known = scanned.nextHeader != nil
             case .incomplete(let scannedBytes):
                 known = false
-                guard scannedBytes > maximumEntryBytes else { return position }
+                guard scannedBytes >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
                 scanned = try deliverCut(bytes, position, baseOffset, body)
                 skippedEntry = (baseOffset + Int64(position), line)

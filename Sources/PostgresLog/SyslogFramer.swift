@@ -59,15 +59,15 @@ struct SyslogFramer: EntryFraming {
         while position < end {
             var lineEnd = find(10, bytes, from: position, end: end)
             let complete = lineEnd < end || atEnd
-            if !complete && end - position <= maximumEntryBytes { return position }
+            if !complete && end - position < maximumEntryBytes { return position }
             if lineEnd == position {
                 line += 1
                 position += 1
                 continue
             }
-            // A line longer than the limit is cut there, whether its end is in these bytes or not, so that
+            // A line as long as the limit or longer is cut there, whether its end is in these bytes or not, so that
             // the entries do not depend on where the chunks end.
-            let cut = lineEnd - position > maximumEntryBytes
+            let cut = lineEnd - position >= maximumEntryBytes
             if cut {
                 skippedEntry = (baseOffset + Int64(position), line)
                 damage.appendSkipped(
