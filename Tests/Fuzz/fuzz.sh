@@ -28,8 +28,11 @@ SCRATCH=.build/fuzz
 BUILD_FLAGS=(-c release --sanitize=fuzzer --sanitize=address --scratch-path "$SCRATCH")
 # PostgresLog brings ScanIO and Matching; SQLResolution brings Catalog.
 for module in PostgresLog SQLResolution; do
-  "$SWIFT" build "${BUILD_FLAGS[@]}" --target "$module" 2>&1 | grep -v "^\[" || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: building $module failed" >&2; exit 1; }
+  if ! output=$("$SWIFT" build "${BUILD_FLAGS[@]}" --target "$module" 2>&1); then
+    echo "$output" >&2
+    echo "fuzz: building $module failed" >&2
+    exit 1
+  fi
 done
 BIN_DIR=$("$SWIFT" build "${BUILD_FLAGS[@]}" --show-bin-path)
 OBJECTS=()
