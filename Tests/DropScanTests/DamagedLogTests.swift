@@ -95,7 +95,10 @@ func coverageErrors(_ report: [String: Any]) throws -> [[String: Any]] {
         let (result, report) = try scanLogs([path])
         #expect(result.status == 3)
         #expect(report["verdict"] as? String == "inconclusive")
-        #expect(report["reasons"] as? [String] == ["1 input could not be read fully, so uses in them may be missed."])
+        #expect(
+            report["reasons"] as? [String] == [
+                "\(path) could not be read fully (at byte 428), so uses in it may be missed."
+            ])
         let errors = try coverageErrors(report)
         #expect(errors.count == 1)
         #expect(errors.first?["path"] as? String == path)
