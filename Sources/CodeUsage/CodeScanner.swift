@@ -330,6 +330,8 @@ public struct CodeScanner: Sendable {
             let lineRange = document.lineRange(lineIndex)
             var lineBytes = Array(document.bytes[lineRange])
             if isPython { Self.splitDjangoLookups(&lineBytes) }
+            // Masked once per line, only for lines that give a finding.
+            var lineSnippet: String?
             for (targetIndex, positions) in byLine[lineIndex]!.sorted(by: { $0.key < $1.key }) {
                 let wordNamed = wordTargets[lineIndex]?.contains(targetIndex) ?? false
                 let relative = positions.map { $0 - lineRange.lowerBound }
@@ -411,7 +413,8 @@ public struct CodeScanner: Sendable {
                 }
                 // A `String` only for a line that makes a finding (most lines with a hit match no rule).
                 let lineText = document.lineString(lineIndex)
-                let snippet = Snippet.make(fromLine: lineText)
+                let snippet = lineSnippet ?? Snippet.make(fromLine: document.bytes[lineRange])
+                lineSnippet = snippet
                 let finding = CodeFinding(
                     path: unit.path, line: lineIndex + 1, column: column, rule: rule.rule.id, evidence: evidence,
                     classification: unit.classification.rawValue, snippet: snippet,

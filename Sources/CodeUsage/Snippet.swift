@@ -1,46 +1,25 @@
-import Foundation
-
-/// The text a finding shows: its line, trimmed, at most 200 characters, with credentials masked.
+/// The text a finding shows: its line, trimmed, at most 200 characters, with secrets masked.
 ///
-/// Source lines that mention a column sometimes carry a secret too (`psql "postgres://app:pw@db/shop" -c …`,
-/// `PGPASSWORD=… psql`, `password = "…"`); reports are shared, so such values become `***`.
+/// Source lines that name a column sometimes carry a secret too (`psql "postgres://app:pw@db/shop" -c …`,
+/// `PGPASSWORD=… psql`, `password = "…"`, an AWS key, a card number in a `.sql` seed); reports are shared,
+/// so such values become `***` (see `SecretMasker`), in every format and whatever `--show-values` says:
+/// that option is about the literal values of logged statements, never about secrets in the sources.
 enum Snippet {
     static let maximumLength = 200
+    /// How much of a long line is searched for secrets: far more than a snippet shows, and more than any
+    /// secret that starts within what it shows is long, while a minified megabyte line costs no more.
+    static let maskedWindow = 64 * 1024
 
-    private static let maskers: [(NSRegularExpression, String)] = [
-        // postgres://user:password@host → postgres://user:***@host
-        (#"([A-Za-z][A-Za-z0-9+.-]*://[^:/\s"'@]+:)[^@\s"']+@"#, "$1***@"),
-        // password = "…", "api_key": '…', token: "…"
-        (
-            #"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?\s*[:=]\s*)(["'])[^"']*\2"#,
-            "$1$2***$2"
-        ),
-        // PGPASSWORD=…, password=… in a connection string or query string
-        (
-            #"(?i)((?:pgpassword|password|passwd|secret|token|api[_-]?key)=)[^\s"'&;]+"#,
-            "$1***"
-        ),
-    ].map { pattern, template in
-        // The patterns are literals checked by the tests; a failure here is a programming error.
-        (try! NSRegularExpression(pattern: pattern), template)
-    }
-
-    /// Words that may introduce a credential; only lines holding one go through the (costly) maskers.
-    private static let triggers = LiteralSet(["://", "pass", "secret", "token", "key", "pwd", "credential"])
-
-    static func make(fromLine line: String) -> String {
-        var bytes = Array(line.utf8)
+    static func make(fromLine line: ArraySlice<UInt8>) -> String {
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-        while let last = bytes.last, isSpace(last) { bytes.removeLast() }
-        let start = bytes.firstIndex { !isSpace($0) } ?? bytes.count
-        var text = String(decoding: bytes[start...], as: UTF8.self)
-        let folded = bytes[start...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        if triggers.occurs(in: String(decoding: folded, as: UTF8.self)) {
-            for (expression, template) in maskers {
-                let range = NSRange(text.startIndex..., in: text)
-                text = expression.stringByReplacingMatches(in: text, range: range, withTemplate: template)
-            }
-        }
+        var end = line.endIndex
+        while end > line.startIndex && isSpace(line[end - 1]) { end -= 1 }
+        var start = line.startIndex
+        while start < end && isSpace(line[start]) { start += 1 }
+        let window = line[start..<min(end, start + maskedWindow)]
+        let text = String(decoding: SecretMasker.masked(window), as: UTF8.self)
         return String(text.prefix(maximumLength))
     }
+
+    static func make(fromLine line: String) -> String { make(fromLine: Array(line.utf8)[...]) }
 }

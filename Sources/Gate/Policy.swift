@@ -62,9 +62,14 @@ public struct GatePolicy: Sendable, Equatable {
     /// Sentences that say why the coverage does not support "not used".
     public func coverageReasons(_ coverage: Coverage, scannedLogs: Bool) -> [String] {
         var reasons: [String] = []
-        if !coverage.errors.isEmpty {
-            let noun = coverage.errors.count == 1 ? "input" : "inputs"
-            reasons.append("\(coverage.errors.count) \(noun) could not be read fully, so uses in them may be missed.")
+        // The path names the input to look at (the first by path when several, so the sentence is stable).
+        if let first = coverage.errors.min(by: { ($0.path, $0.offset) < ($1.path, $1.offset) }) {
+            let count = coverage.errors.count
+            reasons.append(
+                count == 1
+                    ? "\(first.path) could not be read fully (at byte \(first.offset)), so uses in it may be missed."
+                    : "\(count) inputs could not be read fully (\(first.path) at byte \(first.offset) and \(count - 1) "
+                        + "more), so uses in them may be missed.")
         }
         // A scan stopped by a signal says so itself (`Gate.interruptionReason`): what it did not reach is not
         // empty.

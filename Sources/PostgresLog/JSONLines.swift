@@ -47,7 +47,8 @@ struct JSONLines {
                 position += 1
                 continue
             }
-            let cut = lineEnd - position > maximumEntryBytes
+            // As long as the limit or longer: cut, as when its end lies past these bytes.
+            let cut = lineEnd - position >= maximumEntryBytes
             try each(position, cut ? position + maximumEntryBytes : lineEnd, cut, line)
             if cut {
                 skippedEntry = (baseOffset + Int64(position), line)

@@ -17,12 +17,17 @@ struct StderrFramer: EntryFraming {
     var previousPrefix: LinePrefix?
     /// After a truncated entry: where it started (for the damage reports of its skipped rest).
     var skippedEntry: (offset: Int64, line: Int)?
+    /// After a truncated entry: its process, whose DETAIL/STATEMENT/… lines are skipped with it.
+    var skippedPid: Int32?
     var damage: [FramingDamage] = []
 
     enum Skip {
         case none
         /// Skip to the end of the current line, then continuation lines.
         case restOfLine
+        /// Skip to the end of the current line only: an unparsed line has no continuation lines (as
+        /// ``scanStderrEntry`` reads it), so the next line is framed whatever it is.
+        case restOfUnparsedLine
         /// Skip continuation lines (TAB lines and DETAIL/STATEMENT/… lines).
         case continuation
     }
@@ -58,9 +63,26 @@ struct StderrFramer: EntryFraming {
                     bytes, start: position, end: end, atEnd: atEnd, prefix: previousPrefix, alternate: prefix,
                     useKnownHeader: false, cache: &cache, into: &old)
                 if case .incomplete = retry { return position }
-                if old.isParsed { scanned = old }
+                if old.isParsed {
+                    scanned = old
+                    // The next line's header was matched with the old prefix: it is matched again with the
+                    // current one (as it is when it lies past the end of these bytes).
+                    scanned.nextHeader = nil
+                }
             }
             switch result {
+            case .entry where scanned.end - position >= maximumEntryBytes:
+                // Too long: read from its first bytes, as it is when its end lies past the bytes of a call, so
+                // that the entry does not depend on where the chunks end.
+                let (entryEnd, newlines) = (scanned.end, scanned.newlines)
+                scanned = try deliverCut(bytes, position, baseOffset, body)
+                let resume = scanned.isParsed ? entryEnd : min(find(10, bytes, from: position, end: end) + 1, end)
+                damage.appendSkipped(
+                    (baseOffset + Int64(position), line), baseOffset, (position + maximumEntryBytes)..<resume,
+                    limit: maximumEntryBytes)
+                line += resume == entryEnd ? newlines : countNewlines(bytes, from: position, end: resume)
+                position = resume
+                known = false
             case .entry:
                 if let changed = changedPrefix(bytes, position, scanned, baseOffset) {
                     // Later lines carry the new prefix; this line may already carry it (the server logs the
@@ -84,13 +106,19 @@ struct StderrFramer: EntryFraming {
                     scanned.nextHeader = nil
                 }
                 let length = scanned.end - position
-                let cut = length > maximumEntryBytes
-                try deliver(bytes, position, cut ? maximumEntryBytes : length, scanned, baseOffset, cut, body)
+                let cut = length >= maximumEntryBytes
                 if cut {
+                    // Only a prefix change can make it longer than when it was scanned: cut it the same way.
+                    scanned = try deliverCut(bytes, position, baseOffset, body)
                     damage.appendSkipped(
                         (baseOffset + Int64(position), line), baseOffset,
-                        (position + maximumEntryBytes)..<scanned.end, limit: maximumEntryBytes)
+                        (position + maximumEntryBytes)..<(position + length), limit: maximumEntryBytes)
+                    line += countNewlines(bytes, from: position, end: position + length)
+                    position += length
+                    known = false
+                    continue
                 }
+                try deliver(bytes, position, length, scanned, baseOffset, false, body)
                 line += scanned.newlines
                 position = scanned.end
                 known = scanned.nextHeader != nil
@@ -98,23 +126,49 @@ struct StderrFramer: EntryFraming {
                 known = false
                 guard scannedBytes >= maximumEntryBytes else { return position }
                 // Too long to wait for its end: deliver the first part and skip the rest.
-                var cache = TimestampCache()
-                let partial = scanStderrEntry(
-                    UnsafeRawBufferPointer(rebasing: bytes[position..<(position + maximumEntryBytes)]), start: 0,
-                    end: maximumEntryBytes, atEnd: true, prefix: prefix, useKnownHeader: false, cache: &cache,
-                    into: &scanned)
-                guard case .entry = partial else { return position }
-                try deliver(bytes, position, maximumEntryBytes, scanned, baseOffset, true, body)
+                scanned = try deliverCut(bytes, position, baseOffset, body)
                 skippedEntry = (baseOffset + Int64(position), line)
-                let consumed = position + scannedBytes
+                skippedPid = scanned.pid
+                var consumed = position + scannedBytes
+                if !scanned.isParsed {
+                    // Read from its first bytes it is one unparsed line: only that line is skipped.
+                    consumed = min(consumed, find(10, bytes, from: position, end: consumed) + 1)
+                }
                 damage.appendSkipped(
                     skippedEntry, baseOffset, (position + maximumEntryBytes)..<consumed, limit: maximumEntryBytes)
                 line += countNewlines(bytes, from: position, end: consumed)
-                skipping = consumed > 0 && bytes[consumed - 1] == 10 ? .continuation : .restOfLine
+                let atLineStart = consumed > 0 && bytes[consumed - 1] == 10
+                if !scanned.isParsed {
+                    skipping = atLineStart ? .none : .restOfUnparsedLine
+                } else {
+                    skipping = atLineStart ? .continuation : .restOfLine
+                }
                 position = skip(bytes, consumed, atEnd, baseOffset)
             }
         }
         return position
+    }
+
+    /// Delivers the entry at `start` read from its first ``maximumEntryBytes`` bytes, flagged truncated (with
+    /// the previous prefix when the current one does not fit it, as for any entry); returns it as scanned.
+    private func deliverCut(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ baseOffset: Int64, _ body: (LogEntry) throws -> Void
+    ) rethrows -> ScannedEntry {
+        let head = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + maximumEntryBytes)])
+        var cache = TimestampCache()
+        var scanned = ScannedEntry.empty
+        _ = scanStderrEntry(
+            head, start: 0, end: head.count, atEnd: true, prefix: prefix, alternate: previousPrefix,
+            useKnownHeader: false, cache: &cache, into: &scanned)
+        if !scanned.isParsed, let previousPrefix {
+            var old = ScannedEntry.empty
+            _ = scanStderrEntry(
+                head, start: 0, end: head.count, atEnd: true, prefix: previousPrefix, alternate: prefix,
+                useKnownHeader: false, cache: &cache, into: &old)
+            if old.isParsed { scanned = old }
+        }
+        try deliver(bytes, start, maximumEntryBytes, scanned, baseOffset, true, body)
+        return scanned
     }
 
     /// Skips what is left of a truncated entry from `start`, reporting it; returns where framing resumes.
@@ -153,7 +207,7 @@ struct StderrFramer: EntryFraming {
         while true {
             switch skipping {
             case .none: return position
-            case .restOfLine:
+            case .restOfLine, .restOfUnparsedLine:
                 let lineEnd = find(10, bytes, from: position, end: end)
                 if lineEnd == end {
                     if atEnd { skipping = .none }
@@ -161,7 +215,7 @@ struct StderrFramer: EntryFraming {
                 }
                 line += 1
                 position = lineEnd + 1
-                skipping = .continuation
+                if case .restOfUnparsedLine = skipping { skipping = .none } else { skipping = .continuation }
             case .continuation:
                 guard position < end else {
                     if atEnd { skipping = .none }
@@ -174,10 +228,16 @@ struct StderrFramer: EntryFraming {
                 } else if lineEnd == end && !atEnd {
                     return position
                 } else if let match = prefix.match(bytes, start: position, end: lineEnd) {
-                    isContinuation = match.label != .severity
+                    // As ``scanStderrEntry`` reads it: a DETAIL/STATEMENT/… line of the same process.
+                    isContinuation =
+                        match.label != .severity
+                        && (match.fields.pid == nil || skippedPid == nil || match.fields.pid == skippedPid)
                 } else {
-                    // No prefix: a continuation line that lost its TAB (as ``scanStderrEntry`` reads it).
-                    isContinuation = previousPrefix?.match(bytes, start: position, end: lineEnd) == nil
+                    // No prefix: a continuation line that lost its TAB, unless it announces a new prefix (as
+                    // ``scanStderrEntry`` reads it).
+                    isContinuation =
+                        previousPrefix?.match(bytes, start: position, end: lineEnd) == nil
+                        && PrefixChange.value(in: bytes, position..<lineEnd, anchored: false) == nil
                 }
                 guard isContinuation else {
                     skipping = .none

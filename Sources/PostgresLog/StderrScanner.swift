@@ -131,7 +131,9 @@ func scanStderrEntry(
         // An incomplete next line is waited for, unless its start is already long enough to tell whether it
         // continues this entry: a line of megabytes must not hold this entry back and be cut with it.
         if partial && (end - next < decidableLineBytes || bytes[next] == 9) {
-            return .incomplete(scanned: end - start)
+            // A TAB line belongs to this entry; any other may start the next one, so only the bytes before it
+            // are known to be this entry's (else a short entry would look too long and be cut).
+            return .incomplete(scanned: bytes[next] == 9 ? end - start : next - start)
         }
         if bytes[next] == 9 {
             lineEnd = nextEnd

@@ -50,29 +50,35 @@ struct SyslogFramer: EntryFraming {
         if skippingLine {
             let lineEnd = find(10, bytes, from: 0, end: end)
             damage.appendSkipped(skippedEntry, baseOffset, 0..<lineEnd, limit: maximumEntryBytes)
-            if lineEnd == end { return end }
-            line += 1
-            position = lineEnd + 1
+            if lineEnd == end && !atEnd { return end }
+            // The file may end inside the skipped line: the messages still pending are delivered below.
+            if lineEnd < end { line += 1 }
+            position = min(lineEnd + 1, end)
             skippingLine = false
         }
         while position < end {
             var lineEnd = find(10, bytes, from: position, end: end)
-            if lineEnd == end && !atEnd {
-                guard end - position >= maximumEntryBytes else { return position }
-                lineEnd = position + maximumEntryBytes
-                skippingLine = true
-                skippedEntry = (baseOffset + Int64(position), line)
-                damage.appendSkipped(skippedEntry, baseOffset, lineEnd..<end, limit: maximumEntryBytes)
-            }
+            let complete = lineEnd < end || atEnd
+            if !complete && end - position < maximumEntryBytes { return position }
             if lineEnd == position {
                 line += 1
                 position += 1
                 continue
             }
-            try frameLine(bytes, position, lineEnd, baseOffset, body)
+            // A line as long as the limit or longer is cut there, whether its end is in these bytes or not, so that
+            // the entries do not depend on where the chunks end.
+            let cut = lineEnd - position >= maximumEntryBytes
+            if cut {
+                skippedEntry = (baseOffset + Int64(position), line)
+                damage.appendSkipped(
+                    skippedEntry, baseOffset, (position + maximumEntryBytes)..<lineEnd, limit: maximumEntryBytes)
+                lineEnd = position + maximumEntryBytes
+                skippingLine = !complete
+            }
+            try frameLine(bytes, position, lineEnd, baseOffset, truncated: cut, body)
             if skippingLine { return end }
             line += 1
-            position = min(lineEnd + 1, end)
+            position = min(find(10, bytes, from: lineEnd, end: end) + 1, end)
         }
         if atEnd {
             let remaining = pending.values.sorted { $0.offset < $1.offset }
@@ -82,12 +88,13 @@ struct SyslogFramer: EntryFraming {
         return position
     }
 
+    /// Frames the line `bytes[start..<end]`; `truncated` when it was cut at the limit.
     private mutating func frameLine(
-        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ baseOffset: Int64,
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ baseOffset: Int64, truncated: Bool,
         _ body: (LogEntry) throws -> Void
     ) rethrows {
         guard let header = parseSyslogHeader(bytes, start, end, years: years) else {
-            try body(unparsedEntry(bytes, start, end, baseOffset: baseOffset, line: line))
+            try body(unparsedEntry(bytes, start, end, baseOffset: baseOffset, line: line, truncated: truncated))
             return
         }
         var piece: [UInt8] = []
@@ -119,6 +126,7 @@ struct SyslogFramer: EntryFraming {
             message.lastPieceStart = message.buffer.count + (continuesLine ? 0 : 1)
             if !continuesLine { message.buffer.append(10) }
             message.buffer.append(contentsOf: piece)
+            message.truncated = message.truncated || truncated
             if message.buffer.count > maximumEntryBytes {
                 // Past the limit: this piece is not (fully) kept; report it as skipped.
                 message.buffer.removeLast(message.buffer.count - maximumEntryBytes)
@@ -132,7 +140,7 @@ struct SyslogFramer: EntryFraming {
         if let previous = pending.removeValue(forKey: header.pid) { try emit(previous, body) }
         let message = Message(
             offset: offset, line: line, time: header.time, pid: header.pid, sequence: header.sequence,
-            buffer: piece, truncated: false)
+            buffer: piece, truncated: truncated)
         if header.sequence < 0 {
             try emit(message, body)  // no [seq-N]: a message of one piece
         } else {

@@ -275,7 +275,8 @@ public enum LogTimestamp {
         var index = start + 4
         if bytes[index] == UInt8(ascii: " ") { index += 1 }
         var day: Int64 = 0
-        while index < end, bytes[index] &- 48 <= 9 {
+        // At most two digits: a longer run is no day (and would overflow).
+        while index < end, bytes[index] &- 48 <= 9, day < 100 {
             day = day * 10 + Int64(bytes[index] - 48)
             index += 1
         }

@@ -148,10 +148,16 @@ public final class PlainFileSource: ByteSource {
 ///
 /// Owns a `z_stream` (initialised with `inflateInit2_`, window bits 15 + 32 for gzip headers) and a 256 KiB
 /// input buffer; output goes straight into the caller's buffer.
+///
+/// gzip checks a member's CRC-32 and length only at its end, after its output was handed on, so a failed
+/// check is reported with the member's start (compressed and decompressed) and the decompressed range that
+/// cannot be trusted. Damage that breaks the deflate data itself stops inflate within a few bytes of it.
 public final class GzipSource: ByteSource {
     public let path: String
     public var fileOffset: Int64 { inner.fileOffset - Int64(stream.avail_in) }
     public private(set) var decompressedOffset: Int64 = 0
+    /// The member being read: its number (from 1) and where it starts in the file and in the output.
+    private var member = (number: 1, offset: Int64(0), decompressedOffset: Int64(0))
     private let inner: ByteSource
     private var stream = z_stream()
     private let input: UnsafeMutableRawBufferPointer
@@ -235,6 +241,7 @@ public final class GzipSource: ByteSource {
                 // Another gzip member follows (or trailing garbage, which inflate rejects below).
                 inflateReset(&stream)
                 memberEnded = false
+                member = (member.number + 1, fileOffset, decompressedOffset + Int64(produced(buffer)))
             }
             let status = inflate(&stream, Z_NO_FLUSH)
             switch status {
@@ -243,10 +250,7 @@ public final class GzipSource: ByteSource {
             case Z_STREAM_END:
                 memberEnded = true
             default:
-                let detail = stream.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw ReadError(
-                    path: path, offset: fileOffset, decompressedOffset: decompressedOffset + Int64(produced(buffer)),
-                    kind: .corrupt, message: "corrupt gzip data: \(detail)")
+                throw corruption(status: status, producedUpTo: decompressedOffset + Int64(produced(buffer)))
             }
         }
         let count = produced(buffer)
@@ -255,6 +259,31 @@ public final class GzipSource: ByteSource {
     }
 
     private func produced(_ buffer: UnsafeMutableRawBufferPointer) -> Int { buffer.count - Int(stream.avail_out) }
+
+    /// The error for an `inflate` failure, output having reached `end`. zlib's messages for the gzip trailer
+    /// (inflate.c) tell a failed check from damaged deflate data. Reports print "path at byte OFFSET: message".
+    private func corruption(status: Int32, producedUpTo end: Int64) -> ReadError {
+        let detail = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+        let range = "\(member.decompressedOffset)–\(end)"
+        let advice = "restore the file from a good copy (`gzip -t` tests one)"
+        if detail == "incorrect data check" || detail == "incorrect length check" {
+            let check = detail == "incorrect data check" ? "CRC-32" : "length"
+            return ReadError(
+                path: path, offset: member.offset, decompressedOffset: member.decompressedOffset, kind: .corrupt,
+                message:
+                    "gzip member \(member.number) starts here and fails its \(check) check: its decompressed bytes "
+                    + "\(range) were read but are damaged somewhere (gzip checks a member only at its end); \(advice)")
+        }
+        let before =
+            end > member.decompressedOffset
+            ? "its decompressed bytes \(range) before this were read unchecked, nothing after"
+            : "nothing of it or after it was read"
+        return ReadError(
+            path: path, offset: fileOffset, decompressedOffset: end, kind: .corrupt,
+            message:
+                "corrupt gzip data (\(detail)) in member \(member.number), which starts at byte \(member.offset): "
+                + "\(before); \(advice)")
+    }
 }
 
 /// The compression a file's first bytes announce (magic numbers, not names: names lie after rotation).

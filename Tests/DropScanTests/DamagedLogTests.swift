@@ -82,6 +82,35 @@ func coverageErrors(_ report: [String: Any]) throws -> [[String: Any]] {
         #expect((errors.first?["message"] as? String)?.contains("not a gzip stream") == true)
     }
 
+    /// A rotated log of two gzip members (as `cat a.gz b.gz` makes) whose second member fails its CRC-32: the
+    /// damage shows only at that member's end, so the error points at the member's start and names the
+    /// decompressed bytes that cannot be trusted, and the scan cannot pass.
+    @Test func aGzipMemberFailingItsCRCIsInconclusiveAtTheMembersStartWithItsBytes() throws {
+        let dir = try TemporaryDirectory()
+        let member = try gzip(try cleanServerLog())
+        try #require(member.count == 428, "gzip -n gave \(member.count) bytes; the offsets below assume 428")
+        var damaged = member
+        damaged[421] ^= 0xFF  // the CRC-32 is bytes 420–423 of the member
+        let path = try dir.write("postgresql.log.1.gz", member + damaged)
+        let (result, report) = try scanLogs([path])
+        #expect(result.status == 3)
+        #expect(report["verdict"] as? String == "inconclusive")
+        #expect(
+            report["reasons"] as? [String] == [
+                "\(path) could not be read fully (at byte 428), so uses in it may be missed."
+            ])
+        let errors = try coverageErrors(report)
+        #expect(errors.count == 1)
+        #expect(errors.first?["path"] as? String == path)
+        #expect(errors.first?["offset"] as? Int == 428)
+        // The clean log is 806 bytes, so the second member's are 806–1612.
+        #expect(
+            errors.first?["message"] as? String
+                == "gzip member 2 starts here and fails its CRC-32 check: its decompressed bytes 806–1612 were read "
+                + "but are damaged somewhere (gzip checks a member only at its end); restore the file from a good "
+                + "copy (`gzip -t` tests one)")
+    }
+
     /// Empty logs (plain, or a gzip of nothing) are empty logs, not errors, but they show nothing: even with
     /// partial logging accepted they cannot earn a pass.
     @Test func logsWithNoEntryNeverPassEvenWithPartialLoggingAccepted() throws {

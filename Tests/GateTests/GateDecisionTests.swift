@@ -223,8 +223,22 @@ let dec1 = Date(timeIntervalSince1970: Double(GateClock.day("2026-12-01")!) * 86
         report.coverage.window = window(days: 2)
         report.coverage.errors = [CoverageError(path: "logs/a.gz", offset: 10, message: "unexpected end")]
         Gate.decide(&report, policy: policy)
-        #expect(report.decision?.reason == "1 input could not be read fully, so uses in them may be missed.")
+        #expect(
+            report.decision?.reason == "logs/a.gz could not be read fully (at byte 10), so uses in it may be missed.")
         #expect(report.reasons.count == 2)
+    }
+
+    @Test func severalUnreadableInputsAreCountedAndTheFirstByPathIsNamed() throws {
+        var report = try sampleReport()
+        report.coverage.errors = [
+            CoverageError(path: "logs/b.gz", offset: 7, message: "unexpected end"),
+            CoverageError(
+                path: "logs/a.gz", offset: 10, message: "gzip member 1 starts here and fails its CRC-32 check"),
+        ]
+        Gate.decide(&report, policy: plainPolicy())
+        #expect(
+            report.decision?.reason
+                == "2 inputs could not be read fully (logs/a.gz at byte 10 and 1 more), so uses in them may be missed.")
     }
 
     @Test func aStaleVerdictAndStaleReasonsInTheReportAreIgnored() throws {

@@ -184,3 +184,40 @@ let rfc5424Sample = """
         #expect(result.coverage.joinedLines == 0)
     }
 }
+
+/// The `detect` fuzz target crashed on a line `Jan  1888…8gnu, …` (a hundred eights where the day goes): the
+/// RFC 3164 day was read digit by digit into an integer until it overflowed.
+@Suite struct RFC3164DayTests {
+    func parse(_ text: String) -> Int64? {
+        Array(text.utf8).withUnsafeBytes { LogTimestamp.parseRFC3164($0, at: 0, end: $0.count, year: 2026)?.0 }
+    }
+
+    @Test func aDayWrittenAsALongRunOfDigitsIsNoTime() {
+        #expect(parse("Jan  " + String(repeating: "8", count: 100) + " 23:58:56 db postgres[1]: [1-1] x") == nil)
+        #expect(parse("Jan  " + String(repeating: "8", count: 100) + "gnu, compiled by gcc") == nil)
+        #expect(parse("Jan 100 23:58:56 db postgres[1]: [1-1] x") == nil)
+        #expect(parse("Jan 32 23:58:56 db postgres[1]: [1-1] x") == nil)
+    }
+
+    @Test func oneAndTwoDigitDaysStillParse() {
+        #expect(parse("Nov 24 23:58:56 db postgres[1]: [1-1] x") == 1_795_564_736_000)
+        #expect(parse("Feb  3 01:02:03 db postgres[1]: [1-1] x") == 1_770_080_523_000)
+    }
+
+    @Test func theFuzzersLineAmongSyslogLinesIsDetectedAsSyslogWithoutACrash() throws {
+        let sample =
+            "Nov 24 23:58:56 db postgres[6364]: [1-1] LOG:  starting PostgreSQL 15.18 on x86_64-pc-linux-\n"
+            + "Jan  " + String(repeating: "8", count: 100) + "gnu, compiled by gcc (Debian 12.2.0-14+deb12u1)\n"
+            + "Nov 24 23:58:57 db postgres[6405]: [3-1] LOG:  statement: SELECT 1\n"
+        let format = try LogFormatDetector.detect(sample: Array(sample.utf8))
+        guard case .syslog = format else {
+            Issue.record("detected \(format)")
+            return
+        }
+        // The line is no header: it stays an unparsed entry of its own (at byte 93), counted, not lost.
+        let records = frameRecords(sample, format: format)
+        #expect(records.map(\.pid) == [nil, 6364, 6405])
+        #expect(records.map(\.isParsed) == [false, true, true])
+        #expect(records.first?.offset == 93)
+    }
+}
