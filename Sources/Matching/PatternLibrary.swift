@@ -252,7 +252,9 @@ public struct PatternLibrary: Sendable {
             guard let ecosystem = RuleEcosystem(rawValue: value) else {
                 throw PatternFileError(
                     file: file, line: line,
-                    message: "ecosystem must be one of \(RuleEcosystem.known), not '\(value)'")
+                    message:
+                        "ecosystem must be one of \(RuleEcosystem.known), not '\(value)' (`other` is any other framework or tool)"
+                )
             }
             return ecosystem
         }
