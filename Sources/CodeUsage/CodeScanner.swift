@@ -3,82 +3,15 @@ import Foundation
 import Matching
 import Report
 
-/// Resolves SQL found in source files (in `.sql` files, or in string literals of code) with PostgreSQL's
-/// own parser. The scanner calls it for every finding made by a `sql.*` rule or in a `.sql` file; a `nil`
-/// answer keeps the pattern's evidence.
-public protocol EmbeddedSQLResolver: Sendable {
-    /// The evidence that `sql` uses the target at `targetIndex` (as the scanner's `targets` are indexed),
-    /// or `nil` when the statement could not be resolved (did not parse, or is only a fragment).
-    func evidence(forSQL sql: String, targetIndex: Int) -> Evidence?
-}
-
-/// Why a `CodeScanner` could not be built. Each message says what to change.
-public enum CodeScanError: Error, Equatable, CustomStringConvertible {
-    /// No targets were given.
-    case noTargets
-    /// A pattern rule does not compile for one of the targets (the text names the file, line and rule).
-    case ruleDoesNotCompile(String)
-
-    public var description: String {
-        switch self {
-        case .noTargets:
-            return "no targets to look for: name at least one column (table.column) or table (table.*)"
-        case .ruleDoesNotCompile(let detail):
-            return "\(detail). Fix the rule's pattern (run `dropscan patterns check`) or remove the rule file"
-        }
-    }
-}
-
-/// What one source file holds for each target, indexed like the scanner's `targets`.
-public struct CodeScanResult: Sendable, Equatable {
-    /// Uses, and discarded look-alikes (`not-a-use`), strongest evidence first.
-    public var findings: [[CodeFinding]]
-    /// Migrations (history) and schema dumps: declarations, not uses; they never block.
-    public var declarations: [[CodeFinding]]
-    /// Positive evidence that the contract step was prepared (`ignored_columns`, Django state-only removal).
-    public var deprecations: [[CodeFinding]]
-    /// Methods, properties, fields and SQL aliases of a target's name that the file defines (see
-    /// `DefinedNames`); merge them over the tree and scan the files with findings again with the result.
-    public var definitions: DefinedNames
-    /// Lines where a rule gave up at a PCRE2 limit, so that what the line holds is not known: a clean result
-    /// cannot stand on such a file.
-    public var limitHits: [RuleLimitHit] = []
-
-    /// An empty result for `targetCount` targets.
-    public init(targetCount: Int) {
-        findings = Array(repeating: [], count: targetCount)
-        declarations = Array(repeating: [], count: targetCount)
-        deprecations = Array(repeating: [], count: targetCount)
-        definitions = DefinedNames(targetCount: targetCount)
-    }
-
-    /// Whether the file holds nothing for any target.
-    public var isEmpty: Bool {
-        findings.allSatisfy(\.isEmpty) && declarations.allSatisfy(\.isEmpty) && deprecations.allSatisfy(\.isEmpty)
-            && limitHits.isEmpty
-    }
-}
-
-/// A rule that reached a PCRE2 limit on a line that names a target (see `MatchLimits`).
-public struct RuleLimitHit: Sendable, Equatable {
-    /// 1-based line, and the byte offset of the line's start in the file.
-    public let line: Int
-    public let offset: Int
-    public let rule: String
-    /// The target the line names, as the scanner's `targets` index it.
-    public let targetIndex: Int
-    /// The notebook cell, for `.ipynb` files.
-    public let cell: Int?
-}
-
 /// Finds the places in one source file that reference the targets, with an evidence tier for each.
 ///
 /// A word prefilter finds every spelling of each target (snake_case, camelCase, PascalCase, UPPER_SNAKE, the
 /// model names behind a table); on each line with a hit, the rules that apply to the file run strongest
-/// first, and the first that matches gives the finding. Its evidence is an upper bound that scoping may
-/// lower: to the model that encloses a declaration, to the receiver of a member access, to whether the file
-/// names the table or its model at all, and to `not-a-use` for comments, another model's column of the same
-/// name, or a local variable that merely shares the name. Built once, shared read-only by every worker.
+/// first, and the first that matches gives the finding. Each rule is scored by the scorer of the family its
+/// `ecosystem:` declares (see `RuleScorer`). Its evidence is an upper bound that scoping may lower: to the
+/// model that encloses a declaration, to the receiver of a member access, to whether the file names the table
+/// or its model at all, and to `not-a-use` for comments, another model's column of the same name, or a local
+/// variable that merely shares the name. Built once, shared read-only by every worker.
 public struct CodeScanner: Sendable {
     /// The targets, in the order that indexes every per-target array of a `CodeScanResult`.
     public let targets: [Target]
@@ -96,6 +29,8 @@ public struct CodeScanner: Sendable {
     /// The ids of the rules that look for names inside longer identifiers (`{column_pascal_part}`,
     /// `{column_camel_part}`): the only rules a line gets for a target when its hits are all embedded.
     private let embeddedRuleIDs: Set<String>
+    /// The ids of the rules whose findings the tree's definitions may rescore (see `RuleScorer`).
+    private let definitionScopedRuleIDs: Set<String>
     private let sqlResolver: (any EmbeddedSQLResolver)?
 
     /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
@@ -142,12 +77,11 @@ public struct CodeScanner: Sendable {
             for rule in library.rules where rule.inputs.contains(.source) {
                 if let value = try rule.compile(for: target, targetIndex: index) { forTarget.append(value) }
             }
-            // Strongest first; among equals, ecosystem rules before `sql.*` before the generic `code.*`, then
-            // load order.
-            func generality(_ id: String) -> Int { id.hasPrefix("code.") ? 2 : id.hasPrefix("sql.") ? 1 : 0 }
+            // Strongest first; among equals, by the family's rank (the frameworks' rules before SQL before the
+            // generic code rules), then load order.
             return forTarget.enumerated().sorted { lhs, rhs in
-                let left = (lhs.element.rule.evidence, generality(lhs.element.rule.id), lhs.offset)
-                let right = (rhs.element.rule.evidence, generality(rhs.element.rule.id), rhs.offset)
+                let left = (lhs.element.rule.evidence, lhs.element.rule.scorer.rank, lhs.offset)
+                let right = (rhs.element.rule.evidence, rhs.element.rule.scorer.rank, rhs.offset)
                 if left.0 != right.0 { return left.0 < right.0 }
                 return (left.1, left.2) < (right.1, right.2)
             }.map(\.element)
@@ -179,6 +113,7 @@ public struct CodeScanner: Sendable {
                     $0.contains("{column_pascal_part}") || $0.contains("{column_camel_part}")
                 }
             }.map(\.id))
+        definitionScopedRuleIDs = Set(library.rules.filter { $0.scorer.isScopedByDefinitions }.map(\.id))
         embedded = EmbeddedNames(pascal: spellings.pascal, camel: spellings.camel)
         nameRoles = roles
     }
@@ -200,6 +135,10 @@ public struct CodeScanner: Sendable {
         }
         return found
     }
+
+    /// Whether the tree's definitions of a name can change a finding of the rule with this id (the generic code
+    /// and template families'): the files with such findings are scanned again with them.
+    public func definitionsCanRescore(rule id: String) -> Bool { definitionScopedRuleIDs.contains(id) }
 
     /// Rules that did not compile for a target when its rules were first needed (the target's lines were scanned
     /// without them).
@@ -289,10 +228,11 @@ public struct CodeScanner: Sendable {
         definitions: DefinedNames?, scratch: MatchScratch, into result: inout CodeScanResult
     ) {
         let template = TemplateLanguage.of(ruleName: unit.ruleName, bytes: bytes)
-        // Templates run their own rules (and the ecosystems' queries); other files never run `template.*`.
+        // Each family's scorer says whether its rules run in a template (templates run their own rules and the
+        // frameworks' queries; other files never run template rules).
         func admits(_ rule: CompiledRule) -> Bool {
-            guard rule.rule.applies(toSourcePath: unit.ruleName) else { return false }
-            return template != nil ? TemplateLanguage.admits(rule.rule) : !rule.rule.id.hasPrefix("template.")
+            rule.rule.applies(toSourcePath: unit.ruleName)
+                && rule.rule.scorer.admits(rule.rule, inTemplate: template != nil)
         }
         // Primary hits, grouped by line, then target.
         let document = Document(
@@ -350,8 +290,7 @@ public struct CodeScanner: Sendable {
                             // In a template its variable and form rules come first (`f.select :x` is a form
                             // field, not a query).
                             func first(_ rule: CompiledRule) -> Bool {
-                                template != nil && rule.rule.id.hasPrefix("template.")
-                                    && rule.rule.evidence <= .probable
+                                template != nil && rule.rule.scorer.leadsInTemplate(rule.rule)
                             }
                             let value = rules[targetIndex].filter(admits).sorted { first($0) && !first($1) }
                             applicable[targetIndex] = value
@@ -372,31 +311,30 @@ public struct CodeScanner: Sendable {
                 let offset = relative.first { match.contains($0) } ?? match.lowerBound
                 // 1-based, in characters (Unicode scalars), not bytes.
                 let column = lineBytes[..<min(offset, lineBytes.count)].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
-                func codeEvidence() -> Evidence {
-                    scopedEvidence(
-                        rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative,
-                        info: info, context: context, document: document, scoped: scoped[targetIndex],
-                        path: unit.ruleName,
-                        otherReceivers: {
-                            if let known = otherReceivers[targetIndex] { return known }
-                            let value = info.otherModelReceivers(in: context)
-                            otherReceivers[targetIndex] = value
-                            return value
-                        },
-                        declaredType: { receiver in
-                            if let known = declaredTypes[receiver] { return known }
-                            let value = Self.declaredType(of: receiver, in: document)
-                            declaredTypes[receiver] = value
-                            return value
-                        })
-                }
+                let site = MatchSite(
+                    rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, hits: relative, info: info,
+                    document: document, context: context, scoped: scoped[targetIndex], path: unit.ruleName,
+                    template: template,
+                    otherReceivers: {
+                        if let known = otherReceivers[targetIndex] { return known }
+                        let value = info.otherModelReceivers(in: context)
+                        otherReceivers[targetIndex] = value
+                        return value
+                    },
+                    declaredType: { receiver in
+                        if let known = declaredTypes[receiver] { return known }
+                        let value = Self.declaredType(of: receiver, in: document)
+                        declaredTypes[receiver] = value
+                        return value
+                    })
+                let scorer = rule.rule.scorer
+                // A template comment makes any rule's match `not-a-use`; otherwise the rule's family scores it.
                 var evidence =
-                    template == nil
-                    ? codeEvidence()
-                    : templateEvidence(
-                        rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex, info: info,
-                        document: document, path: unit.ruleName, otherwise: codeEvidence)
-                if evidence.isUse, let resolver = sqlResolver, rule.rule.id.hasPrefix("sql.") || isSQLFile {
+                    template != nil
+                        && Self.isInTemplateComment(
+                            match.lowerBound, line: lineBytes, lineIndex: lineIndex, document: document)
+                    ? .notAUse : scorer.evidence(of: site, scanner: self)
+                if evidence.isUse, let resolver = sqlResolver, scorer.resolvesEmbeddedSQL || isSQLFile {
                     let sql = embeddedSQL(
                         around: lineIndex, position: offset, line: lineBytes, document: document, context: context,
                         isSQL: isSQLFile)
@@ -470,115 +408,6 @@ public struct CodeScanner: Sendable {
                 return (rule, match)
             }
             return nil
-        }
-    }
-
-    /// The statement around a line. In SQL files: back to a blank line or a line ending in `;`, forward to a
-    /// `;` or a blank line, at most 15 lines either way. In other files only a multi-line string or heredoc
-    /// holds a statement across lines: its lines (at most 15 either way), or `nil` outside one, so that a line
-    /// of code next to a query does not borrow the query's table.
-    func statementWindow(around lineIndex: Int, in document: Document, context: SourceContext, isSQL: Bool)
-        -> Range<Int>?
-    {
-        if !isSQL {
-            guard let string = context.multilineString(containing: lineIndex) else { return nil }
-            let first = max(string.lowerBound, lineIndex - 15)
-            let last = min(string.upperBound, lineIndex + 15)
-            return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
-        }
-        func isBlank(_ index: Int) -> Bool { document.line(index).allSatisfy { $0 == 0x20 || $0 == 0x09 } }
-        func endsStatement(_ index: Int) -> Bool {
-            document.line(index).reversed().first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: ";")
-        }
-        var first = lineIndex
-        while first > 0 && lineIndex - first < 15 {
-            let previous = first - 1
-            if isBlank(previous) || endsStatement(previous) { break }
-            first = previous
-        }
-        var last = lineIndex
-        while last + 1 < document.lineCount && last - lineIndex < 15 && !endsStatement(last) {
-            let next = last + 1
-            if isBlank(next) { break }
-            last = next
-        }
-        return document.lineRange(first).lowerBound..<document.lineRange(last).upperBound
-    }
-
-    /// The SQL to hand to the resolver: in SQL files the statement around the line; in other files the
-    /// multi-line string or heredoc that holds the line (without its delimiter lines' code), or else the
-    /// string literal that holds the match (`cur.execute("…")` → `…`), or else the line.
-    func embeddedSQL(
-        around lineIndex: Int, position: Int, line: [UInt8], document: Document, context: SourceContext, isSQL: Bool
-    ) -> String {
-        if isSQL {
-            let window = statementWindow(around: lineIndex, in: document, context: context, isSQL: true)
-            return window.map { String(decoding: document.bytes[$0], as: UTF8.self) } ?? document.lineString(lineIndex)
-        }
-        if let string = context.multilineString(containing: lineIndex), string.lowerBound < string.upperBound {
-            var lines: [String] = []
-            for index in string {
-                let text = document.lineString(index)
-                if index == string.lowerBound {
-                    // Keep what follows the opening delimiter (`sql = """SELECT …` → `SELECT …`).
-                    if let range = Self.delimiterRange(in: text) { lines.append(String(text[range.upperBound...])) }
-                } else if index == string.upperBound {
-                    if let range = Self.delimiterRange(in: text) {
-                        lines.append(String(text[..<range.lowerBound]))
-                    } else if context.heredocTag(closing: text) == nil {
-                        lines.append(text)
-                    }
-                } else {
-                    lines.append(text)
-                }
-            }
-            return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return Document.literal(in: line, containing: position) ?? document.lineString(lineIndex)
-    }
-
-    static func delimiterRange(in text: String) -> Range<String.Index>? {
-        for delimiter in ["\"\"\"", "'''", "`"] {
-            if let range = text.range(of: delimiter) { return range }
-        }
-        return nil
-    }
-
-    /// Django's lookups and transforms: what may follow a field after `__` without naming a related field.
-    static let djangoLookups: Set<String> = [
-        "exact", "iexact", "contains", "icontains", "in", "gt", "gte", "lt", "lte", "startswith", "istartswith",
-        "endswith", "iendswith", "range", "date", "year", "iso_year", "month", "day", "week", "week_day",
-        "iso_week_day", "quarter", "time", "hour", "minute", "second", "isnull", "regex", "iregex", "search",
-        "contained_by", "overlap", "has_key", "has_keys", "has_any_keys", "len", "unaccent", "trigram_similar",
-        "lower", "upper", "keys", "values",
-    ]
-
-    /// Rewrites Django's lookup separators in place so that the column's word boundaries hold; same length,
-    /// so columns stay right. Before a lookup (`legacy_status__in`) the separator becomes `, `; before a
-    /// related field (`customer__legacy_status`) it becomes `. `, so that the related model is the receiver.
-    static func splitDjangoLookups(_ line: inout [UInt8]) {
-        guard line.count > 3 else { return }
-        func isWord(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte >= 0x80
-        }
-        var index = 1
-        while index + 2 < line.count {
-            if line[index] == 0x5F && line[index + 1] == 0x5F && isWord(line[index - 1]) && isWord(line[index + 2]) {
-                var end = index + 2
-                while end < line.count
-                    && (isWord(line[end])
-                        || (line[end] == 0x5F && end + 1 < line.count
-                            && line[end + 1] != 0x5F))
-                {
-                    end += 1
-                }
-                let next = String(decoding: line[(index + 2)..<end], as: UTF8.self).lowercased()
-                line[index] = djangoLookups.contains(next) ? UInt8(ascii: ",") : UInt8(ascii: ".")
-                line[index + 1] = 0x20
-                index += 2
-            } else {
-                index += 1
-            }
         }
     }
 }

@@ -192,7 +192,8 @@ extension CodeScanner {
         SourceContext.methodReceiverType(text.trimmingSpaces())
     }
 
-    /// The evidence of a `code.*` or `template.*` finding once the tree's definitions of the name are known:
+    /// The evidence of a column finding of a rule whose scorer is scoped by definitions (the generic code and
+    /// template rules) once the tree's definitions of the name are known:
     /// - a member read or bare read of a name the target's own model defines as a method or property (not
     ///   wrapping the stored attribute) calls that method: `not-a-use`;
     /// - a member of `self`/`this` or a bare name inside the class that defines it, a receiver named after that
@@ -204,7 +205,7 @@ extension CodeScanner {
         _ evidence: Evidence, rule: PatternRule, line: [UInt8], lineIndex: Int, words: [NameOccurrence],
         info: TargetInfo, context: SourceContext, definitions: [Definition], path: String
     ) -> Evidence {
-        guard rule.subject == .column, rule.id.hasPrefix("code.") || rule.id.hasPrefix("template.") else {
+        guard rule.subject == .column, rule.scorer.isScopedByDefinitions else {
             return evidence
         }
         let others = definitions.filter { !($0.path == path && $0.line == lineIndex + 1) }

@@ -79,30 +79,18 @@ enum TemplateLanguage: Equatable {
         }
         return false
     }
-
-    /// The rules a template runs: its own (`template.*`) and the ecosystem's query rules; the generic code and
-    /// SQL rules for columns (a bare word, a member of anything) would read markup as code.
-    static func admits(_ rule: PatternRule) -> Bool {
-        if rule.id.hasPrefix("template.") { return true }
-        if rule.subject == .column && (rule.id.hasPrefix("sql.") || rule.id.hasPrefix("code.")) { return false }
-        return true
-    }
 }
 
 extension CodeScanner {
-    /// The evidence of a match in a template: a member of a variable named after the model (`order.x`,
-    /// `@order.x`, `orders.x`) or a form builder over such a variable (`form_with model: @order` … `f.text_field
-    /// :x`) keeps the rule's evidence; any other variable, and text, is at most `possible`; a template comment
-    /// (`{# … #}`, `{% comment %}`, `<%# … %>`) is `not-a-use`. Other rules (a query chain in a view) are scoped
-    /// like code.
+    /// The evidence of a template rule's match in a template: a member of a variable named after the model
+    /// (`order.x`, `@order.x`, `orders.x`) or a form builder over such a variable (`form_with model: @order` …
+    /// `f.text_field :x`) keeps the rule's evidence; any other variable, and text, is at most `possible`. (A
+    /// template comment, `{# … #}`, `{% comment %}`, `<%# … %>`, makes any rule's match `not-a-use`: see
+    /// `isInTemplateComment`.)
     func templateEvidence(
         rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, info: TargetInfo, document: Document,
-        path: String = "", otherwise: () -> Evidence
+        path: String = ""
     ) -> Evidence {
-        if Self.isInTemplateComment(match.lowerBound, line: line, lineIndex: lineIndex, document: document) {
-            return .notAUse
-        }
-        guard rule.id.hasPrefix("template.") else { return otherwise() }
         let ceiling = rule.evidence
         if rule.scope == .templateName {
             // The table's rows in the template rendered for them (`containers.html`, `order_list.html`).

@@ -164,12 +164,12 @@ struct SourceFileScanner {
         repositoryPrefixes: [String: String] = [:], cancellation: Cancellation? = nil
     ) {
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
-        // Only findings of the generic code and template rules, for a target whose name the trees define, can
-        // change.
+        // Only findings of rules whose scorer is scoped by definitions (the generic code and template rules), for a
+        // target whose name the trees define, can change.
         var affected: Set<String> = []
         for index in result.findings.indices where !result.definitions[target: index].isEmpty {
             for finding in result.findings[index]
-            where finding.rule.hasPrefix("code.") || finding.rule.hasPrefix("template.") {
+            where scanner.definitionsCanRescore(rule: finding.rule) {
                 affected.insert(finding.path)
             }
         }

@@ -139,6 +139,8 @@ public struct PatternRule: Sendable, Equatable {
     public var sampleTarget: String?
     /// How the code scorer scopes a match (`scope:`; default `plain`).
     public var scope: RuleScope = .plain
+    /// The ecosystem whose scorer scores the rule's matches (`ecosystem:`, else the file's, else `other`).
+    public var ecosystem: RuleEcosystem = .other
     /// Examples run through the whole scanner, each with the tier this rule must give the marked line.
     public var examples: [RuleExample] = []
     /// Where the rule is defined.
@@ -148,9 +150,11 @@ public struct PatternRule: Sendable, Equatable {
     public init(
         id: String, description: String, subject: RuleSubject, inputs: Set<RuleInput>, files: [String],
         evidence: Evidence, pattern: String, requires: String?, positives: [String], negatives: [String],
-        sampleTarget: String?, file: String, line: Int, scope: RuleScope = .plain, examples: [RuleExample] = []
+        sampleTarget: String?, file: String, line: Int, scope: RuleScope = .plain, examples: [RuleExample] = [],
+        ecosystem: RuleEcosystem = .other
     ) {
         self.scope = scope
+        self.ecosystem = ecosystem
         self.examples = examples
         self.id = id
         self.description = description
@@ -199,7 +203,8 @@ public struct PatternLibrary: Sendable {
     public init(rules: [PatternRule] = []) { self.rules = rules }
 
     /// Loads every `*.rules` file of each directory, in name order. A user directory's rule with an id
-    /// already loaded replaces it, so users can tune a bundled rule.
+    /// already loaded replaces it, so users can tune a bundled rule; without an `ecosystem:` of its own (or its
+    /// file's) it keeps the replaced rule's.
     public static func load(directories: [String]) throws(PatternFileError) -> PatternLibrary {
         var library = PatternLibrary()
         for directory in directories {
@@ -216,8 +221,10 @@ public struct PatternLibrary: Sendable {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw PatternFileError(file: path, line: 0, message: "cannot read the file")
                 }
-                for rule in try parse(String(decoding: data, as: UTF8.self), file: path) {
+                let parsed = try parseDeclaringEcosystems(String(decoding: data, as: UTF8.self), file: path)
+                for var rule in parsed.rules {
                     if let index = library.rules.firstIndex(where: { $0.id == rule.id }) {
+                        if !parsed.declared.contains(rule.id) { rule.ecosystem = library.rules[index].ecosystem }
                         library.rules[index] = rule
                     } else {
                         library.rules.append(rule)
@@ -228,9 +235,29 @@ public struct PatternLibrary: Sendable {
         return library
     }
 
-    /// Parses one rules file: blocks of `key: value` lines, each block starting with `rule: <id>`.
+    /// Parses one rules file: blocks of `key: value` lines, each block starting with `rule: <id>`; an
+    /// `ecosystem:` line before the first block is the default of the file's rules.
     public static func parse(_ text: String, file: String) throws(PatternFileError) -> [PatternRule] {
+        try parseDeclaringEcosystems(text, file: file).rules
+    }
+
+    /// The rules of a file, and the ids of those whose ecosystem the file declares (their own or the file's).
+    static func parseDeclaringEcosystems(_ text: String, file: String) throws(PatternFileError) -> (
+        rules: [PatternRule], declared: Set<String>
+    ) {
         var rules: [PatternRule] = []
+        var fileEcosystem: RuleEcosystem?
+        var declared: Set<String> = []
+        func ecosystem(_ value: String, line: Int) throws(PatternFileError) -> RuleEcosystem {
+            guard let ecosystem = RuleEcosystem(rawValue: value) else {
+                throw PatternFileError(
+                    file: file, line: line,
+                    message:
+                        "ecosystem must be one of \(RuleEcosystem.known), not '\(value)' (`other` is any other framework or tool)"
+                )
+            }
+            return ecosystem
+        }
         var current: PatternRule?
         var seenKeys: Set<String> = []
         func finish() throws(PatternFileError) {
@@ -242,6 +269,7 @@ public struct PatternLibrary: Sendable {
             if rules.contains(where: { $0.id == rule.id }) {
                 throw PatternFileError(file: file, line: rule.line, message: "rule id \(rule.id) is defined twice")
             }
+            if seenKeys.contains("ecosystem") || fileEcosystem != nil { declared.insert(rule.id) }
             rules.append(rule)
             current = nil
         }
@@ -295,8 +323,15 @@ public struct PatternLibrary: Sendable {
                 current = PatternRule(
                     id: id, description: "", subject: .column, inputs: [.logs, .source], files: [], evidence: .possible,
                     pattern: "", requires: nil, positives: [], negatives: [], sampleTarget: nil, file: file,
-                    line: lineNumber)
+                    line: lineNumber, ecosystem: fileEcosystem ?? .other)
                 seenKeys = []
+                continue
+            }
+            if key == "ecosystem" && current == nil {
+                guard fileEcosystem == nil else {
+                    throw PatternFileError(file: file, line: lineNumber, message: "the file's ecosystem is given twice")
+                }
+                fileEcosystem = try ecosystem(value.trimmedASCII, line: lineNumber)
                 continue
             }
             guard current != nil else {
@@ -312,6 +347,7 @@ public struct PatternLibrary: Sendable {
             case "negative": current!.negatives.append(value)
             case "sample-target": current!.sampleTarget = trimmed
             case "example": pendingExample = (trimmed, lineNumber, [], nil)
+            case "ecosystem": current!.ecosystem = try ecosystem(trimmed, line: lineNumber)
             case "scope":
                 guard let scope = RuleScope(rawValue: trimmed) else {
                     let known = RuleScope.allCases.map(\.rawValue).joined(separator: ", ")
@@ -349,13 +385,13 @@ public struct PatternLibrary: Sendable {
                 throw PatternFileError(
                     file: file, line: lineNumber,
                     message:
-                        "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, scope, pattern, requires, positive, negative, example, sample-target)"
+                        "unknown key '\(key)' (known: rule, description, applies-to, inputs, files, evidence, scope, ecosystem, pattern, requires, positive, negative, example, sample-target)"
                 )
             }
         }
         try finishExample()
         try finish()
-        return rules
+        return (rules, declared)
     }
 }
 
