@@ -127,6 +127,20 @@ import Testing
             reasons.contains(
                 "2 execution(s) of 1 statement shape(s) on orders.legacy_status ran without appearing in the logs given (e.g. inside a function, on a replica whose logs were not given): the logs accounted for 60% of the 5 execution(s) pg_stat_statements counted (targets[].database.statements[] with inLogs false)."
             ), "\(reasons)")
+        let validation = try ReportSchemaTests().validate(result.stdout)
+        #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
+        let markdown = try dropscan([
+            "scan", "--target", "orders.legacy_status", "--database", server.url(database: "shop"), "--logs",
+            server.directory + "/server.log", "--markdown", "-", "-q",
+        ])
+        #expect(
+            markdown.stdout.contains(
+                "Counted by `pg_stat_statements`: the logs given accounted for 3 of 5 execution(s); 2 execution(s) of 1 shape(s) never appeared in them."
+            ), "\(markdown.stdout)")
+        #expect(
+            markdown.stdout.contains(
+                "| `update orders set legacy_status = $1 where id = p_id` | confirmed | 2 | 2 | `postgres` | `127.0.0.1:\(server.port)/shop` | **no** |"
+            ))
     }
 
     @Test func aDatabaseWithoutTheExtensionIsSaidAndIsNotAPass() throws {
