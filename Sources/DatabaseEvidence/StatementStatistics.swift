@@ -70,7 +70,8 @@ extension DatabaseSession {
                     result.statements.append(
                         CountedStatement(
                             queryid: rows.value(row, "queryid") ?? "?", text: rows.value(row, "query"),
-                            calls: Int(rows.value(row, "calls") ?? "") ?? 0, rows: Int(rows.value(row, "rows") ?? "") ?? 0,
+                            calls: Int(rows.value(row, "calls") ?? "") ?? 0,
+                            rows: Int(rows.value(row, "rows") ?? "") ?? 0,
                             role: rows.value(row, "role") ?? "?", database: rows.value(row, "database") ?? "?"))
                 }
             }

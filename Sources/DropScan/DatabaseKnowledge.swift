@@ -124,7 +124,9 @@ extension ReportBuilder {
             result.statements = statements
         }
         result.statements?.sort {
-            ($0.evidence, -$0.calls, $0.server, $0.role, $0.queryid) < ($1.evidence, -$1.calls, $1.server, $1.role, $1.queryid)
+            ($0.evidence, -$0.calls, $0.server, $0.role, $0.queryid) < (
+                $1.evidence, -$1.calls, $1.server, $1.role, $1.queryid
+            )
         }
         for index in result.dependents.indices {
             let dependent = result.dependents[index]

@@ -63,7 +63,8 @@ public enum Gate {
             if tally.blocks {
                 report.targets[index].verdict = .blocked
                 targetReasons.append(tally.reason(target: report.targets[index].target))
-            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) ?? counted.first {
+            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) ?? counted.first
+            {
                 report.targets[index].verdict = .inconclusive
                 if !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             } else {

@@ -74,9 +74,11 @@ extension MarkdownReporter {
             head +=
                 ": the logs given accounted for \(share.logged) of \(share.executions) execution(s)"
                 + (share.missedShapes > 0
-                    ? "; \(share.missedExecutions) execution(s) of \(share.missedShapes) shape(s) never appeared in them" : "")
+                    ? "; \(share.missedExecutions) execution(s) of \(share.missedShapes) shape(s) never appeared in them"
+                    : "")
         }
-        head += ".\n\n| Statement | Evidence | Calls | Rows | Role | Server | In logs |\n|---|---|---|---|---|---|---|\n"
+        head +=
+            ".\n\n| Statement | Evidence | Calls | Rows | Role | Server | In logs |\n|---|---|---|---|---|---|---|\n"
         return [
             .list(
                 .init(

@@ -178,7 +178,9 @@ import Testing
         }
         process.waitUntilExit()
         #expect(
-            shown == "SELECT o.id, pg_sleep(2) AS paused_in_a_test FROM orders o WHERE o.amount > 0 AND o.legacy_status =")
+            shown
+                == "SELECT o.id, pg_sleep(2) AS paused_in_a_test FROM orders o WHERE o.amount > 0 AND o.legacy_status ="
+        )
 
         let (result, report) = try scan(["--database", server.url(database: "shop")])
         #expect(result.status == 1, "\(result.stderr)")

@@ -24,7 +24,10 @@ import Testing
         database.logCoverage = share
         report.targets[0].database = database
         report.coverage.database = DatabaseCoverage(
-            servers: [DatabaseServer(server: "db1:5432/shop", version: "15", replica: false, readAt: "2026-12-01T00:00:00.000Z")])
+            servers: [
+                DatabaseServer(
+                    server: "db1:5432/shop", version: "15", replica: false, readAt: "2026-12-01T00:00:00.000Z")
+            ])
         return report
     }
 
@@ -58,7 +61,10 @@ import Testing
             share: LogShare(executions: 3, logged: 3, missedShapes: 0, missedExecutions: 0))
         Gate.decide(&report, policy: plainPolicy())
         #expect(report.verdict == .pass)
-        #expect(report.decision?.warnings.contains("orders.legacy_status: 3 execution(s) counted by pg_stat_statements at tiers the policy does not block on: review them.") == true)
+        #expect(
+            report.decision?.warnings.contains(
+                "orders.legacy_status: 3 execution(s) counted by pg_stat_statements at tiers the policy does not block on: review them."
+            ) == true)
     }
 
     @Test func aCountedUseAtABlockingTierBlocksUntilTheBaselineAcceptsItsShape() throws {
