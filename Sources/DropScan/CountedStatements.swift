@@ -93,22 +93,25 @@ enum CountedStatements {
     /// showed `n` times accounts for at most `n` of its counted calls. The logs do not say which server wrote
     /// them, so a shape logged on the primary also accounts for its calls on a replica. A shape the two sides
     /// spell differently (an `IN` list the extension folds, a `true` it replaces) counts as missed: an
-    /// inconclusive result, never a silent pass.
+    /// inconclusive result, never a silent pass. So does a shape among the groups a report leaves out
+    /// (`runtime.groupsOmitted`, beyond 1,000 shapes per target).
     static func compare(_ uses: inout [CountedUse], groups: [StatementGroup], since: [String: String]) -> LogShare? {
         var logged: [String: (count: Int, lastSeen: String?)] = [:]
+        func add(_ key: String, _ group: StatementGroup) {
+            let known = logged[key]
+            logged[key] = (
+                (known?.count ?? 0) + group.count, [known?.lastSeen, group.lastSeen].compactMap { $0 }.max()
+            )
+        }
         for group in groups where group.evidence.isUse && group.count > 0 {
-            for key in shapeKeys(group.statement) {
-                let known = logged[key]
-                logged[key] = (
-                    (known?.count ?? 0) + group.count,
-                    [known?.lastSeen, group.lastSeen].compactMap { $0 }.max()
-                )
-            }
+            for key in shapeKeys(group.statement) { add(key, group) }
+            // The id too: a group's statement may be cut for the report; its id is of the whole shape.
+            add("#" + group.id, group)
         }
         var counted: [String: (calls: Int, logged: Int?)] = [:]
         for index in uses.indices where uses[index].evidence.isUse {
             let key = shapeKeys(uses[index].text).joined(separator: ";")
-            var seen = logged[key]
+            var seen = logged[key] ?? logged["#" + uses[index].id]
             if let window = since[uses[index].server], let last = seen?.lastSeen, last < window { seen = nil }
             uses[index].inLogs = seen != nil
             let known = counted[key]
