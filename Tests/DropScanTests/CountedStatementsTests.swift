@@ -196,4 +196,17 @@ import Testing
         #expect(uses.map(\.1.evidence) == [.possible])
         #expect(uses.map(\.1.truncated) == [true])
     }
+
+    @Test func statementsARoleMayNotReadAreCountedAsUncheckedAndNotAPass() throws {
+        let server = try shop(
+            more: "CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; GRANT SELECT ON orders TO alice, bob;")
+        try run("SELECT legacy_status FROM orders WHERE id = 1", as: "bob", on: server)
+        // alice has no pg_read_all_stats: the texts of postgres's reset and bob's statement are hidden from her.
+        let (result, report) = try scan(["--database", server.url(database: "shop", user: "alice")])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(
+            report["reasons"] as? [String] == [
+                "2 statement(s) counted by pg_stat_statements on 127.0.0.1:\(server.port)/shop came without their text (another role's statements, or an unreadable query text file), so they cannot be checked: scan as a role with pg_read_all_stats."
+            ])
+    }
 }

@@ -99,4 +99,18 @@ import Testing
         #expect(report.verdict == .inconclusive)
         #expect(report.reasons == ["pg_stat_statements is not installed in db1."])
     }
+
+    @Test func evictedEntriesAndTextsTheRoleMayNotReadAreNotAPass() throws {
+        var report = try report([], share: nil)
+        report.coverage.database?.servers[0].statementsSince = "2026-11-01T00:00:00.000Z"
+        report.coverage.database?.servers[0].statementsEvicted = 12
+        report.coverage.database?.servers[0].statementsWithoutText = 3
+        Gate.decide(&report, policy: plainPolicy())
+        #expect(report.verdict == .inconclusive)
+        #expect(
+            report.reasons == [
+                "pg_stat_statements on db1:5432/shop evicted 12 entries since 2026-11-01T00:00:00.000Z (pg_stat_statements.max), so a counted use may be lost: raise pg_stat_statements.max, reset it and scan again later.",
+                "3 statement(s) counted by pg_stat_statements on db1:5432/shop came without their text (another role's statements, or an unreadable query text file), so they cannot be checked: scan as a role with pg_read_all_stats.",
+            ])
+    }
 }
