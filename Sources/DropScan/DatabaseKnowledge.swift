@@ -33,6 +33,7 @@ extension ScanPipeline {
             }
         }
         var coverage = DatabaseCoverage(schemaFiles: configuration.schemaFiles)
+        let resolver = SQLResolver(targets: targets)
         for session in sessions {
             configuration.afterDatabaseConnect?(session.server)
             var server = DatabaseServer(
@@ -43,6 +44,11 @@ extension ScanPipeline {
                 for index in targets.indices {
                     findings.usages[index].dependents += dependents[index]
                     if !defined[index] { findings.usages[index].missingFrom.append(session.server) }
+                }
+                let counted = try CountedStatements.read(
+                    session, resolver: resolver, showValues: configuration.showValues, server: &server)
+                for index in targets.indices where server.statementsUnavailable == nil {
+                    findings.usages[index].statements = (findings.usages[index].statements ?? []) + counted[index]
                 }
             } catch {
                 server.error = error.description
@@ -101,9 +107,27 @@ extension ScanPipeline {
 extension ReportBuilder {
     /// The target's database usage with each dependent's fingerprint (kind, table and name: the object, not
     /// its source), in report order; `nil` when no database or schema file was read.
-    static func databaseUsage(_ usage: DatabaseUsage, target: Target, read: Bool) -> DatabaseUsage? {
+    ///
+    /// With `groups` (the target's logged statement groups, when logs were read), the counted statements are
+    /// compared with them (`CountedStatements.compare`) over each server's window (`servers`).
+    static func databaseUsage(
+        _ usage: DatabaseUsage, target: Target, read: Bool, groups: [StatementGroup]? = nil,
+        servers: [DatabaseServer] = []
+    ) -> DatabaseUsage? {
         guard read else { return nil }
         var result = usage
+        if let groups, var statements = result.statements {
+            let since = Dictionary(
+                servers.compactMap { server in server.statementsSince.map { (server.server, $0) } },
+                uniquingKeysWith: { first, _ in first })
+            result.logCoverage = CountedStatements.compare(&statements, groups: groups, since: since)
+            result.statements = statements
+        }
+        result.statements?.sort {
+            ($0.evidence, -$0.calls, $0.server, $0.role, $0.queryid) < (
+                $1.evidence, -$1.calls, $1.server, $1.role, $1.queryid
+            )
+        }
         for index in result.dependents.indices {
             let dependent = result.dependents[index]
             result.dependents[index].fingerprint = Fingerprint.finding(

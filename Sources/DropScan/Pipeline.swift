@@ -407,7 +407,8 @@ struct ReportBuilder {
             entry.caveat = unmappedTableReason(target, code: code)
             if index < database.usages.count {
                 entry.database = Self.databaseUsage(
-                    database.usages[index], target: target, read: database.coverage != nil)
+                    database.usages[index], target: target, read: database.coverage != nil,
+                    groups: result.logFiles > 0 ? usage.groups : nil, servers: coverage.database?.servers ?? [])
             }
             targets.append(entry)
         }

@@ -49,6 +49,11 @@ public struct Baseline: Sendable, Equatable {
             for dependent in target.database?.dependents ?? [] where policy.blocks(dependent.evidence) {
                 lines.append("\(dependent.fingerprint)\t\(target.target)\t\(dependent.label)")
             }
+            var countedShapes: Set<String> = []
+            for use in target.database?.statements ?? []
+            where policy.blocks(use.evidence) && use.calls > 0 && countedShapes.insert(use.id).inserted {
+                lines.append("\(use.id)\t\(target.target)\tcounted statement on \(use.server)")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -66,9 +71,13 @@ struct TargetTally {
     /// Blocking database dependents, by label (`view public.open_orders`).
     var dependents: [String] = []
     var warnDependents = 0
+    /// Blocking executions counted by `pg_stat_statements`, and their statement shapes.
+    var counted = 0
+    var countedShapes: Set<String> = []
+    var warnCounted = 0
 
     var runtimeTotal: Int { runtime.values.reduce(0, +) }
-    var blocks: Bool { runtimeTotal + failed + code + dependents.count > 0 }
+    var blocks: Bool { runtimeTotal + failed + code + dependents.count + counted > 0 }
 
     func reason(target: String) -> String {
         var parts: [String] = []
@@ -85,6 +94,10 @@ struct TargetTally {
             let more = dependents.count > 3 ? " and \(dependents.count - 3) more" : ""
             parts.append("\(dependents.count) database object(s) that depend on it (\(named)\(more))")
         }
+        if counted > 0 {
+            parts.append(
+                "\(counted) execution(s) of \(countedShapes.count) statement shape(s) counted by pg_stat_statements")
+        }
         let allowedNote = allowed > 0 ? " (\(allowed) more allowed by the allowlist or baseline)" : ""
         return "\(target) is still used: \(parts.joined(separator: " and "))\(allowedNote)."
     }
@@ -95,6 +108,7 @@ struct TargetTally {
         if warnFailed > 0 { parts.append("\(warnFailed) failed statement(s)") }
         if warnCode > 0 { parts.append("\(warnCode) code reference(s)") }
         if warnDependents > 0 { parts.append("\(warnDependents) database dependent(s)") }
+        if warnCounted > 0 { parts.append("\(warnCounted) execution(s) counted by pg_stat_statements") }
         guard !parts.isEmpty else { return [] }
         return ["\(target): \(parts.joined(separator: " and ")) at tiers the policy does not block on: review them."]
     }
@@ -226,8 +240,30 @@ struct AllowlistMatcher {
                 tally.warnDependents += 1
             }
         }
+        tallyCounted(&target, policy: policy, into: &tally)
         suppressed += tally.allowed
         return tally
+    }
+
+    /// Executions `pg_stat_statements` counted, shape by shape: a blocking tier blocks like a logged use, and
+    /// an allowlist fingerprint or baseline entry for the shape's id (a logged group's id too) accepts it.
+    private mutating func tallyCounted(_ target: inout TargetUsage, policy: GatePolicy, into tally: inout TargetTally) {
+        guard var statements = target.database?.statements else { return }
+        for index in statements.indices { statements[index].suppressed = nil }
+        target.database?.statements = statements
+        for statement in statements where statement.calls > 0 {
+            if policy.blocks(statement.evidence) {
+                if let label = allows(target: target.target, path: nil, fingerprint: statement.id) {
+                    target.database?.suppressStatements(id: statement.id, by: label)
+                    tally.allowed += statement.calls
+                } else {
+                    tally.counted += statement.calls
+                    tally.countedShapes.insert(statement.id)
+                }
+            } else if policy.warns(statement.evidence) {
+                tally.warnCounted += statement.calls
+            }
+        }
     }
 
     func uses() -> [AllowlistUse] {

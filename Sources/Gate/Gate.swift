@@ -42,6 +42,7 @@ public enum Gate {
         coverageReasons += logReasons(report.coverage)
         coverageReasons += skippedReasons(report.coverage)
         coverageReasons += databaseReasons(report.coverage)
+        coverageReasons += countedStatementReasons(report.coverage)
         // A scan stopped by a signal is partial whatever else it shows: that reason decides.
         let stopped = interruptionReason(report.coverage)
         if let stopped { coverageReasons.insert(stopped, at: 0) }
@@ -56,11 +57,14 @@ public enum Gate {
             seenOverBlockingTiers(&report.targets[index].runtime, policy: policy)
             let tally = allowlist.tally(&report.targets[index], policy: policy)
             blockingCodeTotal += tally.code
-            blockingRuntimeTotal += tally.runtimeTotal + tally.failed
+            blockingRuntimeTotal += tally.runtimeTotal + tally.failed + tally.counted
+            let counted = countedCaveats(report.targets[index])
+            for caveat in counted where !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             if tally.blocks {
                 report.targets[index].verdict = .blocked
                 targetReasons.append(tally.reason(target: report.targets[index].target))
-            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) {
+            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) ?? counted.first
+            {
                 report.targets[index].verdict = .inconclusive
                 if !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             } else {

@@ -11,6 +11,7 @@ extension MarkdownReporter {
             let places = database.missingFrom.map { MarkdownText.code($0, limit: 160, inTable: false) }
             pieces.append(.text("\n❗ Not in \(places.joined(separator: ", ")): check the target's spelling.\n"))
         }
+        pieces += countedStatements(database)
         let dependents = database.dependents
         guard !dependents.isEmpty else { return pieces }
         let drop = usage.column == nil ? "DROP TABLE … CASCADE" : "ALTER TABLE … DROP COLUMN … CASCADE"
@@ -63,5 +64,39 @@ extension MarkdownReporter {
             + " | \(dependent.evidence.rawValue)\(dependent.suppressed.map { " (accepted: \(MarkdownText.code($0, limit: 120, inTable: true)))" } ?? "")"
             + " | \(dependent.onDrop.description)"
             + " | \(from) | \(MarkdownText.code(dependent.definition, limit: 300, inTable: true)) |\n"
+    }
+
+    /// The statement shapes `pg_stat_statements` counted, and how many of their executions the logs showed.
+    private func countedStatements(_ database: DatabaseUsage) -> [MarkdownDocument.Piece] {
+        guard let statements = database.statements, !statements.isEmpty else { return [] }
+        var head = "\nCounted by `pg_stat_statements`"
+        if let share = database.logCoverage {
+            head +=
+                ": the logs given accounted for \(share.logged) of \(share.executions) execution(s)"
+                + (share.missedShapes > 0
+                    ? "; \(share.missedExecutions) execution(s) of \(share.missedShapes) shape(s) never appeared in them"
+                    : "")
+        }
+        head +=
+            ".\n\n| Statement | Evidence | Calls | Rows | Role | Server | In logs |\n|---|---|---|---|---|---|---|\n"
+        return [
+            .list(
+                .init(
+                    head: head,
+                    items: statements.map { use in
+                        let evidence =
+                            use.evidence.rawValue + (use.truncated == true ? " (cut short)" : "")
+                            + (use.suppressed.map {
+                                " (accepted: \(MarkdownText.code($0, limit: 120, inTable: true)))"
+                            } ?? "")
+                        let logged = use.inLogs.map { $0 ? "yes" : "**no**" } ?? "–"
+                        return [
+                            .text(
+                                "| \(MarkdownText.code(use.text, limit: 300, inTable: true)) | \(evidence) | \(use.calls)"
+                                    + " | \(use.rows) | \(MarkdownText.code(use.role, limit: 80, inTable: true))"
+                                    + " | \(MarkdownText.code(use.server, limit: 160, inTable: true)) | \(logged) |\n")
+                        ]
+                    }))
+        ]
     }
 }
