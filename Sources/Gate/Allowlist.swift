@@ -66,9 +66,11 @@ struct TargetTally {
     /// Blocking database dependents, by label (`view public.open_orders`).
     var dependents: [String] = []
     var warnDependents = 0
+    /// Reads (or writes) of a table target between two `--snapshot` readings, one sentence each.
+    var activity: [String] = []
 
     var runtimeTotal: Int { runtime.values.reduce(0, +) }
-    var blocks: Bool { runtimeTotal + failed + code + dependents.count > 0 }
+    var blocks: Bool { runtimeTotal + failed + code + dependents.count + activity.count > 0 }
 
     func reason(target: String) -> String {
         var parts: [String] = []
@@ -85,6 +87,7 @@ struct TargetTally {
             let more = dependents.count > 3 ? " and \(dependents.count - 3) more" : ""
             parts.append("\(dependents.count) database object(s) that depend on it (\(named)\(more))")
         }
+        if !activity.isEmpty { parts.append("its table's activity counters (\(activity.joined(separator: "; ")))") }
         let allowedNote = allowed > 0 ? " (\(allowed) more allowed by the allowlist or baseline)" : ""
         return "\(target) is still used: \(parts.joined(separator: " and "))\(allowedNote)."
     }

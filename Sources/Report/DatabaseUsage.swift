@@ -7,6 +7,9 @@ public struct DatabaseUsage: Codable, Sendable, Equatable {
     /// The servers (`host:port/dbname`) and schema files read that do not have the target's table or column: a
     /// target that is not there cannot be checked (a typo must not pass).
     public var missingFrom: [String] = []
+    /// The activity counters of the target's table on each server read (`--database`); for a column target
+    /// they are the table's, context only.
+    public var tableActivity: [TableActivity]?
 
     public init(dependents: [Dependent] = [], missingFrom: [String] = []) {
         self.dependents = dependents
@@ -21,7 +24,7 @@ public struct DatabaseUsage: Codable, Sendable, Equatable {
     }
 
     /// Whether the target has nothing to report.
-    public var isEmpty: Bool { dependents.isEmpty && missingFrom.isEmpty }
+    public var isEmpty: Bool { dependents.isEmpty && missingFrom.isEmpty && (tableActivity ?? []).isEmpty }
 }
 
 /// The databases and schema files a scan read for dependents.
