@@ -49,7 +49,8 @@ enum ActivityQueries {
 
     /// The counters of tables named `$1`, in schema `$2` when not NULL; `last_*_scan` where the server has them.
     static func counters(lastScans: Bool) -> String {
-        let last = lastScans ? ", \(utc("s.last_seq_scan")) AS last_seq_scan, \(utc("s.last_idx_scan")) AS last_idx_scan" : ""
+        let last =
+            lastScans ? ", \(utc("s.last_seq_scan")) AS last_seq_scan, \(utc("s.last_idx_scan")) AS last_idx_scan" : ""
         let counters = TableCounterRow.counterColumns.map { "s.\($0)::text AS \($0)" }.joined(separator: ", ")
         return """
             SELECT s.relid::text AS relid, s.schemaname::text AS schema, s.relname::text AS name, \(counters)\(last)
@@ -88,7 +89,8 @@ extension DatabaseSession {
                         return TableCounterRow(
                             table: (rows.value(row, "schema") ?? "") + "." + (rows.value(row, "name") ?? ""),
                             relid: rows.value(row, "relid") ?? "", values: values,
-                            lastSeqScan: rows.value(row, "last_seq_scan"), lastIndexScan: rows.value(row, "last_idx_scan"))
+                            lastSeqScan: rows.value(row, "last_seq_scan"),
+                            lastIndexScan: rows.value(row, "last_idx_scan"))
                     })
             }
             return reading

@@ -159,7 +159,9 @@ enum ActivityComparison {
         let reads = changes.filter { TableCounters.readCounters.contains($0.name) && $0.value > 0 }
         let writes = changes.filter { !TableCounters.readCounters.contains($0.name) && $0.value > 0 }
         var lastScans: [String] = []
-        if let last = current.counters.lastSeqScan, last > previous.at { lastScans.append("last sequential scan \(last)") }
+        if let last = current.counters.lastSeqScan, last > previous.at {
+            lastScans.append("last sequential scan \(last)")
+        }
         if let last = current.counters.lastIdxScan, last > previous.at { lastScans.append("last index scan \(last)") }
         func listed(_ list: [(name: String, value: Int64)]) -> String {
             list.map { "\($0.name) \($0.value > 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")
@@ -193,7 +195,8 @@ enum ActivityComparison {
         if current.statsReset != previous.statsReset || current.serverStarted != previous.serverStarted {
             let what =
                 current.serverStarted != previous.serverStarted
-                ? "the server restarted at \(current.serverStarted)" : "the statistics were reset at \(current.statsReset ?? "?")"
+                ? "the server restarted at \(current.serverStarted)"
+                : "the statistics were reset at \(current.statsReset ?? "?")"
             activity.outcome = .inconclusive
             activity.note =
                 "\(what.prefix(1).uppercased() + what.dropFirst()) after the earlier reading of \(place) at \(previous.at), so its counters may have started again from zero and hide reads in between; take a new snapshot and compare again."
@@ -249,7 +252,8 @@ extension ScanPipeline {
                         relid: row.relid, at: reading.at, serverStarted: reading.serverStarted,
                         statsReset: reading.statsReset, counters: TableCounters(row))
                     let previous = stored?.readings.first { $0.server == server && $0.table == row.table }
-                    activities.append(ActivityComparison.compare(current: current, previous: previous, snapshot: path != nil))
+                    activities.append(
+                        ActivityComparison.compare(current: current, previous: previous, snapshot: path != nil))
                     if !readings.contains(where: { $0.server == server && $0.table == row.table }) {
                         readings.append(current)
                     }

@@ -11,6 +11,7 @@ extension MarkdownReporter {
             let places = database.missingFrom.map { MarkdownText.code($0, limit: 160, inTable: false) }
             pieces.append(.text("\n❗ Not in \(places.joined(separator: ", ")): check the target's spelling.\n"))
         }
+        pieces += tableActivityDetails(database.tableActivity ?? [], columnTarget: usage.column != nil)
         let dependents = database.dependents
         guard !dependents.isEmpty else { return pieces }
         let drop = usage.column == nil ? "DROP TABLE … CASCADE" : "ALTER TABLE … DROP COLUMN … CASCADE"
@@ -63,5 +64,29 @@ extension MarkdownReporter {
             + " | \(dependent.evidence.rawValue)\(dependent.suppressed.map { " (accepted: \(MarkdownText.code($0, limit: 120, inTable: true)))" } ?? "")"
             + " | \(dependent.onDrop.description)"
             + " | \(from) | \(MarkdownText.code(dependent.definition, limit: 300, inTable: true)) |\n"
+    }
+
+    /// One line per server: what the table's counters show (the table's, as context, for a column target).
+    private func tableActivityDetails(_ activity: [TableActivity], columnTarget: Bool) -> [MarkdownDocument.Piece] {
+        guard !activity.isEmpty else { return [] }
+        let head = columnTarget ? "\nTable activity (the column's table, context only):\n" : "\nTable activity:\n"
+        return [
+            .list(
+                .init(
+                    head: head,
+                    items: activity.map { entry in
+                        let mark =
+                            switch entry.outcome {
+                            case .read, .written: columnTarget ? "" : "⛔ "
+                            case .inconclusive: columnTarget ? "" : "❓ "
+                            default: ""
+                            }
+                        return [
+                            .text(
+                                "- \(mark)**\(entry.outcome.rawValue)**: \(MarkdownText.text(entry.note, limit: 600))\n"
+                            )
+                        ]
+                    }))
+        ]
     }
 }

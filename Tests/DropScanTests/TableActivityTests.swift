@@ -1,6 +1,9 @@
 import Foundation
+import Report
 import TestSupport
 import Testing
+
+@testable import DropScan
 
 /// A server for the table-activity tests: autovacuum off, so that only the tests' own statements move the
 /// counters; each test reads its own tables.
@@ -41,7 +44,7 @@ enum ActivityServer {
 
 @Suite(.serialized) struct TableActivityTests {
     func scan(_ targets: [String], database: String = "shop", snapshot: String?) throws -> (
-        status: Int32, stderr: String, report: [String: Any]
+        status: Int32, stderr: String, report: [String: Any], stdout: String
     ) {
         let server = try ActivityServer.server.get()
         var arguments = ["scan", "--json", "-", "-q", "--database", server.url(database: database)]
@@ -49,7 +52,7 @@ enum ActivityServer {
         for target in targets { arguments += ["--target", target] }
         let result = try dropscan(arguments)
         let report = result.stdout.isEmpty ? [:] : try decodeReport(result.stdout)
-        return (result.status, result.stderr, report)
+        return (result.status, result.stderr, report, result.stdout)
     }
 
     /// The target's table activity entries.
@@ -88,6 +91,8 @@ enum ActivityServer {
         let counters = try #require(entry["counters"] as? [String: Any])
         #expect(counters["seqScan"] as? Int == 2)
         #expect(counters["tupInserted"] as? Int == 3)
+        let validation = try ReportSchemaTests().validate(second.stdout)
+        #expect(validation.status == 0, "\(validation.stdout)")
         let reasons = try #require(second.report["reasons"] as? [String])
         let period = "between \(before["at"] as? String ?? "?") and \(entry["at"] as? String ?? "?")"
         #expect(
@@ -165,7 +170,7 @@ enum ActivityServer {
         #expect(try Data(contentsOf: URL(fileURLWithPath: snapshot)) == stored)
     }
 
-    @Test func theLiveCatalogBindsAnUnqualifiedColumnOverSeveralTables() throws {
+    @Test func theSchemaBindsAnUnqualifiedColumnOverSeveralTables() throws {
         let server = try ActivityServer.server.get()
         let dir = try TemporaryDirectory()
         try dir.write(
@@ -183,5 +188,59 @@ enum ActivityServer {
         // customers has no legacy_status in the database: the column can only be orders'.
         #expect(try evidence([]) == ["probable"])
         #expect(try evidence(["--database", server.url(database: "shop")]) == ["confirmed"])
+        // The same from the database's pg_dump --schema-only.
+        let dump = try dir.write("schema.sql", try server.schemaDump(database: "shop"))
+        #expect(try evidence(["--schema", dump]) == ["confirmed"])
+    }
+}
+
+/// The comparison alone, on readings written by hand: what a restart, a table created again and writes
+/// without reads show.
+@Suite struct ActivityComparisonTests {
+    func reading(
+        at: String, started: String = "2026-12-01T00:00:00.000Z", relid: String = "16390", seqScan: Int64 = 5,
+        inserted: Int64 = 10
+    ) -> ActivitySnapshot.Reading {
+        ActivitySnapshot.Reading(
+            server: "db:5432/shop", databaseOID: "16384", database: "shop", table: "public.orders", relid: relid,
+            at: at, serverStarted: started, statsReset: nil,
+            counters: TableCounters(
+                seqScan: seqScan, seqTupRead: seqScan * 10, idxScan: nil, idxTupFetch: nil, tupInserted: inserted,
+                tupUpdated: 0, tupDeleted: 0))
+    }
+
+    @Test func aRestartAfterTheEarlierReadingIsInconclusiveEvenWhenNoCounterMoved() {
+        let earlier = reading(at: "2026-12-02T00:00:00.000Z")
+        let now = reading(at: "2026-12-03T00:00:00.000Z", started: "2026-12-02T12:00:00.000Z")
+        let activity = ActivityComparison.compare(current: now, previous: earlier, snapshot: true)
+        #expect(activity.outcome == .inconclusive)
+        #expect(
+            activity.note
+                == "The server restarted at 2026-12-02T12:00:00.000Z after the earlier reading of public.orders on db:5432/shop at 2026-12-02T00:00:00.000Z, so its counters may have started again from zero and hide reads in between; take a new snapshot and compare again."
+        )
+    }
+
+    @Test func rowsWrittenWithoutAReadAreAWrite() {
+        let earlier = reading(at: "2026-12-02T00:00:00.000Z")
+        let now = reading(at: "2026-12-03T00:00:00.000Z", inserted: 12)
+        let activity = ActivityComparison.compare(current: now, previous: earlier, snapshot: true)
+        #expect(activity.outcome == .written)
+        #expect(activity.deltas?.tupInserted == 2)
+        #expect(activity.deltas?.idxScan == nil)
+        #expect(
+            activity.note
+                == "public.orders on db:5432/shop was written but not read between 2026-12-02T00:00:00.000Z and 2026-12-03T00:00:00.000Z: tupInserted +2."
+        )
+    }
+
+    @Test func aTableCreatedAgainAndNotReadSinceIsInconclusive() {
+        let earlier = reading(at: "2026-12-02T00:00:00.000Z")
+        let now = reading(at: "2026-12-03T00:00:00.000Z", relid: "17000", seqScan: 0, inserted: 0)
+        let activity = ActivityComparison.compare(current: now, previous: earlier, snapshot: true)
+        #expect(activity.outcome == .inconclusive)
+        let read = ActivityComparison.compare(
+            current: reading(at: "2026-12-03T00:00:00.000Z", relid: "17000", seqScan: 1), previous: earlier,
+            snapshot: true)
+        #expect(read.outcome == .read)
     }
 }
