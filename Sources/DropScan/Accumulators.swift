@@ -15,6 +15,37 @@ struct RuntimeAccumulator: Sendable {
     /// The first and last use of each evidence tier, in milliseconds since the epoch (UTC).
     var seen: [Evidence: SeenSpan] = [:]
     var groups: [UInt64: GroupAccumulator] = [:]
+    /// Groups are kept while their key (a hash of the statement's shape) is at most this: halved whenever more
+    /// than a limit are kept, so that memory stays bounded and the groups kept are the same whatever the
+    /// order statements arrive in (the keys below the final ceiling).
+    var groupCeiling = UInt64.max
+    /// Executions and failed executions of the groups not kept (they stay in every other count).
+    var omittedStatements = 0
+    var omittedFailed = 0
+
+    /// The most groups a worker keeps per target while scanning; the report keeps
+    /// `ScanConfiguration.maxStatementGroups`.
+    static let groupLimit = 10_000
+
+    /// Whether a group of `key` is past the ceiling: its executions are counted as omitted.
+    func omits(_ key: UInt64) -> Bool { key > groupCeiling }
+
+    /// Counts a group that is not kept.
+    mutating func omit(_ group: GroupAccumulator) {
+        omittedStatements += group.count
+        omittedFailed += group.failed
+    }
+
+    /// Halves the ceiling until at most `limit` groups remain; the groups above it are counted as omitted.
+    mutating func trimGroups(to limit: Int) {
+        while groups.count > limit {
+            groupCeiling >>= 1
+            for (key, group) in groups where key > groupCeiling {
+                omit(group)
+                groups[key] = nil
+            }
+        }
+    }
 
     struct SeenSpan: Sendable, Equatable {
         var first: Int64
@@ -49,14 +80,26 @@ struct RuntimeAccumulator: Sendable {
         byDatabase.merge(other.byDatabase, uniquingKeysWith: +)
         byEvidence.merge(other.byEvidence, uniquingKeysWith: +)
         for (tier, span) in other.seen { seen[tier, default: span].include(span) }
+        omittedStatements += other.omittedStatements
+        omittedFailed += other.omittedFailed
+        if other.groupCeiling < groupCeiling {
+            groupCeiling = other.groupCeiling
+            for (key, group) in groups where key > groupCeiling {
+                omit(group)
+                groups[key] = nil
+            }
+        }
         for (key, group) in other.groups {
-            if var existing = groups[key] {
+            if key > groupCeiling {
+                omit(group)
+            } else if var existing = groups[key] {
                 existing.merge(group)
                 groups[key] = existing
             } else {
                 groups[key] = group
             }
         }
+        trimGroups(to: Self.groupLimit)
     }
 }
 
@@ -72,11 +115,26 @@ struct GroupAccumulator: Sendable {
     var lastSeen: Int64?
     var sample: LogLocation?
 
+    /// The most bytes of a statement's text a group keeps: a 16 MiB statement is a few KiB in the report.
+    static let statementLimit = 4096
+
     init(id: String, statement: String, evidence: Evidence, sample: LogLocation?) {
         self.id = id
-        self.statement = statement
+        self.statement = Self.capped(statement)
         self.evidence = evidence
         self.sample = sample
+    }
+
+    /// `text` cut to ``statementLimit`` bytes (at a character boundary), saying how much was cut.
+    static func capped(_ text: String) -> String {
+        let count = text.utf8.count
+        guard count > statementLimit else { return text }
+        // A character cut in two decodes as U+FFFD: dropped.
+        var kept = String(decoding: text.utf8.prefix(statementLimit - 64), as: UTF8.self)
+        if kept.hasSuffix("\u{FFFD}") && !text.utf8.prefix(statementLimit - 64).elementsEqual(kept.utf8) {
+            kept.removeLast()
+        }
+        return "\(kept) … (\(count - kept.utf8.count) more bytes not shown)"
     }
 
     mutating func merge(_ other: GroupAccumulator) {

@@ -248,6 +248,11 @@ struct LogFileScanner {
         if failed { runtime.failed += 1 }
         if evidence.isUse { runtime.see(at: entry.timestamp, evidence) }
         let key = normalized.fingerprint ^ (UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15)
+        if runtime.omits(key) {
+            runtime.omittedStatements += counted ? 1 : 0
+            runtime.omittedFailed += failed ? 1 : 0
+            return
+        }
         var group =
             runtime.groups[key]
             ?? GroupAccumulator(
@@ -266,6 +271,9 @@ struct LogFileScanner {
             group.lastSeen = max(group.lastSeen ?? timestamp, timestamp)
         }
         runtime.groups[key] = group
+        if runtime.groups.count > RuntimeAccumulator.groupLimit {
+            runtime.trimGroups(to: RuntimeAccumulator.groupLimit)
+        }
     }
 
     /// The targets a statement text uses, with the evidence for each: the prefilter says which targets it

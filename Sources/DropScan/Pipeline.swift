@@ -364,7 +364,8 @@ struct ReportBuilder {
         let policy = configuration.policy
         var targets: [TargetUsage] = []
         for (index, target) in matchers.targets.enumerated() {
-            let runtime = result.runtime[index]
+            var runtime = result.runtime[index]
+            runtime.trimGroups(to: configuration.maxStatementGroups)
             var usage = RuntimeUsage()
             usage.statements = runtime.statements
             usage.failed = runtime.failed
@@ -394,12 +395,18 @@ struct ReportBuilder {
                     lastSeen: group.lastSeen.map(LogTimestamp.iso8601(milliseconds:)), sample: group.sample)
             }
             .sorted(by: StatementGroup.reportOrder)
+            if runtime.omittedStatements + runtime.omittedFailed > 0 {
+                usage.groupsOmitted = OmittedGroups(
+                    limit: configuration.maxStatementGroups, statements: runtime.omittedStatements,
+                    failed: runtime.omittedFailed)
+            }
             // Workers append findings file by file in whatever order they took the files: sorted, the report
             // is the same for any thread count.
-            let code = Report.CodeUsage(
+            var code = Report.CodeUsage(
                 findings: result.findings[index].sorted(by: Self.findingOrder),
                 declarations: result.declarations[index].sorted(by: Self.findingOrder),
                 deprecations: result.deprecations[index].sorted(by: Self.findingOrder))
+            code.limitFindings(to: configuration.maxFindings)
 
             // The verdicts are decided by the gate below, from these data alone: what could keep this
             // target from a pass is recorded with it (a table no model or schema mentions).

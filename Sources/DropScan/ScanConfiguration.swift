@@ -36,6 +36,10 @@ public struct ScanConfiguration: Sendable {
     public var gateContext = GateContext()
     /// The most files the report lists in `run.inputs` (the rest are counted in `run.inputsOmitted`).
     public var maxRecordedInputs = RunRecord.maxRecordedInputs
+    /// The most statement shapes the report lists per target (the rest are counted in `groupsOmitted`).
+    public var maxStatementGroups = 1000
+    /// The most code findings the report lists per target (the rest are counted in `findingsOmitted`).
+    public var maxFindings = 2000
     /// The command line, recorded in the report.
     public var commandLine: [String] = Array(CommandLine.arguments.dropFirst())
     /// `pg_dump --schema-only` files (`--schema`): their tables and columns join the model index, and their

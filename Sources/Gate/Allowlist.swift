@@ -202,6 +202,19 @@ struct AllowlistMatcher {
                 tally.warnCode += 1
             }
         }
+        // Findings past the report's limit: only an entry for the whole target can accept them.
+        for (name, count) in target.code.findingsOmitted ?? [:] {
+            guard let tier = Evidence(rawValue: name) else { continue }
+            if policy.blocks(tier) {
+                if allows(target: target.target, path: nil, fingerprint: "") != nil {
+                    tally.allowed += count
+                } else {
+                    tally.code += count
+                }
+            } else if policy.warns(tier) {
+                tally.warnCode += count
+            }
+        }
         for dependent in target.database?.dependents ?? [] {
             if policy.blocks(dependent.evidence) {
                 if let label = allows(

@@ -125,11 +125,23 @@ public struct MarkdownReporter: Reporter {
                     head:
                         "| Statement in logs | Evidence | Count | Failed | Applications | Last seen | Sample |\n|---|---|--:|--:|---|---|---|\n",
                     items: facts.blockingGroups.map { [.text(groupRow($0))] })))
+        if let omitted = usage.runtime.groupsOmitted {
+            pieces.append(
+                .text(
+                    "\n\(omitted.statements) execution(s) and \(omitted.failed) failed, of statement shapes not listed (at most \(omitted.limit) shapes are listed per target); they are in the counts above.\n"
+                ))
+        }
         pieces.append(
             .list(
                 .init(
                     head: "\n| Code | Evidence | Rule | Snippet |\n|---|---|---|---|\n",
                     items: facts.blockingFindings.map { [.text(findingRow($0))] })))
+        if let omitted = usage.code.findingsOmitted {
+            let tiers = omitted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            pieces.append(
+                .text(
+                    "\nCode findings not listed (past the report's limit per target, weakest first): \(tiers).\n"))
+        }
         pieces.append(
             .list(
                 .init(

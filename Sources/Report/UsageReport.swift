@@ -182,12 +182,15 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
     public var seenByEvidence: [String: SeenWindow] = [:]
     /// Uses grouped by normalized statement, most frequent first.
     public var groups: [StatementGroup] = []
+    /// Executions of the statement shapes not listed in `groups` (past the report's limit of shapes per
+    /// target); they are in every other count, and no allowlist entry but the whole target's accepts them.
+    public var groupsOmitted: OmittedGroups?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case statements, byApplication, byUser, byDatabase, byEvidence, failed, firstSeen, lastSeen, seenByEvidence
-        case groups
+        case groups, groupsOmitted
     }
 
     /// Reads reports written before `seenByEvidence` existed as having none.
@@ -203,6 +206,7 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
         lastSeen = try container.decodeIfPresent(String.self, forKey: .lastSeen)
         seenByEvidence = try container.decodeIfPresent([String: SeenWindow].self, forKey: .seenByEvidence) ?? [:]
         groups = try container.decode([StatementGroup].self, forKey: .groups)
+        groupsOmitted = try container.decodeIfPresent(OmittedGroups.self, forKey: .groupsOmitted)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -217,6 +221,7 @@ public struct RuntimeUsage: Codable, Sendable, Equatable {
         try container.encode(lastSeen, forKey: .lastSeen)
         try container.encode(seenByEvidence, forKey: .seenByEvidence)
         try container.encode(groups, forKey: .groups)
+        try container.encodeIfPresent(groupsOmitted, forKey: .groupsOmitted)
     }
 }
 
@@ -277,6 +282,20 @@ public struct LogLocation: Codable, Sendable, Equatable {
     }
 }
 
+/// Statement shapes a report does not list: how many there were and the executions they counted.
+public struct OmittedGroups: Codable, Sendable, Equatable {
+    /// The most shapes listed per target, which was reached.
+    public var limit: Int
+    public var statements: Int
+    public var failed: Int
+
+    public init(limit: Int, statements: Int, failed: Int) {
+        self.limit = limit
+        self.statements = statements
+        self.failed = failed
+    }
+}
+
 /// Uses seen in source files.
 public struct CodeUsage: Codable, Sendable, Equatable {
     /// Findings that count as uses (every tier but `not-a-use`, outside migrations and declarations).
@@ -290,8 +309,24 @@ public struct CodeUsage: Codable, Sendable, Equatable {
     /// `possible` findings grouped by file (the repository path when there is one) so that a common name
     /// does not bury the real references.
     public var possibleByFile: [String: Int] = [:]
+    /// Findings not listed, past the report's limit per target (the weakest are left out first): uses by
+    /// evidence tier, the rest under `other`. A blocking tier here blocks, as no allowlist entry but the whole
+    /// target's can accept them.
+    public var findingsOmitted: [String: Int]?
 
     public init() {}
+
+    /// Keeps the first `limit` findings (report order: strongest first) and counts the rest by tier.
+    public mutating func limitFindings(to limit: Int) {
+        guard findings.count > limit else { return }
+        var omitted: [String: Int] = [:]
+        // Uses by tier; documentation and `not-a-use` findings under `other`.
+        for finding in findings[limit...] {
+            omitted[finding.countsAsUse ? finding.evidence.rawValue : "other", default: 0] += 1
+        }
+        findings.removeSubrange(limit...)
+        findingsOmitted = omitted
+    }
 }
 
 extension CodeUsage {
