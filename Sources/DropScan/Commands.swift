@@ -43,6 +43,8 @@ public struct ScanRequest: Sendable {
     public var schemaFiles: [String] = []
     /// Targets whose resolution to models, files and rules is printed on stderr (`--explain`).
     public var explain: [String] = []
+    /// The table-activity snapshot file (`--snapshot`).
+    public var snapshot: String?
     /// Connection strings of the databases to read (`--database`): the primary and each replica.
     public var databases: [String] = []
 
@@ -229,6 +231,10 @@ public enum ScanCommandRunner {
         configuration.progress = !request.quiet
         configuration.schemaFiles = request.schemaFiles
         configuration.databases = request.databases
+        configuration.snapshot = request.snapshot
+        if request.snapshot != nil && request.databases.isEmpty {
+            throw UsageError("--snapshot compares table counters read from a database: give --database too")
+        }
         configuration.commandLine = redactingDatabases(configuration.commandLine)
         for text in request.explain {
             let target = try Target(parsing: text)

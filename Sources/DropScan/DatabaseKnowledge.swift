@@ -1,3 +1,4 @@
+import Catalog
 import DatabaseEvidence
 import Foundation
 import Matching
@@ -12,6 +13,11 @@ struct DatabaseFindings: Sendable {
     /// Per target (by index).
     var usages: [DatabaseUsage]
     var coverage: DatabaseCoverage?
+    /// The live catalogs' relations and columns (`--database`).
+    var liveTables: [TableFact] = []
+    /// Each server's counters of the targets' tables, and the `--snapshot` to write after the scan.
+    var activityReadings: [(server: String, reading: TableActivityReading)] = []
+    var snapshotToWrite: (path: String, snapshot: ActivitySnapshot)?
 
     init(targetCount: Int) { usages = Array(repeating: DatabaseUsage(), count: targetCount) }
 }
@@ -50,11 +56,13 @@ extension ScanPipeline {
                 for index in targets.indices where server.statementsUnavailable == nil {
                     findings.usages[index].statements = (findings.usages[index].statements ?? []) + counted[index]
                 }
+                try readLiveKnowledge(session, targets: targets, into: &findings)
             } catch {
                 server.error = error.description
             }
             coverage.servers.append(server)
         }
+        try compareTableActivity(targets: targets, into: &findings)
         for path in configuration.schemaFiles {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw .schemaUnreadable(path: path, message: String(cString: strerror(errno)))

@@ -96,7 +96,11 @@ public struct ScanPipeline: Sendable {
 
         let gapSeconds = configuration.gapSeconds
         let total = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
-        let resolver = SQLResolver(targets: matchers.targets)
+        let schemaTables = try readSchemaFiles()
+        // The schema (`--schema`, the live catalogs) binds unqualified columns exactly.
+        let knownTables = schemaTables.tables + database.liveTables
+        let schemaColumns = SchemaColumns(knownTables)
+        let resolver = SQLResolver(targets: matchers.targets, schema: schemaColumns.isEmpty ? nil : schemaColumns)
         let screen: CodeScanner
         do {
             screen = try CodeScanner(targets: matchers.targets, library: library)
@@ -115,7 +119,6 @@ public struct ScanPipeline: Sendable {
             (rules.first { $0.glob != nil && $0.applies(to: path) } ?? rules.first { $0.glob == nil })?.prefix
                 ?? configuredPrefix
         }
-        let schemaTables = try readSchemaFiles()
         let showValues = configuration.showValues
         let pipelineThreshold = configuration.pipelineThreshold
         let afterLogChunk = configuration.afterLogChunk
@@ -175,7 +178,7 @@ public struct ScanPipeline: Sendable {
         let oversizeErrors = OversizeCheck(scanner: screen, cancellation: cancellation).mark(
             &inputs.skipped, threads: configuration.threads)
         let buildStart = DispatchTime.now().uptimeNanoseconds
-        let catalog = ModelIndex.build(part, tables: schemaTables.tables)
+        let catalog = ModelIndex.build(part, tables: knownTables)
         let buildNanoseconds = DispatchTime.now().uptimeNanoseconds - buildStart
         merged.withLock { $0.errors += schemaTables.errors }
         let codeScanner: CodeScanner
@@ -280,7 +283,12 @@ public struct ScanPipeline: Sendable {
                 + (work.count - finishedCount.load(ordering: .relaxed))
             builder.interruption = Interruption(signal: Cancellation.name(of: signal), inputsNotScanned: unfinished)
         }
-        return builder.build(result)
+        let report = builder.build(result)
+        // The snapshot moves on only once the period it closes is in a finished report.
+        if builder.interruption == nil, let pending = database.snapshotToWrite {
+            try pending.snapshot.write(to: pending.path)
+        }
+        return report
     }
 
     private func loadLibrary() throws(ConfigurationError) -> PatternLibrary {

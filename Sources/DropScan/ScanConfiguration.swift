@@ -47,6 +47,8 @@ public struct ScanConfiguration: Sendable {
     public var schemaFiles: [String] = []
     /// Connection strings (`--database`: URLs, `key=value` pairs, database names) of the primary and replicas.
     public var databases: [String] = []
+    /// The table-activity snapshot (`--snapshot`): compared with, then replaced by this run's counters.
+    public var snapshot: String?
     /// Called with a server's `host:port/dbname` once its session is open, before its catalog is read: a seam
     /// for tests that break a connection between the two.
     public var afterDatabaseConnect: (@Sendable (_ server: String) -> Void)?

@@ -75,9 +75,11 @@ struct TargetTally {
     var counted = 0
     var countedShapes: Set<String> = []
     var warnCounted = 0
+    /// Reads (or writes) of a table target between two `--snapshot` readings, one sentence each.
+    var activity: [String] = []
 
     var runtimeTotal: Int { runtime.values.reduce(0, +) }
-    var blocks: Bool { runtimeTotal + failed + code + dependents.count + counted > 0 }
+    var blocks: Bool { runtimeTotal + failed + code + dependents.count + counted + activity.count > 0 }
 
     func reason(target: String) -> String {
         var parts: [String] = []
@@ -98,6 +100,7 @@ struct TargetTally {
             parts.append(
                 "\(counted) execution(s) of \(countedShapes.count) statement shape(s) counted by pg_stat_statements")
         }
+        if !activity.isEmpty { parts.append("its table's activity counters (\(activity.joined(separator: "; ")))") }
         let allowedNote = allowed > 0 ? " (\(allowed) more allowed by the allowlist or baseline)" : ""
         return "\(target) is still used: \(parts.joined(separator: " and "))\(allowedNote)."
     }

@@ -55,15 +55,17 @@ public enum Gate {
         var blockingRuntimeTotal = 0
         for index in report.targets.indices {
             seenOverBlockingTiers(&report.targets[index].runtime, policy: policy)
-            let tally = allowlist.tally(&report.targets[index], policy: policy)
+            var tally = allowlist.tally(&report.targets[index], policy: policy)
+            tally.activity = tableReads(report.targets[index])
             blockingCodeTotal += tally.code
-            blockingRuntimeTotal += tally.runtimeTotal + tally.failed + tally.counted
+            blockingRuntimeTotal += tally.runtimeTotal + tally.failed + tally.counted + tally.activity.count
             let counted = countedCaveats(report.targets[index])
             for caveat in counted where !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
             if tally.blocks {
                 report.targets[index].verdict = .blocked
                 targetReasons.append(tally.reason(target: report.targets[index].target))
-            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index]) ?? counted.first
+            } else if let caveat = report.targets[index].caveat ?? missingReason(report.targets[index])
+                ?? activityCaveat(report.targets[index]) ?? counted.first
             {
                 report.targets[index].verdict = .inconclusive
                 if !caveatReasons.contains(caveat) { caveatReasons.append(caveat) }
@@ -171,6 +173,21 @@ public enum Gate {
         let column = target.column == nil ? "table" : "column"
         return
             "\(target.target) does not exist in \(missing.joined(separator: " or ")): check the target's spelling, as a \(column) that is not there cannot be shown unused."
+    }
+
+    /// A table target's reads (or writes) between two `--snapshot` readings: they block whatever the logs say.
+    /// A column target's table counters are context only.
+    static func tableReads(_ target: TargetUsage) -> [String] {
+        guard target.column == nil else { return [] }
+        return (target.database?.tableActivity ?? []).filter { $0.outcome == .read || $0.outcome == .written }.map {
+            $0.note.hasSuffix(".") ? String($0.note.dropLast()) : $0.note
+        }
+    }
+
+    /// Why a table target's counters cannot be compared with the snapshot's (reset, restart, recreated).
+    static func activityCaveat(_ target: TargetUsage) -> String? {
+        guard target.column == nil else { return nil }
+        return target.database?.tableActivity?.first { $0.outcome == .inconclusive }?.note
     }
 
     /// Databases that could not be read to the end: the dependents they hold may be missing.

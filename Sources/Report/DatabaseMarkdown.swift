@@ -12,6 +12,7 @@ extension MarkdownReporter {
             pieces.append(.text("\n❗ Not in \(places.joined(separator: ", ")): check the target's spelling.\n"))
         }
         pieces += countedStatements(database)
+        pieces += tableActivityDetails(database.tableActivity ?? [], columnTarget: usage.column != nil)
         let dependents = database.dependents
         guard !dependents.isEmpty else { return pieces }
         let drop = usage.column == nil ? "DROP TABLE … CASCADE" : "ALTER TABLE … DROP COLUMN … CASCADE"
@@ -95,6 +96,30 @@ extension MarkdownReporter {
                                 "| \(MarkdownText.code(use.text, limit: 300, inTable: true)) | \(evidence) | \(use.calls)"
                                     + " | \(use.rows) | \(MarkdownText.code(use.role, limit: 80, inTable: true))"
                                     + " | \(MarkdownText.code(use.server, limit: 160, inTable: true)) | \(logged) |\n")
+                        ]
+                    }))
+        ]
+    }
+
+    /// One line per server: what the table's counters show (the table's, as context, for a column target).
+    private func tableActivityDetails(_ activity: [TableActivity], columnTarget: Bool) -> [MarkdownDocument.Piece] {
+        guard !activity.isEmpty else { return [] }
+        let head = columnTarget ? "\nTable activity (the column's table, context only):\n" : "\nTable activity:\n"
+        return [
+            .list(
+                .init(
+                    head: head,
+                    items: activity.map { entry in
+                        let mark =
+                            switch entry.outcome {
+                            case .read, .written: columnTarget ? "" : "⛔ "
+                            case .inconclusive: columnTarget ? "" : "❓ "
+                            default: ""
+                            }
+                        return [
+                            .text(
+                                "- \(mark)**\(entry.outcome.rawValue)**: \(MarkdownText.text(entry.note, limit: 600))\n"
+                            )
                         ]
                     }))
         ]

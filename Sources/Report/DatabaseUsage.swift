@@ -12,6 +12,9 @@ public struct DatabaseUsage: Codable, Sendable, Equatable {
     public var statements: [CountedUse]?
     /// How much of what the servers counted the logs showed (absent without logs or counted uses).
     public var logCoverage: LogShare?
+    /// The activity counters of the target's table on each server read (`--database`); for a column target
+    /// they are the table's, context only.
+    public var tableActivity: [TableActivity]?
 
     public init(dependents: [Dependent] = [], missingFrom: [String] = []) {
         self.dependents = dependents
@@ -36,7 +39,9 @@ public struct DatabaseUsage: Codable, Sendable, Equatable {
     }
 
     /// Whether the target has nothing to report.
-    public var isEmpty: Bool { dependents.isEmpty && missingFrom.isEmpty && (statements ?? []).isEmpty }
+    public var isEmpty: Bool {
+        dependents.isEmpty && missingFrom.isEmpty && (statements ?? []).isEmpty && (tableActivity ?? []).isEmpty
+    }
 }
 
 /// One statement shape that `pg_stat_statements` counted on a server for one role, resolved against the

@@ -171,6 +171,11 @@ public enum ReportMerger {
         }
         merged.dependents.sort(by: Dependent.reportOrder)
         for place in b.missingFrom where !merged.missingFrom.contains(place) { merged.missingFrom.append(place) }
+        // Table activity is kept whole from each shard (a read in any of them blocks).
+        if let activity = b.tableActivity {
+            let kept = merged.tableActivity ?? []
+            merged.tableActivity = kept + activity.filter { !kept.contains($0) }
+        }
         return merged
     }
 

@@ -79,6 +79,9 @@ struct Binder {
     var statementEnd = 0
     /// Relations every statement sees as if from an enclosing level (a trigger function's `NEW` and `OLD`).
     var rootRelations: [Relation] = []
+    /// The schema's columns per table, when a schema was given: tables known without the column are not
+    /// candidates for an unqualified reference, and a table known with it is where it binds.
+    var schemaColumns: SchemaColumns?
 
     init(targets: [Target]) {
         self.targets = targets
@@ -513,7 +516,7 @@ struct Binder {
     }
 
     /// Binds an unqualified column name as PostgreSQL does: the innermost level that has the column wins. A
-    /// target table surely has the target column; other tables may or may not have it (there is no catalog), so
+    /// target table surely has the target column; other tables may or may not have it (unless the schema says), so
     /// they make the binding `probable` when they sit at the same level or further in; a derived table whose
     /// output columns are known has it or not.
     mutating func bindUnqualified(_ column: String, levels: [[Relation]], location: Int, how: String?) {
@@ -528,13 +531,25 @@ struct Binder {
                 return false
             }
             var maybes: [Relation] = []
+            // Tables in scope that the schema knows without the column.
+            var excluded: [Relation] = []
             var decided = false
             for relations in levels {
                 var candidates: [Relation] = []
                 var sure: Relation?
                 for relation in relations where !relation.isJoinAlias {
                     switch relation.kind {
-                    case .table: candidates.append(relation)
+                    case .table(let schema, let name):
+                        guard let known = schemaColumns?.columns(schema: schema, table: name) else {
+                            candidates.append(relation)
+                            continue
+                        }
+                        if known.contains(column) {
+                            candidates.append(relation)
+                            if !isTarget(relation) { sure = sure ?? relation }
+                        } else {
+                            excluded.append(relation)
+                        }
                     case .derived(let columns):
                         if let columns {
                             if columns.contains(column) {
@@ -550,9 +565,12 @@ struct Binder {
                 if let hit = candidates.first(where: isTarget) {
                     let others = maybes + candidates.filter { !isTarget($0) }
                     if others.isEmpty {
-                        record(
-                            [index], .confirmed, location,
-                            "\(written) binds to \(hit.displayName), the only table in scope")
+                        let only =
+                            excluded.isEmpty
+                            ? "the only table in scope"
+                            : "the only table in scope that has it in the schema (not "
+                                + excluded.map(\.displayName).joined(separator: ", ") + ")"
+                        record([index], .confirmed, location, "\(written) binds to \(hit.displayName), \(only)")
                     } else {
                         let names = ([hit] + others).map(\.displayName).joined(separator: ", ")
                         let subject = how == nil ? "unqualified \(written)" : written

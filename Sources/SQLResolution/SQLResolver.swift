@@ -91,9 +91,14 @@ public final class SQLResolver: Sendable {
     /// Lower-cased UTF-8 of the name each target is mentioned by (column, or table for whole-table targets).
     private let mentionNames: [[UInt8]]
 
-    /// Creates a resolver for `targets`; `cacheCapacity` bounds how many statement shapes it remembers.
-    public init(targets: [Target], cacheCapacity: Int = 20_000) {
+    /// The schema's columns per table (`--schema`, `--database`), which bind unqualified columns exactly.
+    public let schema: SchemaColumns?
+
+    /// Creates a resolver for `targets`; `cacheCapacity` bounds how many statement shapes it remembers; with
+    /// `schema`, an unqualified column binds to the one table in scope that has it.
+    public init(targets: [Target], cacheCapacity: Int = 20_000, schema: SchemaColumns? = nil) {
         self.targets = targets
+        self.schema = schema
         self.cache = Mutex(ShapeCache(capacity: max(2, cacheCapacity)))
         self.mentionNames = targets.map { target in
             Array((target.column?.name ?? target.table.name).utf8).map(Self.lowerASCII)
@@ -121,13 +126,13 @@ public final class SQLResolver: Sendable {
             // Different statements share such a shape: this one is parsed for itself and nothing is cached.
             return assemble(
                 sql: sql, normalized: normalized,
-                analysis: Self.analyze(sql: sql, normalized: normalized, targets: targets))
+                analysis: Self.analyze(sql: sql, normalized: normalized, targets: targets, schema: schema))
         }
         let analysis: ShapeAnalysis
         if let cached = cache.withLock({ $0.lookup(normalized.text) }) {
             analysis = cached
         } else {
-            analysis = Self.analyze(sql: sql, normalized: normalized, targets: targets)
+            analysis = Self.analyze(sql: sql, normalized: normalized, targets: targets, schema: schema)
             cache.withLock { $0.insert(normalized.text, analysis) }
         }
         return assemble(sql: sql, normalized: normalized, analysis: analysis)
@@ -136,8 +141,9 @@ public final class SQLResolver: Sendable {
     // MARK: Analysis (cached per shape)
 
     /// Parses and binds `text`; whole first, then statement by statement if the whole does not parse.
-    static func bind(_ text: String, targets: [Target]) -> ShapeAnalysis {
+    static func bind(_ text: String, targets: [Target], schema: SchemaColumns? = nil) -> ShapeAnalysis {
         var binder = Binder(targets: targets)
+        binder.schemaColumns = schema
         switch PgQuery.parse(text) {
         case .tree(let tree):
             binder.bind(tree: tree, statementOffset: 0)
@@ -168,8 +174,10 @@ public final class SQLResolver: Sendable {
     /// as a typed constant), whereas different literal values in the same shape bind the same way. Locations are
     /// then translated to the normalized text, and an error message gets its quoted token replaced by the
     /// normalized one, so that no literal value reaches the cache.
-    static func analyze(sql: String, normalized: NormalizedSQL, targets: [Target]) -> ShapeAnalysis {
-        let analysis = bind(sql, targets: targets)
+    static func analyze(sql: String, normalized: NormalizedSQL, targets: [Target], schema: SchemaColumns? = nil)
+        -> ShapeAnalysis
+    {
+        let analysis = bind(sql, targets: targets, schema: schema)
         if normalized.text.utf8.elementsEqual(sql.utf8) { return analysis }
         let (_, map) = SQLNormalizer.normalizeWithOffsets(sql)
         func shapeOffset(_ offset: Int) -> Int { map.outputOffset(forInput: offset) }

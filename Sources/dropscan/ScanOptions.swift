@@ -90,6 +90,12 @@ struct ScanOptions: ParsableArguments {
     )
     var databases: [String] = []
 
+    @Option(
+        help:
+            "A file of table counters (pg_stat_user_tables) from --database: read and compared if it exists (a target table read since blocks), then replaced with this run's reading."
+    )
+    var snapshot: String?
+
     /// The scan these options ask for; `blockOn`, `acceptPartialLogging` and `quiet` are the command's own.
     func request(blockOn: String, acceptPartialLogging: Bool, quiet: Bool) -> ScanRequest {
         var request = ScanRequest(
@@ -102,6 +108,7 @@ struct ScanOptions: ParsableArguments {
         request.postgresqlConf = postgresqlConf
         request.schemaFiles = schema
         request.databases = databases
+        request.snapshot = snapshot
         return request
     }
 }
