@@ -5,11 +5,10 @@ import Report
 /// What `pg_stat_statements` says against "not used": servers whose statistics could not be read or lost
 /// entries, counted shapes the logs never showed, and statements cut short.
 extension Gate {
-    /// One sentence per server whose counted statements are missing or incomplete.
+    /// One sentence per server whose counted statements are incomplete: entries lost, texts withheld.
     static func countedStatementReasons(_ coverage: Coverage) -> [String] {
         var reasons: [String] = []
         for server in coverage.database?.servers ?? [] where server.error == nil {
-            if let unavailable = server.statementsUnavailable { reasons.append(unavailable) }
             if let evicted = server.statementsEvicted, evicted > 0 {
                 reasons.append(
                     "pg_stat_statements on \(server.server) evicted \(evicted) entr\(evicted == 1 ? "y" : "ies") since \(server.statementsSince ?? "it was reset") (pg_stat_statements.max), so a counted use may be lost: raise pg_stat_statements.max, reset it and scan again later."
@@ -22,6 +21,12 @@ extension Gate {
             }
         }
         return reasons
+    }
+
+    /// Servers without the extension: a warning, not a reason. Nothing given was lost (the scan has the
+    /// evidence it would have without `--database`), but a reviewer learns what the server could have told.
+    static func countedStatementWarnings(_ coverage: Coverage) -> [String] {
+        (coverage.database?.servers ?? []).filter { $0.error == nil }.compactMap(\.statementsUnavailable)
     }
 
     /// Why the target's counted statements keep a pass on the logs from being a pass: shapes the logs missed,

@@ -51,6 +51,7 @@ public enum Gate {
         // Why nothing found for a target cannot mean "not used" (a table no model or schema mentions).
         var caveatReasons: [String] = []
         var warnings: [String] = []
+        warnings += countedStatementWarnings(report.coverage)
         var blockingCodeTotal = 0
         var blockingRuntimeTotal = 0
         for index in report.targets.indices {

@@ -143,13 +143,16 @@ import Testing
             ))
     }
 
-    @Test func aDatabaseWithoutTheExtensionIsSaidAndIsNotAPass() throws {
+    /// A missing extension loses nothing the scan was given: the scan stands on its other evidence, and the
+    /// sentence is a warning a reviewer reads.
+    @Test func aDatabaseWithoutTheExtensionIsSaidAsAWarning() throws {
         let server = try shop(withExtension: false)
         let (result, report) = try scan(["--database", server.url(database: "shop")])
-        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.status == 0, "\(result.stderr)")
         let sentence =
             "pg_stat_statements is not installed in 127.0.0.1:\(server.port)/shop, so statements that ran there without reaching the logs could not be counted: run CREATE EXTENSION pg_stat_statements in that database (with pg_stat_statements in shared_preload_libraries)."
-        #expect(report["reasons"] as? [String] == [sentence])
+        #expect(report["reasons"] as? [String] == [])
+        #expect((report["decision"] as? [String: Any])?["warnings"] as? [String] == [sentence])
         let coverage = try #require((report["coverage"] as? [String: Any])?["database"] as? [String: Any])
         let read = try #require((coverage["servers"] as? [[String: Any]])?.first)
         #expect(read["statementsUnavailable"] as? String == sentence)
