@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(
             name: "CPgQuery", path: "Sources/CPgQuery", providers: [.apt(["libpg-query-dev"])]),
         .systemLibrary(name: "CPq", path: "Sources/CPq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "ScanIO", dependencies: ["CZlib"]),
         .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
         .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "ModelIndex", dependencies: ["Catalog"]),
         .target(name: "SQLResolution", dependencies: ["CPgQuery", "Matching", "Catalog"]),
         .target(name: "DatabaseEvidence", dependencies: ["CPq", "Matching", "SQLResolution"]),
+        .target(name: "Ledger", dependencies: ["CSQLite", "DatabaseEvidence"]),
         .target(name: "CodeUsage", dependencies: ["Matching", "ScanIO", "SQLResolution", "Report", "Catalog"]),
         .target(name: "Report", dependencies: ["Matching", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
@@ -40,7 +43,7 @@ let package = Package(
             name: "DropScan",
             dependencies: [
                 "ScanIO", "Matching", "PostgresLog", "SQLResolution", "CodeUsage", "Report", "Gate", "Catalog",
-                "ModelIndex", "DatabaseEvidence",
+                "ModelIndex", "DatabaseEvidence", "Ledger", .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "dropscan",
@@ -55,9 +58,10 @@ let package = Package(
             name: "CodeUsageTests", dependencies: ["CodeUsage", "Catalog", "ModelIndex"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DatabaseEvidenceTests", dependencies: ["DatabaseEvidence", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Gate", "TestSupport"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Report", "Matching"]),
         .testTarget(
-            name: "DropScanTests", dependencies: ["DropScan", "TestSupport"], exclude: ["Fixtures"]),
+            name: "DropScanTests", dependencies: ["DropScan", "Ledger", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

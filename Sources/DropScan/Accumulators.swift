@@ -38,12 +38,16 @@ struct RuntimeAccumulator: Sendable {
 
     /// Halves the ceiling until at most `limit` groups remain; the groups above it are counted as omitted.
     mutating func trimGroups(to limit: Int) {
-        while groups.count > limit {
-            groupCeiling >>= 1
-            for (key, group) in groups where key > groupCeiling {
-                omit(group)
-                groups[key] = nil
-            }
+        while groups.count > limit { lowerCeiling(to: groupCeiling >> 1) }
+    }
+
+    /// Lowers the ceiling to `ceiling` (never raises it); the groups above it are counted as omitted.
+    mutating func lowerCeiling(to ceiling: UInt64) {
+        guard ceiling < groupCeiling else { return }
+        groupCeiling = ceiling
+        for (key, group) in groups where key > groupCeiling {
+            omit(group)
+            groups[key] = nil
         }
     }
 
@@ -82,13 +86,7 @@ struct RuntimeAccumulator: Sendable {
         for (tier, span) in other.seen { seen[tier, default: span].include(span) }
         omittedStatements += other.omittedStatements
         omittedFailed += other.omittedFailed
-        if other.groupCeiling < groupCeiling {
-            groupCeiling = other.groupCeiling
-            for (key, group) in groups where key > groupCeiling {
-                omit(group)
-                groups[key] = nil
-            }
-        }
+        lowerCeiling(to: other.groupCeiling)
         for (key, group) in other.groups {
             if key > groupCeiling {
                 omit(group)
@@ -198,6 +196,10 @@ struct ScanAccumulator: Sendable {
     var sourceFilesWithFindings: [InputFile] = []
     /// Entries with lines joined as continuation lines (no prefix) that name a target no statement of theirs uses.
     var joinedNamingTargets = 0
+    /// Runtime uses by UTC day and target, when the scan counts by day (a sweep).
+    var daily: [DayTarget: RuntimeAccumulator] = [:]
+    /// Where the read of each sliced log file stopped.
+    var readEnds: [String: ReadEnd] = [:]
 
     init(targetCount: Int, gapSeconds: Int64) {
         coverage = LogCoverage(gapThresholdMilliseconds: gapSeconds * 1000)
@@ -230,5 +232,21 @@ struct ScanAccumulator: Sendable {
         definitions.merge(other.definitions)
         sourceFilesWithFindings += other.sourceFilesWithFindings
         joinedNamingTargets += other.joinedNamingTargets
+        for (key, runtime) in other.daily { daily[key, default: RuntimeAccumulator()].merge(runtime) }
+        readEnds.merge(other.readEnds) { $1 }
     }
+}
+
+/// A target's uses on one UTC day: the day's first millisecond, or `Int64.min` for entries without a time.
+struct DayTarget: Hashable, Sendable {
+    var day: Int64
+    var target: Int
+
+    static let undated = Int64.min
+}
+
+/// Where a read stopped: the offset of the first byte of text not read, and its line number.
+struct ReadEnd: Sendable, Equatable {
+    var offset: Int64
+    var line: Int
 }

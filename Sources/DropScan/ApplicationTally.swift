@@ -34,6 +34,20 @@ struct ApplicationTally: Sendable {
     }
 
     /// Counts by name; entries without an application count under `(unknown)`.
+    init() {}
+
+    /// A tally of counts by name, as ``byName()`` gave them (a ledger's stored reads).
+    init(byName counts: [String: Int]) {
+        for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
+            if name == "(other)" {
+                other += count
+                continue
+            }
+            let index = append(Array(name.utf8))
+            if index >= 0 { self.counts[index] += count } else { other += count }
+        }
+    }
+
     func byName() -> [String: Int] {
         var result: [String: Int] = [:]
         for (bytes, count) in zip(names, counts) {

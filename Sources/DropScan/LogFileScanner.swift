@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Matching
 import PostgresLog
 import Report
@@ -26,6 +27,10 @@ struct LogFileScanner {
     var syslogYear: Int? = nil
     /// Checked before each chunk: when set, the file is left where it is.
     var cancellation: Cancellation? = nil
+    /// For a sweep: the stretch of each file to read (``LogSlice``); files not listed are read whole.
+    var slices: [String: LogSlice] = [:]
+    /// For a sweep: count uses by UTC day too.
+    var countsByDay = false
     /// Per-worker memo of the uses of each statement shape: a prepared statement logged a million times
     /// is matched and resolved once.
     let memo = UseMemo()
@@ -47,8 +52,11 @@ struct LogFileScanner {
         let stream = ChunkedStream(chunkSize: chunkSize)
         var framer: LogEntryFramer?
         var formatFailed = false
+        let slice = slices[file.path]
+        var readEnd = ReadEnd(offset: slice?.start ?? 0, line: slice?.startLine ?? 1)
         if let plan = plans[file.path] {
             framer = LogEntryFramer(format: plan.format, syslogYears: syslogYears(file.path))
+            framer?.nextLine = readEnd.line
             accumulator.formats[plan.format.name, default: 0] += 1
             accumulator.noteFormat(of: file.path, plan.format, plan.decision)
         }
@@ -60,18 +68,35 @@ struct LogFileScanner {
         accumulator.coverage.beginFile(file.path)
         var finished = true
         do {
-            try stream.run(source) { bytes, streamOffset, atEnd, mustConsume in
+            try stream.run(source) { whole, wholeOffset, wholeAtEnd, mustConsume in
                 if cancellation?.isCancelled == true { throw ScanCancelled() }
-                progress.advance(bytes: Int64(bytes.count) - carriedIn)
+                progress.advance(bytes: Int64(whole.count) - carriedIn)
                 afterChunk?(file.path)
+                // A sweep reads a stretch of the file: what comes before it was counted by an earlier sweep,
+                // what comes after it (a line still being written) is left for the next.
+                let skip = slice.map { Int(max(0, min(Int64(whole.count), $0.start - wholeOffset))) } ?? 0
+                let streamOffset = wholeOffset + Int64(skip)
+                var length = whole.count - skip
+                var sliceEnds = false
+                if let end = slice?.end, streamOffset + Int64(length) >= end {
+                    length = Int(max(0, end - streamOffset))
+                    sliceEnds = true
+                }
+                let bytes = UnsafeRawBufferPointer(rebasing: whole[skip..<(skip + length)])
+                let atEnd = wholeAtEnd || sliceEnds
+                if skip == whole.count && !wholeAtEnd { return whole.count }
                 if framer == nil && !formatFailed {
                     // An empty file is an empty log, not an unreadable one.
-                    if bytes.isEmpty && atEnd { return 0 }
+                    if bytes.isEmpty && atEnd {
+                        if sliceEnds { throw SliceEnded() }
+                        return whole.count
+                    }
                     do {
                         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 64 * 1024)])
                         let format = try LogFormatDetector.detect(
                             sample: sample, explicitPrefix: givenPrefix(file.path))
                         framer = LogEntryFramer(format: format, syslogYears: syslogYears(file.path))
+                        framer?.nextLine = readEnd.line
                         accumulator.formats[format.name, default: 0] += 1
                         accumulator.noteFormat(of: file.path, format, nil)
                     } catch {
@@ -84,7 +109,10 @@ struct LogFileScanner {
                             ))
                     }
                 }
-                guard var current = framer else { return bytes.count }
+                guard var current = framer else {
+                    if sliceEnds { throw SliceEnded() }
+                    return whole.count
+                }
                 nulBytes.note(bytes, at: streamOffset)
                 let jsonEscapes = current.format.isJSON
                 // One pass of the prefilter over the whole chunk; entries then look up their hits.
@@ -128,9 +156,13 @@ struct LogFileScanner {
                 }
                 framer = current
                 scanned += Int64(used)
-                carriedIn = Int64(bytes.count - used)
-                return used
+                carriedIn = Int64(whole.count - skip - used)
+                readEnd = ReadEnd(offset: streamOffset + Int64(used), line: current.nextLine)
+                if sliceEnds { throw SliceEnded() }
+                return skip + used
             }
+        } catch is SliceEnded {
+            // The stretch a sweep reads ended before the file.
         } catch is ScanCancelled {
             finished = false
         } catch let error as ReadError {
@@ -146,6 +178,7 @@ struct LogFileScanner {
             path: file.path, compressed: source is GzipSource || source is PipelinedSource)
         accumulator.bytesRead += source.fileOffset
         accumulator.bytesScanned += scanned
+        if slice != nil { accumulator.readEnds[file.path] = readEnd }
         return finished
     }
 
@@ -228,6 +261,14 @@ struct LogFileScanner {
                     failed: isFailedUse && evidence.isUse,
                     text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
                     into: &accumulator.runtime[target])
+                guard countsByDay else { continue }
+                let day = DayTarget(
+                    day: entry.timestamp.map(LedgerDay.start(of:)) ?? DayTarget.undated, target: target)
+                record(
+                    target: target, evidence: evidence, counted: countsAsExecution,
+                    failed: isFailedUse && evidence.isUse,
+                    text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
+                    into: &accumulator.daily[day, default: RuntimeAccumulator()])
             }
         }
         return strongest
@@ -506,3 +547,6 @@ struct Attribution {
         runtime.byDatabase[database ?? "(unknown)", default: 0] += 1
     }
 }
+
+/// Ends the read of a file at the end of the stretch a sweep reads.
+private struct SliceEnded: Error {}

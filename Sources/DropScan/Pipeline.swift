@@ -221,11 +221,13 @@ public struct ScanPipeline: Sendable {
         DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
             var local = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
             let scratch = MatchScratch()
-            let logScanner = LogFileScanner(
+            var logScanner = LogFileScanner(
                 matchers: matchers, resolver: resolver, scratch: scratch, chunkSize: chunkSize,
                 plans: plans, givenPrefix: givenPrefix, showValues: showValues, pipelineThreshold: pipelineThreshold,
                 progress: progress, afterChunk: afterLogChunk, syslogYear: configuration.syslogYear,
                 cancellation: cancellation)
+            logScanner.slices = configuration.logSlices
+            logScanner.countsByDay = configuration.countsByDay
             let sourceScanner = SourceFileScanner(
                 scanner: codeScanner, scratch: scratch, repositoryPrefixes: repositoryPrefixes)
             while true {
@@ -237,6 +239,14 @@ public struct ScanPipeline: Sendable {
                     if failedPaths.contains(file.path) {
                         local.logFiles += 1
                         progress.fileDone(bytes: 0)
+                    } else if let afterLogFile = configuration.afterLogFile {
+                        // A sweep: each file's counts go to the ledger on their own.
+                        var single = ScanAccumulator(targetCount: matchers.targets.count, gapSeconds: gapSeconds)
+                        let finished = logScanner.scan(file, into: &single)
+                        progress.fileDone(bytes: 0)
+                        if finished { afterLogFile(file, single) }
+                        local.merge(single)
+                        if !finished { continue }
                     } else {
                         let finished = logScanner.scan(file, into: &local)
                         progress.fileDone(bytes: 0)
@@ -274,7 +284,7 @@ public struct ScanPipeline: Sendable {
         result.skipped += inputs.skipped
         Self.locateDefinitions(&database, targets: matchers.targets, candidates: firstCandidates.map { files[$0] })
         var builder = ReportBuilder(
-            configuration: configuration, matchers: matchers, catalog: catalog, startedAt: startedAt,
+            configuration: configuration, targets: matchers.targets, catalog: catalog, startedAt: startedAt,
             inputs: RunClock.records(files), database: database)
         if let signal = cancellation.signal {
             // Files not read to their end: sources the first pass did not reach, and second-pass work left.
@@ -309,7 +319,7 @@ public struct ScanPipeline: Sendable {
 /// Builds the report from what the workers saw.
 struct ReportBuilder {
     let configuration: ScanConfiguration
-    let matchers: TargetMatchers
+    let targets: [Target]
     var catalog = Catalog()
     /// When the scan started (milliseconds since the epoch) and every file it read.
     let startedAt: Int64
@@ -363,7 +373,7 @@ struct ReportBuilder {
         coverage.database = database.coverage
         let policy = configuration.policy
         var targets: [TargetUsage] = []
-        for (index, target) in matchers.targets.enumerated() {
+        for (index, target) in self.targets.enumerated() {
             var runtime = result.runtime[index]
             runtime.trimGroups(to: configuration.maxStatementGroups)
             var usage = RuntimeUsage()

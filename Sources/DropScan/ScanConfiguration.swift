@@ -77,6 +77,14 @@ public struct ScanConfiguration: Sendable {
     /// source file between the passes.
     public var afterFirstPass: (@Sendable () -> Void)?
 
+    /// For a sweep: the stretch of each log file (by path) to read; files not listed are read whole.
+    var logSlices: [String: LogSlice] = [:]
+    /// For a sweep: count runtime uses by UTC day too (``ScanAccumulator/daily``).
+    var countsByDay = false
+    /// For a sweep: called with what each log file held, once it is read to its end (not when the scan is
+    /// cancelled in the middle of it), before it joins the rest; the sweep commits it to the ledger.
+    var afterLogFile: (@Sendable (InputFile, ScanAccumulator) -> Void)?
+
     public init() {}
 }
 
@@ -175,4 +183,14 @@ public func locateBundledPatterns() throws(ConfigurationError) -> String {
         return candidate
     }
     throw .patternsNotFound(searched: candidates)
+}
+
+/// The stretch of a log file a sweep reads: from `start` (bytes of its text, decompressed; an entry boundary,
+/// where the last sweep stopped) to `end` (exclusive; the end of its last complete line when the sweep
+/// began), or to its end when `end` is `nil`.
+struct LogSlice: Sendable, Equatable {
+    var start: Int64
+    /// The line number at `start`.
+    var startLine: Int
+    var end: Int64?
 }

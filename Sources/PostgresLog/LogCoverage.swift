@@ -5,9 +5,9 @@ import Foundation
 /// Observe every entry of a file between ``beginFile(_:)`` calls; accumulators of different files or
 /// threads combine with ``merge(_:)`` in any order (per-file intervals are kept and gaps are computed
 /// when asked).
-public struct LogCoverage: Sendable {
+public struct LogCoverage: Sendable, Codable {
     /// An unparsed line kept as an example.
-    public struct UnparsedSample: Sendable, Hashable {
+    public struct UnparsedSample: Sendable, Hashable, Codable {
         public var path: String
         public var line: Int
         public var offset: Int64
@@ -16,7 +16,7 @@ public struct LogCoverage: Sendable {
     }
 
     /// A time span with no entries longer than the threshold.
-    public struct Gap: Sendable, Hashable {
+    public struct Gap: Sendable, Hashable, Codable {
         /// The last entry before the gap (milliseconds since the epoch, UTC).
         public var from: Int64
         /// The first entry after the gap.
@@ -31,7 +31,7 @@ public struct LogCoverage: Sendable {
     }
 
     /// The time covered by one file.
-    public struct FileSpan: Sendable, Hashable {
+    public struct FileSpan: Sendable, Hashable, Codable {
         public var path: String
         public var first: Int64?
         public var last: Int64?
@@ -57,7 +57,7 @@ public struct LogCoverage: Sendable {
     }
 
     /// A `parameter "log_…" changed to "…"` line.
-    public struct SettingChange: Sendable, Hashable {
+    public struct SettingChange: Sendable, Hashable, Codable {
         public var timestamp: Int64?
         public var name: String
         public var value: String
@@ -103,6 +103,11 @@ public struct LogCoverage: Sendable {
     /// Creates an empty accumulator.
     public init(gapThresholdMilliseconds: Int64 = 3_600_000) {
         self.gapThresholdMilliseconds = gapThresholdMilliseconds
+    }
+
+    /// Rewrites the text of the unparsed samples (to redact them before they are stored).
+    public mutating func rewriteSamples(_ transform: (String) -> String) {
+        for index in unparsedSamples.indices { unparsedSamples[index].text = transform(unparsedSamples[index].text) }
     }
 
     /// Starts observing a file: the following entries belong to `path`.

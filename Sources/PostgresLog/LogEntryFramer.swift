@@ -80,6 +80,13 @@ public struct LogEntryFramer {
 
     /// The damage found since the last call, in stream order; clears it. Call after each ``frame(_:baseOffset:atEnd:_:)``:
     /// the ranges of damage refer to bytes of that call, so the caller can still look at them.
+    /// The line number of the first byte not yet framed: where a later read of the same file resumes, and
+    /// what to set before framing a file from the middle (the bytes before it were read earlier).
+    public var nextLine: Int {
+        get { framer.nextLine }
+        set { framer.nextLine = newValue }
+    }
+
     public mutating func takeDamage() -> [FramingDamage] {
         guard !framer.damage.isEmpty else { return [] }
         defer { framer.damage.removeAll() }
@@ -137,6 +144,8 @@ public struct FramingDamage: Sendable, Hashable, CustomStringConvertible {
 protocol EntryFraming {
     /// Damage found and not yet taken by the caller.
     var damage: [FramingDamage] { get set }
+    /// The physical line number of the first byte not yet framed.
+    var nextLine: Int { get set }
 
     mutating func frame(
         _ bytes: UnsafeRawBufferPointer, baseOffset: Int64, atEnd: Bool, _ body: (LogEntry) throws -> Void
@@ -181,4 +190,39 @@ func unparsedEntry(
         offset: baseOffset + Int64(start), line: line, timestamp: nil, pid: nil, severity: .unknown,
         isParsed: false, truncated: truncated, bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
         layout: layout)
+}
+
+extension StderrFramer {
+    var nextLine: Int {
+        get { line }
+        set { line = newValue }
+    }
+}
+
+extension SyslogFramer {
+    var nextLine: Int {
+        get { line }
+        set { line = newValue }
+    }
+}
+
+extension CSVFramer {
+    var nextLine: Int {
+        get { line }
+        set { line = newValue }
+    }
+}
+
+extension JSONFramer {
+    var nextLine: Int {
+        get { lines.line }
+        set { lines.line = newValue }
+    }
+}
+
+extension CloudJSONFramer {
+    var nextLine: Int {
+        get { lines.line }
+        set { lines.line = newValue }
+    }
 }

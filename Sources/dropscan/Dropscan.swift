@@ -13,7 +13,9 @@ struct Dropscan: ParsableCommand {
             3 inconclusive (nothing found, but the evidence does not cover enough).
             """,
         version: dropscanVersion,
-        subcommands: [Scan.self, Gate.self, Patterns.self, Inputs.self, Merge.self, Report.self],
+        subcommands: [
+            Scan.self, Gate.self, Patterns.self, Inputs.self, Merge.self, Report.self, Sweep.self, LedgerCommands.self,
+        ],
         defaultSubcommand: Scan.self)
 
     /// Runs the command; usage errors exit with 2 (not ArgumentParser's 64), as documented.

@@ -1,0 +1,2 @@
+// SQLite: the embedded database of the usage ledger (Debian libsqlite3-dev).
+#include <sqlite3.h>
