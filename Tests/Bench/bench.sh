@@ -11,13 +11,14 @@
 #      installation's own sources
 #   6. adversarial lines of 1 MiB and 16 MiB (bytea literal, minified code) naming a target
 #   7. 10,000 targets over the logs of section 1, beside 1 target
+#   8. an incremental sweep: a day of new logs added to 8 and to 16 days of history already in the ledger
 # BENCH_SECTIONS="4 5" runs only those sections (default: all).
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
-sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7}
+sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8}
 export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
 section() { [[ " $sections " == *" $1 "* ]]; }
@@ -216,4 +217,42 @@ targets10k=$data/targets-10000.txt
 echo "7. many targets over the logs of section 1"
 measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
 measure "dropscan, 10,000 targets" "$plain" "$dropscan" scan -q --targets-file "$targets10k" --logs "$logs" --json /dev/null
+fi
+
+# 8. Incremental sweeps --------------------------------------------------------------------------------
+# A ledger that already holds 8 (then 16) days of gzip-compressed logs gets one day of new plain log: the sweep
+# identifies every file by its first 4 KiB and reads only the new one, so its time follows the new bytes, not
+# the history. The first sweep of the history is shown for scale, and a sweep with nothing new.
+if section 8; then
+echo
+sweep=$data/sweep
+day_mib=${BENCH_SWEEP_MIB:-32}
+if [ ! -f "$data/.sweep-$day_mib" ]; then
+  echo "bench: generating 17 x $day_mib MiB of logs in $sweep (once)..."
+  rm -rf "$sweep" && mkdir -p "$sweep/plain" "$sweep/history"
+  python3 Tests/Bench/generate-logs.py "$sweep/plain" 17 "$day_mib"
+  for n in $(seq -w 0 15); do gzip -6 -n -c "$sweep/plain/postgresql-$n.log" > "$sweep/history/postgresql-$n.log.gz" & done; wait
+  mv "$sweep/plain/postgresql-16.log" "$sweep/new-day.log"
+  rm -rf "$sweep/plain"
+  touch "$data/.sweep-$day_mib"
+fi
+day_bytes=$(wc -c < "$sweep/new-day.log")
+echo "8. incremental sweeps: one day = $day_mib MiB of log text; SQLite ledger"
+printf '  %-46s %10s %15s %19s\n' "command" "wall" "throughput" "memory"
+for days in 8 16; do
+  run=$sweep/run-$days && rm -rf "$run" && mkdir -p "$run/logs"
+  for n in $(seq 0 $((days - 1))); do cp "$sweep/history/postgresql-$(printf %02d "$n").log.gz" "$run/logs/"; done
+  history_bytes=$(( day_bytes * days ))
+  measure "sweep of $days days of history (first run)" "$history_bytes" \
+    "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
+  cp "$sweep/new-day.log" "$run/logs/postgresql.log"
+  measure "sweep of 1 new day after $days days" "$day_bytes" \
+    "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
+  measure "sweep with nothing new ($((days + 1)) files)" "$day_bytes" \
+    "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
+  measure "scan of the new day alone (for scale)" "$day_bytes" \
+    "$dropscan" scan -q --target orders.legacy_status --logs "$run/logs/postgresql.log" --json /dev/null
+  measure "ledger report --since 30d" "$history_bytes" \
+    "$dropscan" ledger report -q --state "$run/ledger.sqlite" --json /dev/null
+done
 fi

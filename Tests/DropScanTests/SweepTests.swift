@@ -217,6 +217,43 @@ final class SweptDays: @unchecked Sendable {
         #expect(Self.statements(try ledgerReport(state)) == Self.expectedAllDays)
     }
 
+    @Test func aTargetAddedAfterTheLogsWereSweptIsInconclusiveWithAReason() throws {
+        let days = try days()
+        let state = days.directory.path + "/added-later.sqlite"
+        var first = SweepRequest(state: state, logs: [days.logs])
+        first.targets = ["orders.status"]
+        first.server = "db1"
+        first.quiet = true
+        _ = try SweepCommand.sweep(first)
+        var second = first
+        second.targets = SweptDays.targets
+        #expect(try SweepCommand.sweep(second).read == 0)
+        let report = try ledgerReport(state)
+        let added = try #require(report.targets.first { $0.target == "orders.legacy_note" })
+        #expect(added.verdict == .inconclusive)
+        #expect(added.caveat?.contains("did not look for orders.legacy_note in 4 of the 4 log reads") == true)
+    }
+
+    @Test func aDamagedFileIsRecordedAndKeepsTheLedgersReportFromAPass() throws {
+        let days = try days()
+        let logs = try TemporaryDirectory()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: days.files[0]))
+        // Cut inside the deflate stream: the member never ends.
+        let cut = try logs.write("postgresql.log.1.gz", whole.prefix(whole.count - 20))
+        let state = logs.path + "/ledger.sqlite"
+        var request = SweepRequest(state: state, logs: [cut])
+        request.targets = ["orders.never_used"]
+        request.server = "db1"
+        request.quiet = true
+        let summary = try SweepCommand.sweep(request)
+        #expect(summary.errors == 1)
+        let report = try ledgerReport(state)
+        #expect(report.verdict == .inconclusive)
+        #expect(report.coverage.errors.map(\.path) == [cut])
+        // The command's exit code says so too.
+        #expect(SweepCommand.run(request) == 3)
+    }
+
     /// Registers the targets in a new ledger (so that a report names them) without reading any log.
     func ledgerReportOrNothing(_ state: String) throws {
         let empty = try TemporaryDirectory()
