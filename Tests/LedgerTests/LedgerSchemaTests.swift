@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Ledger
 
@@ -46,7 +46,10 @@ import TestSupport
                 coverage: "{}", targetSet: set, usage: [usage])
             #expect(try ledger.commit(read) == .committed)
         }
-        #expect(try ledger.history(from: nil, to: nil, servers: [], targets: []).usage.map(\.day) == ["2026-11-01", "2026-11-20"])
+        #expect(
+            try ledger.history(from: nil, to: nil, servers: [], targets: []).usage.map(\.day) == [
+                "2026-11-01", "2026-11-20",
+            ])
         // Kept: 10 days before 2026-11-20 noon.
         try ledger.prune(before: late - 10 * 86_400_000)
         let history = try ledger.history(from: nil, to: nil, servers: [], targets: [])
