@@ -276,12 +276,20 @@ final class SweptDays: @unchecked Sendable {
                     "sweep", "--state", state, "--logs", days.logs, "--server", "db1", "--shard", "\(shard)/4",
                     "--quiet",
                 ] + SweptDays.targets.flatMap { ["--target", $0] }
-            process.standardOutput = FileHandle.nullDevice
+            let output = days.directory.path + "/shard-\(shard).json"
+            FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: output)
             try process.run()
-            return process
+            return (process, output)
         }
-        for process in processes { process.waitUntilExit() }
-        #expect(processes.map(\.terminationStatus) == [0, 0, 0, 0])
+        for (process, _) in processes { process.waitUntilExit() }
+        #expect(processes.map(\.0.terminationStatus) == [0, 0, 0, 0])
+        // The files are spread over the shards (so that the sweepers did write at the same time), each once.
+        let counts = try processes.map { _, output in
+            try JSONDecoder().decode(SweepSummary.self, from: Data(contentsOf: URL(fileURLWithPath: output))).files
+        }
+        #expect(counts.reduce(0, +) == 4)
+        #expect(counts.filter { $0 > 0 }.count >= 2)
         let fleet = try ledgerReport(state)
         #expect(Self.statements(fleet) == Self.expectedAllDays)
         let single = try ledgerReport(days.ledger)
