@@ -15,6 +15,9 @@ public struct SweepRequest: Sendable {
     public var targetFiles: [String] = []
     /// The name the sweep's reads are recorded under (default: the host name).
     public var server: String?
+    /// Take each file's server from the folder below a `--logs` directory that holds it
+    /// (`/logs/db1/postgresql.log` → `db1`); files directly in that directory are `server`'s.
+    public var serverFromPath = false
     /// `K/N`: this sweeper reads the K-th of N parts of the files (1-based).
     public var shard: String?
     /// How long the ledger keeps what it counted (`400d`).
@@ -102,12 +105,14 @@ public enum SweepCommand {
         }
         guard !request.logs.isEmpty else { throw UsageError("give the logs to sweep with --logs") }
         let server = request.server ?? ProcessInfo.processInfo.hostName
+        let serverOf = ServerNaming(
+            roots: request.serverFromPath ? request.logs : [], fallback: server)
         let ledger = try Ledger(state: request.state)
         let names = configuration.targets.map(\.normalized)
         let targetSet = try ledger.register(
             targets: names, digest: SweepPlanner.digest(Array(names.sorted().joined(separator: "\n").utf8)[...]))
         let now = RunClock.nowMilliseconds()
-        var summary = SweepSummary(server: server, shard: request.shard)
+        var summary = SweepSummary(server: request.serverFromPath ? "(from path)" : server, shard: request.shard)
 
         // Walk and identify; keep this shard's files, one per identity.
         var inputs = InputSet()
@@ -119,13 +124,17 @@ public enum SweepCommand {
             unreadable.append(CoverageError(path: skipped.path, offset: 0, message: "not read: \(skipped.reason)"))
         }
         var files: [SweptFile] = []
-        var identities: Set<FileIdentity> = []
+        var identities: Set<String> = []
         for file in inputs.files.sorted(by: { Self.preference($0, $1) }) {
             do {
-                let swept = try SweepPlanner.identify(file)
+                var swept = try SweepPlanner.identify(file)
+                swept.server = serverOf.server(of: file.path)
                 guard SweepPlanner.inShard(swept.identity, index: shard.index, count: shard.count) else { continue }
                 // `postgresql.log.1` and `postgresql.log.1.gz` at once: the same text, read once.
-                guard swept.identity.headLength == 0 || identities.insert(swept.identity).inserted else { continue }
+                guard
+                    swept.identity.headLength == 0
+                        || identities.insert(swept.server + "\u{0}" + swept.identity.digest).inserted
+                else { continue }
                 files.append(swept)
             } catch {
                 guard Self.pathInShard(file.path, shard) else { continue }
@@ -134,9 +143,14 @@ public enum SweepCommand {
         }
         unreadable = unreadable.filter { Self.pathInShard($0.path, shard) }
         summary.files = files.count
-        let shortHeads = try ledger.shortHeadLengths(server: server)
+        var shortHeads: [String: [Int]] = [:]
         for index in files.indices {
-            try SweepPlanner.plan(&files[index], server: server, ledger: ledger, shortHeads: shortHeads)
+            let fileServer = files[index].server
+            if shortHeads[fileServer] == nil {
+                shortHeads[fileServer] = try ledger.shortHeadLengths(server: fileServer)
+            }
+            try SweepPlanner.plan(
+                &files[index], server: fileServer, ledger: ledger, shortHeads: shortHeads[fileServer]!)
         }
         let toRead = files.filter { $0.slice != nil }
         summary.unchanged = files.count - toRead.count
@@ -161,10 +175,12 @@ public enum SweepCommand {
                     identity: swept.identity, device: swept.device, inode: swept.inode, compressed: swept.compressed,
                     size: file.size, consumed: end.offset, consumedLines: Int64(end.line), complete: swept.compressed)
                 let usage = accumulator.daily.sorted { ($0.key.target, $0.key.day) < ($1.key.target, $1.key.day) }.map {
-                    $0.value.dailyUsage(target: targets[$0.key.target].normalized, server: server, day: $0.key.day)
+                    $0.value.dailyUsage(
+                        target: targets[$0.key.target].normalized, server: swept.server, day: $0.key.day)
                 }
                 let read = LedgerRead(
-                    server: server, path: file.path, checkpoint: checkpoint, readMs: now, startOffset: slice.start,
+                    server: swept.server, path: file.path, checkpoint: checkpoint, readMs: now,
+                    startOffset: slice.start,
                     firstMs: accumulator.coverage.from, lastMs: accumulator.coverage.to, note: swept.note,
                     coverage: SweptCoverage(accumulator, showValues: showValues).encoded(), targetSet: targetSet,
                     usage: usage)
@@ -199,14 +215,15 @@ public enum SweepCommand {
         for (path, errors) in Dictionary(grouping: unreadable, by: \.path).sorted(by: { $0.key < $1.key }) {
             _ = try ledger.commit(
                 LedgerRead(
-                    server: server, path: path, checkpoint: nil, readMs: now, startOffset: 0, firstMs: nil, lastMs: nil,
+                    server: serverOf.server(of: path), path: path, checkpoint: nil, readMs: now, startOffset: 0,
+                    firstMs: nil, lastMs: nil,
                     note: nil, coverage: SweptCoverage(errors: errors, gapSeconds: configuration.gapSeconds).encoded(),
                     targetSet: targetSet, usage: []))
         }
-        try ledger.touch(
-            server: server,
-            seen: files.filter { $0.slice == nil && $0.known != nil }.map { ($0.known!.identity, $0.file.path) },
-            at: now)
+        let unchanged = files.filter { $0.slice == nil && $0.known != nil }
+        for (fileServer, group) in Dictionary(grouping: unchanged, by: \.server) {
+            try ledger.touch(server: fileServer, seen: group.map { ($0.known!.identity, $0.file.path) }, at: now)
+        }
         if let keep { try ledger.prune(before: now - keep * 1000) }
         summary = outcome.withLock { $0.summary }
         summary.errors += Set(unreadable.map(\.path)).count
@@ -235,5 +252,26 @@ public enum SweepCommand {
         let aGzip = a.path.hasSuffix(".gz")
         let bGzip = b.path.hasSuffix(".gz")
         return aGzip != bGzip ? !aGzip : a.path < b.path
+    }
+}
+
+/// Which server a log file's reads are recorded under: with `--server-from-path`, the folder below the
+/// `--logs` directory that holds it (`/logs/db1/postgresql.log` → `db1`); otherwise, and for files directly
+/// in such a directory, `--server` (default: the host name).
+struct ServerNaming: Sendable {
+    let roots: [String]
+    let fallback: String
+
+    init(roots: [String], fallback: String) {
+        self.roots = roots.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.fallback = fallback
+    }
+
+    func server(of path: String) -> String {
+        for root in roots where path.hasPrefix(root + "/") {
+            let rest = path.dropFirst(root.count + 1)
+            if let slash = rest.firstIndex(of: "/") { return String(rest[..<slash]) }
+        }
+        return fallback
     }
 }

@@ -6,6 +6,8 @@ import ScanIO
 /// A log file as a sweep sees it: where it is, what it is (its identity), and what of it is new.
 struct SweptFile: Sendable {
     var file: InputFile
+    /// The server its reads are recorded under.
+    var server = ""
     var identity: FileIdentity
     /// Its first bytes of text (at most ``FileIdentity/headBytes``), to match files the ledger knows by a
     /// shorter head.

@@ -30,6 +30,9 @@ struct Sweep: ParsableCommand {
     @Option(help: "The server the logs come from (default: the host name).")
     var server: String?
 
+    @Flag(help: "Take each file's server from the folder below the --logs directory that holds it (/logs/db1/… → db1).")
+    var serverFromPath = false
+
     @Option(help: "Read the K-th of N parts of the files (1 <= K <= N), split by file identity.")
     var shard: String?
 
@@ -64,6 +67,7 @@ struct Sweep: ParsableCommand {
         request.targets = targets
         request.targetFiles = targetsFile
         request.server = server
+        request.serverFromPath = serverFromPath
         request.shard = shard
         request.keep = keep
         request.logLinePrefixes = logLinePrefixes

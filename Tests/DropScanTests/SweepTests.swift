@@ -254,6 +254,31 @@ final class SweptDays: @unchecked Sendable {
         #expect(SweepCommand.run(request) == 3)
     }
 
+    @Test func serversTakenFromThePathAreCountedApart() throws {
+        let days = try days()
+        let fleet = try TemporaryDirectory()
+        // Two servers' folders holding the same files: the same identities, counted once per server.
+        for server in ["db1", "db2"] {
+            try FileManager.default.createDirectory(
+                atPath: fleet.path + "/logs/" + server, withIntermediateDirectories: true)
+            for file in days.files {
+                try FileManager.default.copyItem(
+                    atPath: file, toPath: fleet.path + "/logs/\(server)/" + URL(fileURLWithPath: file).lastPathComponent
+                )
+            }
+        }
+        var request = SweepRequest(state: fleet.path + "/ledger.sqlite", logs: [fleet.path + "/logs"])
+        request.targets = SweptDays.targets
+        request.serverFromPath = true
+        request.quiet = true
+        #expect(try SweepCommand.sweep(request).read == 8)
+        #expect(Self.statements(try ledgerReport(request.state)) == ["orders.legacy_note": 14, "orders.status": 18])
+        var one = LedgerReportRequest(state: request.state)
+        one.servers = ["db2"]
+        one.quiet = true
+        #expect(Self.statements(try LedgerReportCommand.report(one)) == Self.expectedAllDays)
+    }
+
     /// Registers the targets in a new ledger (so that a report names them) without reading any log.
     func ledgerReportOrNothing(_ state: String) throws {
         let empty = try TemporaryDirectory()
