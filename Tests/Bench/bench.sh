@@ -12,7 +12,9 @@
 #   6. adversarial lines of 1 MiB and 16 MiB (bytea literal, minified code) naming a target
 #   7. 10,000 targets over the logs of section 1, beside 1 target
 #   8. an incremental sweep: a day of new logs added to 8 and to 16 days of history already in the ledger
-# BENCH_SECTIONS="4 5" runs only those sections (default: all).
+# BENCH_SECTIONS="4 5" runs only those sections (default: all); BENCH_RUNS rounds per table (default 3, the
+# median shown); every table is also written to Reports/bench/latest.md (BENCH_REPORT), with the date, the
+# commit and the machine.
 set -euo pipefail
 dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
@@ -23,16 +25,63 @@ export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
 section() { [[ " $sections " == *" $1 "* ]]; }
 
-measure() {  # label, bytes, command...: one line with wall time, throughput and peak RSS
-  local label=$1 bytes=$2; shift 2
-  local stats; stats=$(mktemp)
-  # Output goes to a real file: grep-like tools stop at the first match when stdout is /dev/null.
-  /usr/bin/time -o "$stats" -f '%e %M' "$@" >"$data/.output" 2>&1 || true
-  local out; out=$(tail -n 1 "$stats"); rm -f "$stats"
-  local seconds=${out% *} kib=${out#* }
-  printf '  %-46s %8.2f s %9.1f MiB/s %7.0f MiB peak RSS\n' "$label" "$seconds" \
-    "$(echo "$bytes / 1048576 / ($seconds + 0.001)" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+# Each section registers its commands with `add`, then `run_group` runs them BENCH_RUNS times, alternating
+# (every command once per round, so that a slow moment of the machine falls on all of them), and prints the
+# median wall time, throughput, the largest peak RSS, and the ratio to the fastest peer (commands whose label
+# does not start with "dropscan"). Every table also goes to $report (Reports/bench/latest.md).
+rounds=${BENCH_RUNS:-3}
+report=${BENCH_REPORT:-Reports/bench/latest.md}
+labels=(); sizes=(); commands=()
+add() {  # label, bytes, command...
+  labels+=("$1"); sizes+=("$2"); shift 2
+  commands+=("$(printf '%q ' "$@")")
 }
+heading() {  # text: printed and written to the report
+  echo; echo "$1"
+  printf '\n### %s\n\n' "$1" >> "$report"
+}
+note() { echo "$1"; printf '%s\n\n' "$1" >> "$report"; }
+run_group() {
+  local n=${#labels[@]} i r stats out
+  local -a times rss
+  for ((i = 0; i < n; i++)); do times[i]=""; rss[i]=0; done
+  for ((r = 0; r < rounds; r++)); do
+    for ((i = 0; i < n; i++)); do
+      stats=$(mktemp)
+      # Output goes to a real file: grep-like tools stop at the first match when stdout is /dev/null.
+      /usr/bin/time -o "$stats" -f '%e %M' bash -c "${commands[i]}" >"$data/.output" 2>&1 || true
+      out=$(tail -n 1 "$stats"); rm -f "$stats"
+      times[i]+="${out% *} "
+      [ "${out#* }" -gt "${rss[i]}" ] && rss[i]=${out#* }
+    done
+  done
+  local -a medians; local best=""
+  for ((i = 0; i < n; i++)); do
+    medians[i]=$(tr ' ' '\n' <<<"${times[i]}" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    if [[ ${labels[i]} != dropscan* ]] && { [ -z "$best" ] || [ "$(echo "${medians[i]} < $best" | bc -l)" = 1 ]; }; then
+      best=${medians[i]}
+    fi
+  done
+  printf '  %-46s %8s %13s %11s %9s\n' "command (median of $rounds)" "wall" "throughput" "peak RSS" "vs peer"
+  printf '| command (median of %d) | wall | throughput | peak RSS | vs best peer |\n|---|---:|---:|---:|---:|\n' "$rounds" >> "$report"
+  for ((i = 0; i < n; i++)); do
+    local seconds=${medians[i]} mib_s ratio="-"
+    mib_s=$(printf '%.1f' "$(echo "${sizes[i]} / 1048576 / (${seconds} + 0.001)" | bc -l)")
+    [ -n "$best" ] && ratio=$(printf '%.2fx' "$(echo "${seconds} / (${best} + 0.001)" | bc -l)")
+    printf '  %-46s %7.2f s %8s MiB/s %7.0f MiB %9s\n' "${labels[i]}" "$seconds" "$mib_s" "$(echo "${rss[i]} / 1024" | bc -l)" "$ratio"
+    printf '| %s | %.2f s | %s MiB/s | %.0f MiB | %s |\n' "${labels[i]}" "$seconds" "$mib_s" "$(echo "${rss[i]} / 1024" | bc -l)" "$ratio" >> "$report"
+  done
+  labels=(); sizes=(); commands=()
+}
+
+mkdir -p "$(dirname "$report")"
+{
+  echo "# make bench: latest figures"
+  echo
+  echo "Written by \`make bench\` ($(date -u '+%Y-%m-%d %H:%M UTC')), dropscan $(git rev-parse --short HEAD 2>/dev/null || echo '?'),"
+  echo "on $(nproc) cores ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB of memory,"
+  echo "$(uname -sr). Sections: $sections; BENCH_RUNS=$rounds. Method and bounds: README.md beside this file."
+} > "$report"
 
 # 1. Compressed logs -----------------------------------------------------------------------------------
 logs=$data/logs
@@ -51,15 +100,16 @@ targets50=$data/targets-50.txt
 { echo "orders.legacy_status"; for i in $(seq 1 49); do echo "table_$i.column_$i"; done; } > "$targets50"
 fi
 if section 1; then
-printf '1. logs: %d gzip files, %.0f MiB compressed, %.2f GiB of log text, %d cores\n' "$files" \
-  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)"
-printf '  %-46s %10s %15s %19s\n' "command" "wall" "throughput" "memory"
-measure "gzip -dc > /dev/null (one file after another)" "$plain" bash -c "for f in $logs/*.gz; do gzip -dc \$f > /dev/null; done"
-measure "rg -z -c -w legacy_status" "$plain" rg -z -c -w legacy_status "$logs"
-measure "ugrep -z -c -w legacy_status" "$plain" ugrep -z -c -w -r legacy_status "$logs"
-measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
-measure "dropscan, 50 targets" "$plain" "$dropscan" scan -q --targets-file "$targets50" --logs "$logs" --json /dev/null
-measure "dropscan, 1 target, --threads 1" "$plain" "$dropscan" scan -q --threads 1 --target orders.legacy_status --logs "$logs" --json /dev/null
+heading "$(printf '1. logs: %d gzip files, %.0f MiB compressed, %.2f GiB of log text, %d cores' "$files" \
+  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)")"
+add "zlib inflate only, $(nproc) processes (inflate.py)" "$plain" python3 Tests/Bench/inflate.py "$logs"/*.gz
+add "gzip -dc > /dev/null (one file after another)" "$plain" bash -c "for f in $logs/*.gz; do gzip -dc \$f > /dev/null; done"
+add "rg -z -c -w legacy_status" "$plain" rg -z -c -w legacy_status "$logs"
+add "ugrep -z -c -w legacy_status" "$plain" ugrep -z -c -w -r legacy_status "$logs"
+add "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+add "dropscan, 50 targets" "$plain" "$dropscan" scan -q --targets-file "$targets50" --logs "$logs" --json /dev/null
+add "dropscan, 1 target, --threads 1" "$plain" "$dropscan" scan -q --threads 1 --target orders.legacy_status --logs "$logs" --json /dev/null
+run_group
 echo "  what each counts for legacy_status (rg/ugrep: lines; dropscan: executed statements that use orders.legacy_status):"
 printf '    rg %s, ugrep %s, dropscan %s\n' \
   "$(rg -z -c -w legacy_status "$logs" | awk -F: '{s+=$NF} END {print s}')" \
@@ -70,9 +120,11 @@ fi
 
 # 2. A hot column ----------------------------------------------------------------------------------------
 if section 2; then
-echo
-echo "2. hot column: orders.status is used by one statement in eight (customers.status is another table's)"
-measure "dropscan, orders.status" "$plain" "$dropscan" scan -q --target orders.status --logs "$logs" --json /dev/null
+heading "2. hot column: orders.status is used by one statement in eight (customers.status is another table's)"
+add "ugrep -z -c -w status" "$plain" ugrep -z -c -w -r status "$logs"
+add "dropscan, orders.legacy_status (1 target)" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+add "dropscan, orders.status (hot)" "$plain" "$dropscan" scan -q --target orders.status --logs "$logs" --json /dev/null
+run_group
 { "$dropscan" scan -q --stats --target orders.status --logs "$logs" --json "$data/hot.json" 2>&1 || true; } | sed 's/^/    /'
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["targets"][0]["runtime"]; print("    uses: %d confirmed statements, by evidence %s" % (r["statements"], r["byEvidence"]))' "$data/hot.json"
 
@@ -83,7 +135,6 @@ prefix='%m [%p] %q%u@%d/%a '
 
 # 3. pgBadger ----------------------------------------------------------------------------------------------
 if section 3; then
-echo
 pgb=$data/pgbadger
 if [ ! -f "$pgb/.complete" ]; then
   rm -rf "$pgb" && mkdir -p "$pgb"
@@ -92,10 +143,11 @@ if [ ! -f "$pgb/.complete" ]; then
   touch "$pgb/.complete"
 fi
 small=$(gzip -dc "$pgb/postgresql.log.gz" | wc -c)
-echo "3. pgBadger and dropscan on the same 16 MiB stderr log (pgBadger cannot tie a query to a table: it counts"
-echo "   normalized queries that contain the word; per application only with one --appname run per application)"
-measure "pgbadger -j 2 (whole report)" "$small" pgbadger -q -j 2 -x json -o "$pgb/all.json" --prefix "$prefix" "$pgb/postgresql.log.gz"
-measure "dropscan, orders.legacy_status" "$small" "$dropscan" scan -q --target orders.legacy_status --logs "$pgb/postgresql.log.gz" --json "$pgb/dropscan.json"
+heading "3. pgBadger and dropscan on the same 16 MiB stderr log"
+note "pgBadger cannot tie a query to a table: it counts normalized queries that contain the word; per application only with one --appname run per application."
+add "pgbadger -j 2 (whole report)" "$small" pgbadger -q -j 2 -x json -o "$pgb/all.json" --prefix "$prefix" "$pgb/postgresql.log.gz"
+add "dropscan, orders.legacy_status" "$small" "$dropscan" scan -q --target orders.legacy_status --logs "$pgb/postgresql.log.gz" --json "$pgb/dropscan.json"
+run_group
 printf '    %-16s %10s %10s\n' "application" "pgBadger" "dropscan"
 for app in shop-web billing metabase nightly-export psql worker; do
   pgbadger -q -j 2 -x json -o "$pgb/$app.json" --appname "$app" --prefix "$prefix" "$pgb/postgresql.log.gz" >/dev/null 2>&1 || true
@@ -111,7 +163,6 @@ fi
 # 4. A large source tree -----------------------------------------------------------------------------------
 stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 if section 4; then
-echo
 tree=${BENCH_SOURCE_TREE:-$stdlib}
 names50=(status_code user_id created_at updated_at content_type encoding timeout hostname username password
   filename basename dirname pathname extension headers cookies session_id request_id response_code
@@ -121,14 +172,15 @@ names50=(status_code user_id created_at updated_at content_type encoding timeout
 { i=0; for n in "${names50[@]}"; do i=$((i+1)); echo "table_$i.$n"; done; } > "$data/source-targets-50.txt"
 rgargs=(); for n in "${names50[@]}"; do rgargs+=(-e "$n"); done
 files_in_tree=$(find "$tree" -type f | wc -l); tree_bytes=$(du -sb "$tree" | cut -f1)
-printf '4. source tree %s: %d files, %.0f MiB (names matched as words, case-insensitively)\n' "$tree" "$files_in_tree" \
-  "$(echo "$tree_bytes / 1048576" | bc -l)"
-measure "rg -i -w -c status_code" "$tree_bytes" rg -i -w -c status_code "$tree"
-measure "ugrep -r -I -i -w -c status_code" "$tree_bytes" ugrep -r -I -i -w -c status_code "$tree"
-measure "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target responses.status_code --source "$tree" --json /dev/null
-measure "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
-measure "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
-measure "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
+heading "$(printf '4. source tree %s: %d files, %.0f MiB (names matched as words, case-insensitively)' "$tree" "$files_in_tree" \
+  "$(echo "$tree_bytes / 1048576" | bc -l)")"
+add "rg -i -w -c status_code" "$tree_bytes" rg -i -w -c status_code "$tree"
+add "ugrep -r -I -i -w -c status_code" "$tree_bytes" ugrep -r -I -i -w -c status_code "$tree"
+add "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target responses.status_code --source "$tree" --json /dev/null
+add "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
+add "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
+add "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
+run_group
 fi
 
 # 5. The model index against a one-target scan -------------------------------------------------------------
@@ -158,12 +210,13 @@ index_share() {  # label, tree, target
   read -r share index scan <<<"$median"
   local verdict="within the 20% bar"
   [ "$(echo "$share <= 20" | bc -l)" = 1 ] || verdict="OVER the 20% bar"
-  printf '  %-46s %7.3f s of %6.3f s %5.1f%%  %s (%d models, %d files)\n' "$label" "$index" "$scan" "$share" \
-    "$verdict" "$models" "$(find "$tree" -type f | wc -l)"
+  local line
+  line=$(printf '%s: %.3f s of %.3f s, %.1f%%, %s (%d models, %d files)' "$label" "$index" "$scan" "$share" \
+    "$verdict" "$models" "$(find "$tree" -type f | wc -l)")
+  echo "  $line"; printf -- '- %s\n' "$line" >> "$report"
 }
 if section 5; then
-echo
-echo "5. the model index pass against a one-target scan (--threads 1, median of 5; index seconds of scan seconds)"
+heading "5. the model index pass against a one-target scan (--threads 1, median of 5; index seconds of scan seconds)"
 index_share "${BENCH_MODELS_TARGET:-dcim_site.asn} in ${BENCH_MODELS_TREE:-BENCH_MODELS_TREE}" "${BENCH_MODELS_TREE:-}" \
   "${BENCH_MODELS_TARGET:-dcim_site.asn}"
 index_share "responses.status_code in the Python sources" "$stdlib" responses.status_code
@@ -174,7 +227,6 @@ fi
 # literal, minified code, a.b.c chains, quotes): every rule runs on them. PCRE2's limits bound each match (the
 # tests assert that no bundled rule reaches them); this is what they cost.
 if section 6; then
-echo
 adv=$data/adversarial
 if [ ! -f "$adv/.complete" ]; then
   rm -rf "$adv" && mkdir -p "$adv"
@@ -197,26 +249,27 @@ for mib in (1, 16):
 PY
   touch "$adv/.complete"
 fi
-echo "6. adversarial lines naming orders.legacy_status (a bytea literal, minified code): every rule runs on them"
+heading "6. adversarial lines naming orders.legacy_status (a bytea literal, minified code): every rule runs on them"
 for mib in 1 16; do
   bytes=$(du -cb "$adv/src-$mib"/* | tail -n 1 | cut -f1)
-  measure "dropscan, source, two $mib MiB lines" "$bytes" "$dropscan" scan -q --target orders.legacy_status \
+  add "dropscan, source, two $mib MiB lines" "$bytes" "$dropscan" scan -q --target orders.legacy_status \
     --source "$adv/src-$mib" --max-filesize 67108864 --json /dev/null
-  measure "dropscan, log, one $mib MiB statement" "$(wc -c < "$adv/log-$mib.log")" "$dropscan" scan -q \
+  add "dropscan, log, one $mib MiB statement" "$(wc -c < "$adv/log-$mib.log")" "$dropscan" scan -q \
     --target orders.legacy_status --logs "$adv/log-$mib.log" --log-line-prefix "$prefix" --json /dev/null
 done
+run_group
 fi
 
 # 7. Many targets ------------------------------------------------------------------------------------------
 # 10,000 targets (orders.legacy_status and 9,999 names the logs never hold) against the logs of section 1:
 # rules are compiled only for the targets a unit names, and the name prefilter costs the same for any number.
 if section 7; then
-echo
 targets10k=$data/targets-10000.txt
 { echo "orders.legacy_status"; for i in $(seq 1 9999); do echo "table_$i.column_$i"; done; } > "$targets10k"
-echo "7. many targets over the logs of section 1"
-measure "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
-measure "dropscan, 10,000 targets" "$plain" "$dropscan" scan -q --targets-file "$targets10k" --logs "$logs" --json /dev/null
+heading "7. many targets over the logs of section 1"
+add "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+add "dropscan, 10,000 targets" "$plain" "$dropscan" scan -q --targets-file "$targets10k" --logs "$logs" --json /dev/null
+run_group
 fi
 
 # 8. Incremental sweeps --------------------------------------------------------------------------------
@@ -224,7 +277,6 @@ fi
 # identifies every file by its first 4 KiB and reads only the new one, so its time follows the new bytes, not
 # the history. The first sweep of the history is shown for scale, and a sweep with nothing new.
 if section 8; then
-echo
 sweep=$data/sweep
 day_mib=${BENCH_SWEEP_MIB:-32}
 if [ ! -f "$data/.sweep-$day_mib" ]; then
@@ -237,22 +289,26 @@ if [ ! -f "$data/.sweep-$day_mib" ]; then
   touch "$data/.sweep-$day_mib"
 fi
 day_bytes=$(wc -c < "$sweep/new-day.log")
-echo "8. incremental sweeps: one day = $day_mib MiB of log text; SQLite ledger"
-printf '  %-46s %10s %15s %19s\n' "command" "wall" "throughput" "memory"
+heading "8. incremental sweeps: one day = $day_mib MiB of log text; SQLite ledger"
+note "Each sweep changes the ledger, so these run once each, in order."
+all_rounds=$rounds; rounds=1
 for days in 8 16; do
   run=$sweep/run-$days && rm -rf "$run" && mkdir -p "$run/logs"
   for n in $(seq 0 $((days - 1))); do cp "$sweep/history/postgresql-$(printf %02d "$n").log.gz" "$run/logs/"; done
   history_bytes=$(( day_bytes * days ))
-  measure "sweep of $days days of history (first run)" "$history_bytes" \
+  add "dropscan sweep, $days days of history (first run)" "$history_bytes" \
     "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
+  run_group
   cp "$sweep/new-day.log" "$run/logs/postgresql.log"
-  measure "sweep of 1 new day after $days days" "$day_bytes" \
+  add "dropscan sweep, 1 new day after $days days" "$day_bytes" \
     "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
-  measure "sweep with nothing new ($((days + 1)) files)" "$day_bytes" \
+  add "dropscan sweep, nothing new ($((days + 1)) files)" "$day_bytes" \
     "$dropscan" sweep -q --state "$run/ledger.sqlite" --logs "$run/logs" --target orders.legacy_status --server bench
-  measure "scan of the new day alone (for scale)" "$day_bytes" \
+  add "dropscan scan of the new day alone (for scale)" "$day_bytes" \
     "$dropscan" scan -q --target orders.legacy_status --logs "$run/logs/postgresql.log" --json /dev/null
-  measure "ledger report --since 30d" "$history_bytes" \
+  add "dropscan ledger report --since 30d" "$history_bytes" \
     "$dropscan" ledger report -q --state "$run/ledger.sqlite" --json /dev/null
+  run_group
 done
+rounds=$all_rounds
 fi
