@@ -54,12 +54,14 @@ import Testing
             stderr = object["stderr"] as? String ?? ""
         }
 
-        /// A sweep prints one JSON line on stdout and nothing else.
-        var isOneJSONLine: Bool {
+        /// A sweep prints one JSON line on stdout and nothing else: its summary.
+        var summary: [String: Any]? {
             let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
-            guard lines.count == 2, lines[1].isEmpty else { return false }
-            return (try? JSONSerialization.jsonObject(with: Data(lines[0].utf8))) is [String: Any]
+            guard lines.count == 2, lines[1].isEmpty else { return nil }
+            return (try? JSONSerialization.jsonObject(with: Data(lines[0].utf8))) as? [String: Any]
         }
+
+        var isOneJSONLine: Bool { summary != nil }
     }
 
     // MARK: Kubernetes
@@ -133,6 +135,8 @@ import Testing
             "secrets.json", #"{"dropscan-ledger": {"uri": "\#(fixture.ledger)", "password": ""}}"#)
         let completions = try #require(
             Self.value(try Self.cronJob("dropscan-sweep"), "spec.jobTemplate.spec.completions") as? Int)
+        // Files read (the summary's "read") on each night, over all shards: each file once, then none.
+        var read = [0, 0]
         for night in 1...2 {
             for index in 0..<completions {
                 let pod = try Self.runOne([
@@ -141,8 +145,11 @@ import Testing
                 ])
                 #expect(pod.status == 0, "night \(night), index \(index): \(pod.stderr)")
                 #expect(pod.isOneJSONLine, "night \(night), index \(index): \(pod.stdout)")
+                #expect(pod.summary?["shard"] as? String == "\(index + 1)/4")
+                read[night - 1] += pod.summary?["read"] as? Int ?? 0
             }
         }
+        #expect(read == [fixture.files, 0])
         let report = try Self.runOne([
             "kubernetes-pod", Self.kubernetes, "dropscan-ledger-report", "--index", "0", "--secrets", secrets,
             "--path", fixture.install + "/bin",
@@ -234,6 +241,8 @@ import Testing
                 ["systemd-exec", Self.service, "--env-file", Self.environmentFile] + mapping.flatMap { ["--map", $0] })
             #expect(run.status == 0, "night \(night): \(run.stderr)")
             #expect(run.isOneJSONLine, "night \(night): \(run.stdout)")
+            #expect(run.summary?["read"] as? Int == (night == 1 ? fixture.files : 0))
+            #expect(run.summary?["server"] as? String == "orders-db-1")
         }
         let ledger = root + "/var/lib/dropscan/ledger.sqlite"
         #expect(FileManager.default.fileExists(atPath: ledger))
@@ -285,13 +294,11 @@ import Testing
         let fixture = try SweepFixture()
         let origin = fixture.dir.path + "/origin"
         try run("/usr/bin/git", ["init", "-q", "-b", "main", origin])
-        try commit(
-            origin,
-            files: [
-                ".dropscan/targets.txt": Self.targets,
-                ".dropscan/fetch-logs.sh": "#!/bin/sh\ncp \"$SHOP_LOGS\"/* \"$1\"\n",
-            ], message: "sweep")
-        try run("/bin/chmod", ["+x", origin + "/.dropscan/fetch-logs.sh"])
+        // The export script is committed executable, as a repository holds it.
+        let fetch = try fixture.dir.write("origin/.dropscan/fetch-logs.sh", "#!/bin/sh\ncp \"$SHOP_LOGS\"/* \"$1\"\n")
+        try run("/bin/chmod", ["+x", fetch])
+        try commit(origin, files: [".dropscan/targets.txt": Self.targets], message: "sweep")
+        #expect(try PullRequestHistory.git(origin, ["ls-files", "-s", ".dropscan/fetch-logs.sh"]).hasPrefix("100755"))
         let secrets = try fixture.dir.write(
             "secrets.json", #"{"DROPSCAN_LEDGER": "\#(fixture.ledger)", "DROPSCAN_LEDGER_PASSWORD": ""}"#)
         let environment = PullRequestHistory.toolEnvironment.merging([
@@ -345,6 +352,8 @@ import Testing
 struct SweepFixture {
     let dir: TemporaryDirectory
     let logs: String
+    /// How many log files the server wrote (rotated: at least two).
+    let files: Int
     let ledger: String
     let install: String
 
@@ -354,6 +363,7 @@ struct SweepFixture {
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let server = try ServerLogs.everyStatement.get()
         let files = try FileManager.default.contentsOfDirectory(atPath: server).filter { $0.hasSuffix(".log.gz") }
+        self.files = files.count
         #expect(files.count >= 2, "rotated files")
         for file in files { try FileManager.default.copyItem(atPath: server + "/" + file, toPath: logs + "/" + file) }
         ledger = dir.path + "/ledger.sqlite"
