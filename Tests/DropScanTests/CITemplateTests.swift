@@ -35,6 +35,8 @@ import Testing
         let targets = (report["targets"] as? [[String: Any]])?.compactMap { $0["target"] as? String }
         #expect(targets == ["orders.legacy_status", "audit_notes.*"])
         #expect(report["verdict"] as? String == "blocked")
+        // The logs .dropscan/fetch-logs.sh fetched (the demo's two files) were read.
+        #expect((report["coverage"] as? [String: Any])?["logFiles"] as? Int == 2)
         let isolation = try #require(checklistItem(report, "isolated-change"))
         #expect(isolation["status"] as? String == "failed")
         #expect((isolation["detail"] as? String)?.contains("app/models/order.rb") == true)
@@ -240,7 +242,10 @@ struct PullRequestHistory {
                 ".dropscan/policy.yml": "coverage:\n  minimumWindowDays: 0\n",
                 ".dropscan/fetch-logs.sh": "#!/bin/sh\ncp \"$DEMO_LOGS\"/*.gz \"$1\"\n",
             ], message: "base")
+        // Stored executable, as the templates require (`[ -x .dropscan/fetch-logs.sh ]`).
         try run("/bin/chmod", ["+x", origin + "/.dropscan/fetch-logs.sh"])
+        try run("/usr/bin/git", ["-C", origin, "add", ".dropscan/fetch-logs.sh"])
+        try run("/usr/bin/git", ["-C", origin, "commit", "-q", "--amend", "--no-edit"])
         try run("/usr/bin/git", ["-C", origin, "checkout", "-q", "-b", "pr"])
         try commit(
             origin,
