@@ -165,6 +165,10 @@ final class SweptDays: @unchecked Sendable {
         #expect(ledger.coverage.logFiles == 4)
         #expect(ledger.verdict == .blocked)
         #expect(ledger.coverage.errors.isEmpty)
+        // The same contract as a scan's report.
+        let json = String(decoding: try JSONReporter().render(ledger), as: UTF8.self)
+        let validation = try ReportSchemaTests().validate(json)
+        #expect(validation.status == 0, "\(validation.stdout)")
     }
 
     @Test func rotationIsReadOnceAndTruncationIsSaid() throws {
