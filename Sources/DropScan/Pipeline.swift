@@ -91,7 +91,9 @@ public struct ScanPipeline: Sendable {
         walker.addSources(configuration.sources, to: &inputs)
         for list in configuration.fileLists { walker.addList(list.text, listName: list.name, to: &inputs) }
         let excluded = Set(configuration.excludedPaths.map(Self.canonical))
-        let files = inputs.files.filter { !excluded.contains(Self.canonical($0.path)) }
+        // Resolving a path costs a system call per component: only when there is something to exclude.
+        let files =
+            (excluded.isEmpty ? inputs.files : inputs.files.filter { !excluded.contains(Self.canonical($0.path)) })
             .sorted { $0.size > $1.size }
 
         let gapSeconds = configuration.gapSeconds

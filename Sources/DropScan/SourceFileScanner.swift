@@ -125,7 +125,7 @@ struct SourceFileScanner {
     /// may hold a use (the verdict cannot be a pass); any other is listed only.
     private func binary(_ file: InputFile, _ bytes: [UInt8]) -> SkippedFile {
         var skipped = SkippedFile(path: file.path, reason: "binary file (NUL byte in the first 8 KiB)", kind: .binary)
-        guard BinaryText.looksLikeText(bytes.prefix(8192)),
+        guard BinaryText.looksLikeText(bytes, limit: 8192),
             let reference = scanner.firstReference(in: bytes, scratch: scratch)
         else { return skipped }
         let line = bytes[..<reference.position].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }

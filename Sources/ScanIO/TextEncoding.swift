@@ -129,7 +129,7 @@ public enum TextEncoding: String, Sendable, Equatable {
 public enum BinaryText {
     /// Whether the non-NUL bytes of `head` read as text: at least 64 of them, and at most 1 in 32 a control
     /// character other than tab, line feed, vertical tab, form feed, carriage return and escape.
-    public static func looksLikeText(_ head: some Collection<UInt8>) -> Bool {
+    public static func looksLikeText(_ head: UnsafeRawBufferPointer) -> Bool {
         var text = 0
         var control = 0
         for byte in head where byte != 0 {
@@ -137,5 +137,10 @@ public enum BinaryText {
             if byte < 0x20 && !(0x09...0x0D).contains(byte) && byte != 0x1B || byte == 0x7F { control += 1 }
         }
         return text >= 64 && control * 32 <= text
+    }
+
+    /// ``looksLikeText(_:)`` of the first `limit` bytes of `bytes`.
+    public static func looksLikeText(_ bytes: [UInt8], limit: Int = 8192) -> Bool {
+        bytes.withUnsafeBytes { looksLikeText(UnsafeRawBufferPointer(rebasing: $0.prefix(limit))) }
     }
 }
