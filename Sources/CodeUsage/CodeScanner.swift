@@ -230,9 +230,15 @@ public struct CodeScanner: Sendable {
         let template = TemplateLanguage.of(ruleName: unit.ruleName, bytes: bytes)
         // Each family's scorer says whether its rules run in a template (templates run their own rules and the
         // frameworks' queries; other files never run template rules).
+        // Once per rule and file: every target has its own copy of a rule, and matching the path's globs costs.
+        var admitted: [String: Bool] = [:]
         func admits(_ rule: CompiledRule) -> Bool {
-            rule.rule.applies(toSourcePath: unit.ruleName)
+            if let known = admitted[rule.rule.id] { return known }
+            let value =
+                rule.rule.applies(toSourcePath: unit.ruleName)
                 && rule.rule.scorer.admits(rule.rule, inTemplate: template != nil)
+            admitted[rule.rule.id] = value
+            return value
         }
         // Primary hits, grouped by line, then target.
         let document = Document(
