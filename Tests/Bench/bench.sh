@@ -12,6 +12,7 @@
 #   6. adversarial lines of 1 MiB and 16 MiB (bytea literal, minified code) naming a target
 #   7. 10,000 targets over the logs of section 1, beside 1 target
 #   8. an incremental sweep: a day of new logs added to 8 and to 16 days of history already in the ledger
+#   9. memory: the logs of section 1, then four copies of them (about 1.2 and 4.7 GiB of log text)
 # BENCH_SECTIONS="4 5" runs only those sections (default: all); BENCH_RUNS rounds per table (default 3, the
 # median shown); every table is also written to Reports/bench/latest.md (BENCH_REPORT), with the date, the
 # commit and the machine.
@@ -20,7 +21,7 @@ dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
-sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8}
+sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9}
 export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
 section() { [[ " $sections " == *" $1 "* ]]; }
@@ -85,7 +86,7 @@ mkdir -p "$(dirname "$report")"
 
 # 1. Compressed logs -----------------------------------------------------------------------------------
 logs=$data/logs
-if section 1 || section 2 || section 7; then
+if section 1 || section 2 || section 7 || section 9; then
 if [ ! -f "$data/.logs-$files-$mib" ]; then
   echo "bench: generating $files x $mib MiB of logs in $logs (once; gzip -6)..."
   rm -rf "$logs" "$data/plain" && mkdir -p "$logs"
@@ -311,4 +312,20 @@ for days in 8 16; do
   run_group
 done
 rounds=$all_rounds
+fi
+
+# 9. Memory -------------------------------------------------------------------------------------------------
+# Logs are read in chunks: peak RSS must not grow with their size. Four copies of section 1's files (other
+# inodes, so each is read) against the files once.
+if section 9; then
+quad=$data/logs-x4
+if [ ! -f "$quad/.complete-$files-$mib" ]; then
+  rm -rf "$quad" && mkdir -p "$quad"
+  for copy in 1 2 3 4; do for f in "$logs"/*.gz; do cp "$f" "$quad/copy$copy-$(basename "$f")"; done; done
+  touch "$quad/.complete-$files-$mib"
+fi
+heading "9. memory: the logs of section 1 once and four times"
+add "dropscan, 1 target, $(printf '%.1f' "$(echo "$plain / 1073741824" | bc -l)") GiB" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
+add "dropscan, 1 target, $(printf '%.1f' "$(echo "$plain * 4 / 1073741824" | bc -l)") GiB" "$((plain * 4))" "$dropscan" scan -q --target orders.legacy_status --logs "$quad" --json /dev/null
+run_group
 fi
