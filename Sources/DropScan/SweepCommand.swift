@@ -173,7 +173,10 @@ public enum SweepCommand {
                 let checkpoint = LedgerRead.Checkpoint(
                     known: swept.known?.identity, expectedConsumed: swept.known?.consumed ?? 0,
                     identity: swept.identity, device: swept.device, inode: swept.inode, compressed: swept.compressed,
-                    size: file.size, consumed: end.offset, consumedLines: Int64(end.line), complete: swept.compressed)
+                    size: file.size, consumed: end.offset, consumedLines: Int64(end.line),
+                    // A compressed file that could not be read to its end is read again by the next sweep
+                    // (from its checkpoint), which says so again, until it is repaired or removed.
+                    complete: swept.compressed && accumulator.errors.isEmpty)
                 let usage = accumulator.daily.sorted { ($0.key.target, $0.key.day) < ($1.key.target, $1.key.day) }.map {
                     $0.value.dailyUsage(
                         target: targets[$0.key.target].normalized, server: swept.server, day: $0.key.day)

@@ -94,12 +94,8 @@ enum SweepPlanner {
             return
         }
         if known.complete { return }
-        if !file.compressed, file.file.size < known.consumed {
-            file.note =
-                "\(file.file.path) is shorter (\(file.file.size) bytes) than the \(known.consumed) bytes read before: read again from its start"
-            file.slice = LogSlice(start: 0, startLine: 1, end: end)
-            return
-        }
+        // A file shorter than what was counted, with the same first bytes, is a partial copy of it: nothing new.
+        // (A truncated file that is written again has other first bytes: it is new content, said so above.)
         if let end, end <= known.consumed { return }
         file.slice = LogSlice(start: known.consumed, startLine: Int(known.consumedLines), end: end)
     }

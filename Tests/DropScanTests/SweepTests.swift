@@ -44,7 +44,7 @@ final class SweptDays: @unchecked Sendable {
                 UPDATE orders SET legacy_note = 'x' WHERE id = 1;
                 SELECT status FROM orders;
                 SELECT legacy_note, status FROM orders;
-                """,
+                """ + String(repeating: "SELECT 1;\n", count: 120),
             ])
         try FileManager.default.moveItem(atPath: logs + "/postgresql.log", toPath: logs + "/postgresql.log.1")
         // Day 2: renamed yesterday's file is finished by this sweep, today's is new.
@@ -254,8 +254,9 @@ final class SweptDays: @unchecked Sendable {
         let report = try ledgerReport(state)
         #expect(report.verdict == .inconclusive)
         #expect(report.coverage.errors.map(\.path) == [cut])
-        // The command's exit code says so too.
+        // A damaged file is not done with: every sweep reads it again from its checkpoint and says so.
         #expect(SweepCommand.run(request) == 3)
+        #expect(try SweepCommand.sweep(request).errors == 1)
     }
 
     @Test func serversTakenFromThePathAreCountedApart() throws {
@@ -281,6 +282,28 @@ final class SweptDays: @unchecked Sendable {
         one.servers = ["db2"]
         one.quiet = true
         #expect(Self.statements(try LedgerReportCommand.report(one)) == Self.expectedAllDays)
+    }
+
+    @Test func aShorterCopyOfAFileAlreadyCountedAddsNothing() throws {
+        let days = try days()
+        let extra = try TemporaryDirectory()
+        let state = extra.path + "/ledger.sqlite"
+        var request = SweepRequest(state: state, logs: [days.logs])
+        request.targets = SweptDays.targets
+        request.server = "db1"
+        request.quiet = true
+        _ = try SweepCommand.sweep(request)
+        // The first 6 KiB of day 1's text (more than the 4 KiB that identify it), as a half-finished copy.
+        let day1 = try run("/bin/gzip", ["-dc", days.files[0]])
+        try #require(day1.count > 6144)
+        _ = try extra.write("copy/postgresql.log.1", day1.prefix(6144))
+        request.logs = [days.logs, extra.path + "/copy"]
+        let again = try SweepCommand.sweep(request)
+        // The copy has the first 4 KiB of day 1's file: it is that file, already counted to its end.
+        #expect(again.files == 4)
+        #expect(again.read == 0)
+        #expect(again.unchanged == 4)
+        #expect(Self.statements(try ledgerReport(state)) == Self.expectedAllDays)
     }
 
     /// Registers the targets in a new ledger (so that a report names them) without reading any log.
