@@ -40,7 +40,7 @@ for module in ScanIO Matching PostgresLog Catalog SQLResolution; do
   OBJECTS+=("$BIN_DIR/$module.build/"*.o)
 done
 MODULE_MAPS=()
-for library in CZlib CPCRE2 CPgQuery; do
+for library in CZlib CIsal CPCRE2 CPgQuery; do
   MODULE_MAPS+=(-Xcc "-fmodule-map-file=Sources/$library/module.modulemap")
 done
 
