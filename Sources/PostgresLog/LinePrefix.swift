@@ -15,6 +15,12 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     let elements: [Element]
     /// The index in `elements` of `%q`, if any.
     let backgroundStop: Int?
+    /// The first element when it is an unpadded `%t`, `%m` or `%n`: the bytes after it are what lines of one
+    /// session repeat (see ``PrefixMemo``).
+    let leadingTimestamp: Escape?
+    /// Tells the prefix's ``PrefixMemo`` slots from those of other prefixes; 0 when lines are never
+    /// remembered (inferred prefixes that skip to the severity word).
+    let memoKey: Int
 
     /// The escapes of `log_line_prefix`.
     enum Escape: UInt8, Sendable {
@@ -172,12 +178,14 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         flush()
         self.elements = elements
         self.backgroundStop = stop
+        (leadingTimestamp, memoKey) = Self.memoSettings(pattern, elements, stop)
     }
 
     init(inferred pattern: String, elements: [Element]) {
         self.pattern = pattern
         self.elements = elements
         self.backgroundStop = nil
+        (leadingTimestamp, memoKey) = Self.memoSettings(pattern, elements, nil)
     }
 
     public var description: String { pattern }
@@ -235,6 +243,8 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
         var severity: LogSeverity
         var labelStart: Int
         var textStart: Int
+        /// Whether a free-text field was tried at more than one end before the match was found.
+        var retried = false
     }
 
     /// Matches the prefix and the label word at `start` of a line ending at `end` (newline excluded).
@@ -247,7 +257,38 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
     /// its date, time and zone are the same (consecutive lines usually share their second).
     func match(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int, cache: inout TimestampCache) -> Match? {
         var result = Match(fields: Fields(), label: .severity, severity: .unknown, labelStart: 0, textStart: 0)
+        if memoKey != 0 {
+            // The leading timestamp is read once; the bytes after it are looked up among remembered lines, and
+            // matched field by field (from the second element on) when they are not there.
+            var from = start
+            var firstElement = 0
+            if leadingTimestamp != nil {
+                guard let (time, after) = leadingTime(bytes, start, end, &cache) else {
+                    return matchBackground(bytes, start: start, end: end, &result, &cache)
+                }
+                result.fields.timestamp = time
+                from = after
+                firstElement = 1
+            }
+            if let remembered = matchRemembered(
+                bytes, from: from, end: end, timestamp: result.fields.timestamp, cache: &cache)
+            {
+                return remembered
+            }
+            if matchElements(bytes, firstElement, elements.count, from, end, &result, &cache) {
+                if !result.retried { remember(result, bytes, from: from, end: end, cache: &cache) }
+                return result
+            }
+            return matchBackground(bytes, start: start, end: end, &result, &cache)
+        }
         if matchElements(bytes, 0, elements.count, start, end, &result, &cache) { return result }
+        return matchBackground(bytes, start: start, end: end, &result, &cache)
+    }
+
+    /// Matches the part of the prefix before `%q` (background processes write no session fields).
+    private func matchBackground(
+        _ bytes: UnsafeRawBufferPointer, start: Int, end: Int, _ result: inout Match, _ cache: inout TimestampCache
+    ) -> Match? {
         if let stop = backgroundStop {
             result.fields = Fields()
             if matchElements(bytes, 0, stop, start, end, &result, &cache) { return result }
@@ -433,6 +474,7 @@ public struct LinePrefix: Sendable, Hashable, CustomStringConvertible {
             }
             setFreeText(escape, bytes, position, candidate, &result.fields)
             if matchElements(bytes, elementIndex + 1, count, candidate, end, &result, &cache) { return true }
+            result.retried = true
             candidate += 1
         }
         return false

@@ -1,5 +1,17 @@
-/// The conversion of the last timestamp seen, reused while lines share their second and zone.
+/// The conversion of the last timestamp seen, reused while lines share their second and zone, and the
+/// prefixes of recent lines (``PrefixMemo``, kept for one ``LinePrefix`` at a time).
 struct TimestampCache {
+    /// Remembered prefixes, allocated on the first line remembered, and a plain pointer to its slots with
+    /// the prefix they belong to (so that a lookup touches no reference count).
+    var memo: PrefixMemo? = nil
+    var memoTable:
+        (
+            fields: UnsafeMutablePointer<LinePrefix.Fields>, lengths: UnsafeMutablePointer<Int>,
+            bytes: UnsafeMutableRawPointer
+        )? = nil
+    var memoOwner = 0
+    /// Whether lines are remembered (tests turn it off to compare with matching field by field).
+    var remembers = true
     var valid = false
     var a: UInt64 = 0
     var b: UInt64 = 0

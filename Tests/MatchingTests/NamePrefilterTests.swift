@@ -42,6 +42,32 @@ import Testing
         #expect(found.map(\.1) == ["legacy status"])
     }
 
+    @Test func namesWithDifferentFirstLettersAreFoundInPositionOrderAsByHashing() {
+        // Two first letters: searched one letter at a time (NamePrefilter.splitLimit), then merged.
+        let text = """
+            UPDATE Orders SET legacy_status = 1 WHERE id IN (SELECT order_id FROM orders_archive);
+            Order.objects.filter(legacy_status__in=[1]); orders__legacy_status; xorders LEGACY_STATUS
+            """
+        let names = ["legacy_status", "orders", "order_id"]
+        let found = hits(names, text)
+        #expect(
+            found.map(\.1) == [
+                "Orders", "legacy_status", "order_id", "legacy_status", "orders", "legacy_status", "LEGACY_STATUS",
+            ])
+        // Past NamePrefilter.regexLimit names every word is hashed: the reference for any alternation.
+        let padded = names + (0..<NamePrefilter.regexLimit).map { "zz_unused_\($0)" }
+        #expect(hits(padded, text).map(\.1) == found.map(\.1))
+        #expect(hits(padded, text).map(\.0) == found.map(\.0))
+        // JSON escapes: a word right after `\n` is still found, in order.
+        let filter = NamePrefilter(names: names)
+        let json = Array(#"{"m":"SELECT o.id,\nlegacy_status\tFROM orders"}"#.utf8)
+        var inJSON: [String] = []
+        json.withUnsafeBytes { buffer in
+            filter.scan(buffer, jsonEscapes: true) { index, _ in inJSON.append(names[index]) }
+        }
+        #expect(inJSON == ["legacy_status", "orders"])
+    }
+
     @Test func emptyBufferAndNoNamesFindNothing() {
         #expect(hits(["x"], "").isEmpty)
         #expect(hits([], "x y z").isEmpty)
