@@ -153,14 +153,9 @@ public enum LedgerReportCommand {
         if let seconds = try? ScanCommandRunner.parseDuration(text) {
             return LedgerDay.start(of: now - seconds * 1000)
         }
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        var day = tm()
-        guard parts.count == 3, text.count == 10 else {
+        guard text.count == 10, let day = GateClock.day(text) else {
             throw UsageError("\(option) takes a duration such as 30d or a UTC date such as 2026-11-01, not '\(text)'")
         }
-        day.tm_year = Int32(parts[0] - 1900)
-        day.tm_mon = Int32(parts[1] - 1)
-        day.tm_mday = Int32(parts[2])
-        return Int64(timegm(&day)) * 1000
+        return Int64(day) * 86_400_000
     }
 }

@@ -186,7 +186,7 @@ final class SweptDays: @unchecked Sendable {
 
     @Test func reportSinceADayCountsWhatAScanOfThatDaysFilesCounts() throws {
         let days = try days()
-        let twoDaysAgo = LedgerDayText.daysAgo(2)
+        let twoDaysAgo = LedgerDay.of(Int64(Date().timeIntervalSince1970 * 1000) - 2 * 86_400_000)
         let ledger = try ledgerReport(days.ledger, since: twoDaysAgo)
         #expect(Self.statements(ledger) == Self.expectedLastTwoDays)
         let scanned = try scan(Array(days.files.suffix(2)))
@@ -306,6 +306,15 @@ final class SweptDays: @unchecked Sendable {
         #expect(Self.statements(try ledgerReport(state)) == Self.expectedAllDays)
     }
 
+    @Test func sinceTakesADurationOrAUTCDateAndRefusesOthers() throws {
+        // 2026-11-20 12:00 UTC.
+        let now: Int64 = 1_795_176_000_000
+        #expect(try LedgerReportCommand.dayStart("2026-11-01", now: now, option: "--since") == 1_793_491_200_000)
+        #expect(try LedgerReportCommand.dayStart("19d", now: now, option: "--since") == 1_793_491_200_000)
+        #expect(throws: UsageError.self) { try LedgerReportCommand.dayStart("2026-13-01", now: now, option: "--since") }
+        #expect(throws: UsageError.self) { try LedgerReportCommand.dayStart("last week", now: now, option: "--since") }
+    }
+
     /// Registers the targets in a new ledger (so that a report names them) without reading any log.
     func ledgerReportOrNothing(_ state: String) throws {
         let empty = try TemporaryDirectory()
@@ -351,15 +360,5 @@ final class SweptDays: @unchecked Sendable {
         // Swept again, all shards add nothing.
         for shard in 1...4 { try days.sweep(state: state, shard: "\(shard)/4") }
         #expect(Self.runtime(try ledgerReport(state)) == Self.runtime(single))
-    }
-}
-
-/// UTC dates counted back from today, as `--since` takes them.
-enum LedgerDayText {
-    static func daysAgo(_ days: Int) -> String {
-        var seconds = time_t(Date().timeIntervalSince1970) - time_t(days * 86_400)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
     }
 }
