@@ -70,7 +70,7 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable, Sendable {
                 "the ledger \(ledger) has schema version \(version), newer than the \(supported) this dropscan knows; upgrade dropscan to read it"
         case .notALedger(let ledger):
             return
-                "\(ledger) is a database but not a dropscan ledger (it has tables of its own); give a new file or an empty database"
+                "\(ledger) is a database but not a dropscan ledger (it has tables of its own); give a new file, an empty database, or a schema of its own (postgresql://…?options=-csearch_path%3Ddropscan)"
         case .statementFailed(let ledger, let message):
             return "writing or reading the ledger \(ledger) failed: \(message)"
         case .retry(let ledger, let message):

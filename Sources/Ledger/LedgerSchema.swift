@@ -98,12 +98,11 @@ enum LedgerSchema {
                 try connection.query(create)
                 let stored = try connection.query("SELECT value FROM ledger_meta WHERE key = 'schema_version'")
                 let current = stored.first?.first?.integer.map(Int.init) ?? 0
+                // (The catch below rolls back.)
                 if current > version {
-                    connection.rollback()
                     throw LedgerError.newerSchema(ledger: connection.label, version: current, supported: version)
                 }
                 if current == 0, try hasForeignTables(connection) {
-                    connection.rollback()
                     throw LedgerError.notALedger(ledger: connection.label)
                 }
                 let steps = migrations(dialect)
