@@ -256,19 +256,19 @@ struct LogFileScanner {
             for (_, evidence) in uses where evidence.isUse { strongest = min(strongest ?? evidence, evidence) }
             if attribution == nil { attribution = Attribution(entry) }
             for (target, evidence) in uses {
-                record(
-                    target: target, evidence: evidence, counted: countsAsExecution,
-                    failed: isFailedUse && evidence.isUse,
-                    text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
-                    into: &accumulator.runtime[target])
-                guard countsByDay else { continue }
-                let day = DayTarget(
-                    day: entry.timestamp.map(LedgerDay.start(of:)) ?? DayTarget.undated, target: target)
-                record(
-                    target: target, evidence: evidence, counted: countsAsExecution,
-                    failed: isFailedUse && evidence.isUse,
-                    text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
-                    into: &accumulator.daily[day, default: RuntimeAccumulator()])
+                func count(into runtime: inout RuntimeAccumulator) {
+                    record(
+                        target: target, evidence: evidence, counted: countsAsExecution,
+                        failed: isFailedUse && evidence.isUse,
+                        text: text, normalized: normalized, entry: entry, attribution: attribution!, file: file,
+                        into: &runtime)
+                }
+                count(into: &accumulator.runtime[target])
+                // A sweep also counts by UTC day, for the ledger.
+                if countsByDay {
+                    let day = entry.timestamp.map(LedgerDay.start(of:)) ?? DayTarget.undated
+                    count(into: &accumulator.daily[DayTarget(day: day, target: target), default: RuntimeAccumulator()])
+                }
             }
         }
         return strongest

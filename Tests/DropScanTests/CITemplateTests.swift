@@ -241,11 +241,9 @@ struct PullRequestHistory {
                 "db/schema.rb": "create_table :orders do |t|\n  t.string :legacy_status\nend\n",
                 ".dropscan/policy.yml": "coverage:\n  minimumWindowDays: 0\n",
                 ".dropscan/fetch-logs.sh": "#!/bin/sh\ncp \"$DEMO_LOGS\"/*.gz \"$1\"\n",
-            ], message: "base")
-        // Stored executable, as the templates require (`[ -x .dropscan/fetch-logs.sh ]`).
-        try run("/bin/chmod", ["+x", origin + "/.dropscan/fetch-logs.sh"])
-        try run("/usr/bin/git", ["-C", origin, "add", ".dropscan/fetch-logs.sh"])
-        try run("/usr/bin/git", ["-C", origin, "commit", "-q", "--amend", "--no-edit"])
+            ], message: "base",
+            // Stored executable, as the templates require (`[ -x .dropscan/fetch-logs.sh ]`).
+            executable: [".dropscan/fetch-logs.sh"])
         try run("/usr/bin/git", ["-C", origin, "checkout", "-q", "-b", "pr"])
         try commit(
             origin,
@@ -388,12 +386,13 @@ struct SimulatedRun {
     }
 }
 
-func commit(_ repository: String, files: [String: String], message: String) throws {
+func commit(_ repository: String, files: [String: String], message: String, executable: Set<String> = []) throws {
     for (path, content) in files {
         let full = repository + "/" + path
         try FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(content.utf8).write(to: URL(fileURLWithPath: full))
+        if executable.contains(path) { try run("/bin/chmod", ["+x", full]) }
     }
     let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
     try run("/usr/bin/git", ["-C", repository] + identity + ["add", "."])
