@@ -8,7 +8,7 @@ SHELL := /bin/bash
 # SARIF and CI schemas; shellcheck, PyYAML and jq for the CI template tests; faketime to run the server on
 # simulated days for the sweep tests; systemd for systemd-analyze, which checks the timer template), bench (the
 # peers it compares against).
-BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev libsqlite3-dev libisal-dev pkg-config
+BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev libsqlite3-dev libisal-dev libvectorscan-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
                   python3-yaml jq git curl ca-certificates make faketime systemd
 BENCH_PACKAGES := ripgrep ugrep pgbadger time bc

@@ -28,8 +28,11 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(
             name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(
+            name: "CHyperscan", path: "Sources/CHyperscan", pkgConfig: "libhs",
+            providers: [.apt(["libvectorscan-dev"])]),
         .target(name: "ScanIO", dependencies: ["CZlib", "CIsal"]),
-        .target(name: "Matching", dependencies: ["CPCRE2", "ScanIO"]),
+        .target(name: "Matching", dependencies: ["CPCRE2", "CHyperscan", "ScanIO"]),
         .target(name: "PostgresLog", dependencies: ["Matching", "ScanIO"]),
         .target(name: "Catalog"),
         .target(name: "ModelIndex", dependencies: ["Catalog"]),

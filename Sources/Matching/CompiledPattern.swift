@@ -1,3 +1,4 @@
+import CHyperscan
 import CPCRE2
 
 /// A PCRE2 compile error: PCRE2's own message and the byte offset in the pattern where it stopped.
@@ -155,5 +156,17 @@ public final class MatchScratch: @unchecked Sendable {
         pcre2_match_data_free_8(matchData)
         pcre2_match_context_free_8(context)
         if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+        if let literalScratchPointer { hs_free_scratch(literalScratchPointer) }
     }
+
+    /// Vectorscan's scratch for this thread, grown to serve `database` too (`nil` if it cannot be allocated).
+    private var literalScratchPointer: OpaquePointer?
+    func literalScratch(for database: OpaquePointer) -> OpaquePointer? {
+        var scratch = literalScratchPointer
+        guard hs_alloc_scratch(database, &scratch) == HS_SUCCESS else { return nil }
+        literalScratchPointer = scratch
+        return scratch
+    }
+    /// Where ``LiteralSearch`` collects one search's occurrences, reused from call to call.
+    let literalHits = LiteralHits()
 }

@@ -122,3 +122,75 @@ import Testing
         #expect(found == ["orders"])
     }
 }
+
+/// The three engines must find the same words: each is checked against hits written down by hand.
+@Suite struct NamePrefilterEngineTests {
+    static let engines: [NamePrefilter.Engine] = [.literals, .alternation, .hashing]
+
+    func hits(
+        _ names: [String], _ text: String, engine: NamePrefilter.Engine, caseSensitive: [Bool]? = nil,
+        jsonEscapes: Bool = false
+    ) -> [String] {
+        let filter = NamePrefilter(names: names, caseSensitive: caseSensitive, engine: engine)
+        let bytes = Array(text.utf8)
+        var found: [String] = []
+        bytes.withUnsafeBytes { buffer in
+            filter.scan(buffer, jsonEscapes: jsonEscapes, scratch: MatchScratch()) { index, range in
+                found.append(names[index] + "=" + String(decoding: bytes[range], as: UTF8.self))
+            }
+        }
+        return found
+    }
+
+    @Test(arguments: engines)
+    func wordsAreFoundAtWordBoundariesAndAfterDoubleUnderscores(engine: NamePrefilter.Engine) {
+        // Four first letters: the automatic choice is Vectorscan.
+        let names = ["legacy_status", "orders", "order_id", "customers", "status"]
+        let text = """
+            UPDATE Orders SET legacy_status = 1, status = 2 WHERE id IN (SELECT order_id FROM orders_archive);
+            Order.objects.filter(legacy_status__in=[1]); orders__legacy_status; xorders LEGACY_STATUS
+            customers.status status_code my_status $status status$ é_status
+            """
+        #expect(
+            hits(names, text, engine: engine) == [
+                "orders=Orders", "legacy_status=legacy_status", "status=status", "order_id=order_id",
+                "legacy_status=legacy_status", "orders=orders", "legacy_status=legacy_status",
+                "legacy_status=LEGACY_STATUS", "customers=customers", "status=status",
+            ])
+    }
+
+    @Test(arguments: engines)
+    func aCaselessAndAnExactNameOfOneSpellingAreBothReported(engine: NamePrefilter.Engine) {
+        let names = ["LegacyCode", "legacycode", "alpha", "beta", "gamma"]
+        let found = hits(
+            names, "\"LegacyCode\" legacycode LEGACYCODE", engine: engine,
+            caseSensitive: [true, false, false, false, false])
+        #expect(
+            found == [
+                "LegacyCode=LegacyCode", "legacycode=LegacyCode", "legacycode=legacycode", "legacycode=LEGACYCODE",
+            ])
+    }
+
+    /// Hashing also tries every `__` segment of a word, so it reports `orders` and `sku` inside `orders__sku`
+    /// too (more hits, never fewer): only the two engines that take one name per place are compared here.
+    @Test(arguments: [NamePrefilter.Engine.literals, .alternation])
+    func aLongerNameAtOnePlaceHidesTheShorterItHolds(engine: NamePrefilter.Engine) {
+        // `orders__sku` is one name and a Django-style lookup path; the alternation takes the longer name.
+        let names = ["orders", "orders__sku", "sku", "alpha", "beta"]
+        #expect(
+            hits(names, "filter(orders__sku=1) orders sku__in", engine: engine) == [
+                "orders__sku=orders__sku", "orders=orders", "sku=sku",
+            ])
+    }
+
+    @Test(arguments: engines)
+    func wordsAfterJSONEscapesAreFoundOnlyInJSON(engine: NamePrefilter.Engine) {
+        let names = ["legacy_status", "orders", "customers", "sku"]
+        let text = #"{"message":"SELECT o.id,\nlegacy_status\tFROM orders","x":"\u0022sku\qcustomers"}"#
+        #expect(hits(names, text, engine: engine) == ["orders=orders"])
+        #expect(
+            hits(names, text, engine: engine, jsonEscapes: true) == [
+                "legacy_status=legacy_status", "orders=orders", "sku=sku",
+            ])
+    }
+}
