@@ -11,7 +11,7 @@ SHELL := /bin/bash
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev libsqlite3-dev libisal-dev libvectorscan-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
                   python3-yaml jq git curl ca-certificates make faketime systemd
-BENCH_PACKAGES := ripgrep ugrep pgbadger time bc
+BENCH_PACKAGES := ripgrep ugrep pgbadger time bc isal
 
 SWIFT        ?= swift
 RELEASE_BIN  := .build/release/dropscan

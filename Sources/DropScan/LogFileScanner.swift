@@ -248,13 +248,13 @@ struct LogFileScanner {
                 continue
             }
             // A NUL (damage: no server writes one) would end the text for the parser: read it as a space.
-            if text.utf8.contains(0) { text = text.replacingOccurrences(of: "\0", with: " ") }
+            if Self.holdsNUL(&text) { text = text.replacingOccurrences(of: "\0", with: " ") }
             let isFailedUse = statement.kind == .failed && statement.isUndefinedObjectError
-            let normalized = SQLNormalizer.normalize(text)
-            let uses = targetsUsed(by: text, normalized: normalized)
+            let (normalized, knownUses) = memo.normalized(text)
+            let uses = knownUses ?? targetsUsed(by: text, normalized: normalized)
             if uses.isEmpty { continue }
             for (_, evidence) in uses where evidence.isUse { strongest = min(strongest ?? evidence, evidence) }
-            if attribution == nil { attribution = Attribution(entry) }
+            if attribution == nil { attribution = memo.attribution(of: entry) }
             for (target, evidence) in uses {
                 func count(into runtime: inout RuntimeAccumulator) {
                     record(
@@ -319,7 +319,15 @@ struct LogFileScanner {
 
     /// The targets a statement text uses, with the evidence for each: the prefilter says which targets it
     /// names, their log rules say whether it is worth parsing, and PostgreSQL's parser decides the tier.
+    /// (A text seen before has its uses in the memo: `UseMemo.normalized(_:)` gives them.)
     func targetsUsed(by text: String, normalized: NormalizedSQL) -> [(Int, Evidence)] {
+        let uses = targetsUsedByShape(by: text, normalized: normalized)
+        // The same text (an extended-protocol statement, with its `$1`) always has the same uses.
+        if !normalized.redactedToEnd { memo.remember(text: text, uses) }
+        return uses
+    }
+
+    private func targetsUsedByShape(by text: String, normalized: NormalizedSQL) -> [(Int, Evidence)] {
         var utf8 = Array(text.utf8)
         var named: Set<Int> = []
         var tableNamed: Set<Int> = []
@@ -395,6 +403,11 @@ extension LogFileScanner {
             // These quote only the prefix the user gave, or nothing from the log.
             return error.description
         }
+    }
+
+    /// Whether `text` holds a NUL byte (`memchr` over its UTF-8, made contiguous first if it is not).
+    static func holdsNUL(_ text: inout String) -> Bool {
+        text.withUTF8 { ByteSearch.firstIndex(of: 0, in: UnsafeRawBufferPointer($0), from: 0) != nil }
     }
 
     /// Whether a statement could use columns without naming them: it holds `*`, or starts with INSERT or COPY.
@@ -526,6 +539,59 @@ final class UseMemo {
     func remember(_ key: Int, _ value: [(Int, Evidence)]) {
         if uses.count >= capacity { uses.removeAll(keepingCapacity: true) }
         uses[key] = value
+    }
+
+    /// Statement texts already normalized: an extended-protocol statement is logged with the same text (its
+    /// `$1` placeholders) at every execution, so it is lexed once. Only short texts are kept, at most 4,096.
+    private var texts: [String: (normalized: NormalizedSQL, uses: [(Int, Evidence)]?)] = [:]
+    private static let textBytes = 2048
+    private static let textCapacity = 4096
+
+    /// The text's shape, and its uses if they were remembered (``remember(text:_:)``).
+    func normalized(_ text: String) -> (NormalizedSQL, [(Int, Evidence)]?) {
+        guard text.utf8.count <= Self.textBytes else { return (SQLNormalizer.normalize(text), nil) }
+        if let known = texts[text] { return known }
+        let normalized = SQLNormalizer.normalize(text)
+        if texts.count >= Self.textCapacity { texts.removeAll(keepingCapacity: true) }
+        texts[text] = (normalized, nil)
+        return (normalized, nil)
+    }
+
+    /// Remembers the uses of a text that ``normalized(_:)`` remembered (a shape redacted to its end never is).
+    func remember(text: String, _ uses: [(Int, Evidence)]) {
+        guard text.utf8.count <= Self.textBytes else { return }
+        texts[text]?.uses = uses
+    }
+
+    /// Who ran entries, by a hash of the raw bytes of their application, user and database (at most 1,024),
+    /// with those bytes to compare: a hash shared by other bytes is decoded afresh.
+    private var attributions: [Int: (raw: [[UInt8]?], attribution: Attribution)] = [:]
+
+    func attribution(of entry: LogEntry) -> Attribution {
+        let fields = (entry.rawApplication, entry.rawUser, entry.rawDatabase)
+        var hasher = Hasher()
+        for field in [fields.0, fields.1, fields.2] {
+            hasher.combine(field?.count ?? -1)
+            if let field { hasher.combine(bytes: field) }
+        }
+        let key = hasher.finalize()
+        if let known = attributions[key], Self.same(known.raw[0], fields.0), Self.same(known.raw[1], fields.1),
+            Self.same(known.raw[2], fields.2)
+        {
+            return known.attribution
+        }
+        let attribution = Attribution(entry)
+        if attributions.count >= 1024 { attributions.removeAll(keepingCapacity: true) }
+        attributions[key] = ([fields.0.map(Array.init), fields.1.map(Array.init), fields.2.map(Array.init)], attribution)
+        return attribution
+    }
+
+    private static func same(_ stored: [UInt8]?, _ raw: UnsafeRawBufferPointer?) -> Bool {
+        switch (stored, raw) {
+        case (nil, nil): return true
+        case (let stored?, let raw?): return stored.elementsEqual(raw)
+        default: return false
+        }
     }
 }
 

@@ -51,6 +51,8 @@ public struct NamePrefilter: Sendable {
     /// different letters: on log text, two passes for `legacy_status` and `orders` take a third of the time
     /// of one pass for both.
     public static let splitLimit = 3
+    /// The smallest buffer searched one first letter at a time.
+    static let groupsFromBytes = 4096
 
     /// `names` are matched case-insensitively when `caseSensitive[i]` is false (default), exactly otherwise.
     public init(names: [String], caseSensitive: [Bool]? = nil, engine: Engine = .automatic) {
@@ -169,7 +171,9 @@ public struct NamePrefilter: Sendable {
             return
         }
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
-        if !groups.isEmpty {
+        // One first letter at a time pays off over a chunk; over one statement, a pass per letter, the merge
+        // and its allocation cost more than the one alternation (which finds the same words).
+        if !groups.isEmpty && buffer.count >= Self.groupsFromBytes {
             scanByGroups(buffer, base, jsonEscapes: jsonEscapes, scratch: scratch, body)
             return
         }

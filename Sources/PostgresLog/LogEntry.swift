@@ -50,6 +50,10 @@ public struct LogEntry {
     public var application: String? { layout.string(.application, bytes) }
     /// The `application_name` field's bytes as logged (escapes not decoded), for counting without a String.
     public var rawApplication: UnsafeRawBufferPointer? { layout.raw(.application, bytes) }
+    /// The user's raw bytes, still escaped as the format writes them.
+    public var rawUser: UnsafeRawBufferPointer? { layout.raw(.user, bytes) }
+    /// The database's raw bytes, still escaped as the format writes them.
+    public var rawDatabase: UnsafeRawBufferPointer? { layout.raw(.database, bytes) }
     /// The session user, or `nil`.
     public var user: String? { layout.string(.user, bytes) }
     /// The database, or `nil`.
@@ -189,9 +193,12 @@ struct EntryLayout {
         guard let raw = raw(field, bytes) else { return nil }
         let decoded = decode(
             raw, encoding: field.rawValue < EntryField.message.rawValue && encoding == .stderr ? nil : encoding)
-        if field != .message && (decoded.isEmpty || decoded == Array("[unknown]".utf8)) { return nil }
+        if field != .message && (decoded.isEmpty || decoded.elementsEqual(Self.unknown)) { return nil }
         return String(decoding: decoded, as: UTF8.self)
     }
+
+    /// What the server writes for a field it does not know.
+    private static let unknown: [UInt8] = Array("[unknown]".utf8)
 }
 
 /// Unescapes a field's raw bytes.
@@ -202,12 +209,14 @@ func decode(_ raw: UnsafeRawBufferPointer, encoding: FieldEncoding?) -> [UInt8] 
     case nil:
         out.append(contentsOf: raw)
     case .stderr:
+        // Whole lines at a time: each newline is kept and the TAB that starts a continuation line dropped.
         var index = 0
         while index < raw.count {
-            let byte = raw[index]
-            out.append(byte)
-            index += 1
-            if byte == 10, index < raw.count, raw[index] == 9 { index += 1 }
+            let newline = ByteSearch.firstIndex(of: 10, in: raw, from: index) ?? raw.count
+            let lineEnd = min(newline + 1, raw.count)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[index..<lineEnd]))
+            index = lineEnd
+            if newline < raw.count, index < raw.count, raw[index] == 9 { index += 1 }
         }
         if out.last == 10 { out.removeLast() }
     case .csv:

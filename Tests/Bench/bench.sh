@@ -2,8 +2,10 @@
 # make bench: dropscan beside its peers on the same inputs. Prints wall time, throughput and peak RSS;
 # the figures describe this machine and are not assertions.
 #
-#   1. >1 GiB of gzip-compressed PostgreSQL logs: gzip -dc, rg -z, ugrep -z, dropscan (1 and 50 targets)
-#   2. a hot column (a use in one statement of eight): the SQL parser's cache keeps it from being parser-bound
+#   1. >1 GiB of gzip-compressed PostgreSQL logs written by a real server (Tests/Bench/server, replicated):
+#      igzip and zlib inflate alone, gzip -dc, rg -z, ugrep -z, dropscan (1 and 50 targets, igzip and zlib)
+#   1b. one less compressible log file from the same server: igzip's inflate, zlib's, ugrep, dropscan with each
+#   2. a hot column (read by every shop-web transaction): the SQL parser's cache keeps it from being parser-bound
 #   3. pgBadger on the same stderr log: time and per-application counts side by side
 #   4. a large source tree (the Python installation): rg -w, ugrep -w, dropscan (1 and 50 targets)
 #   5. the model index pass against a one-target scan of a large tree: BENCH_MODELS_TREE (a checkout with ORM
@@ -21,7 +23,7 @@ dropscan=${1:-.build/release/dropscan}
 data=${BENCH_DATA:-bench-data}
 files=${BENCH_FILES:-4}
 mib=${BENCH_MIB_PER_FILE:-300}
-sections=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9}
+sections=${BENCH_SECTIONS:-1 1b 2 3 4 5 6 7 8 9}
 export DROPSCAN_PATTERNS=$PWD/Patterns
 mkdir -p "$data"
 section() { [[ " $sections " == *" $1 "* ]]; }
@@ -85,15 +87,26 @@ mkdir -p "$(dirname "$report")"
 } > "$report"
 
 # 1. Compressed logs -----------------------------------------------------------------------------------
-logs=$data/logs
+# Real logs: a real server (run-workload.sh: initdb, restarts, checkpoints, log_statement='all', rotation at
+# 10 MB) serves three applications with pgbench for $BENCH_SERVER_SECONDS seconds (Tests/Bench/server); its
+# rotated files are replicated, a day later per copy, into $files files of $mib MiB, then gzipped with gzip -6.
+# BENCH_SERVER_VARIED=1 gives the less compressible variant of section 10.
+server_logs() {  # output dir, files, MiB per file, varied (0/1)
+  local out=$1 n=$2 size=$3 varied=$4
+  rm -rf "$out" "$out.server" "$out.plain" && mkdir -p "$out"
+  BENCH_SERVER_VARIED=$varied BENCH_SERVER_SECONDS=${BENCH_SERVER_SECONDS:-20} \
+    bash Tests/DropScanTests/Fixtures/postgres/run-workload.sh "$out.server" Tests/Bench/server \
+    "log_statement='all'" "log_line_prefix='%m [%p] %q%u@%d/%a '" >/dev/null
+  python3 Tests/Bench/replicate-logs.py "$out.server" "$out.plain" "$n" "$size"
+  for f in "$out.plain"/*.log; do gzip -6 -n -c "$f" > "$out/$(basename "$f").gz" & done; wait
+  rm -rf "$out.server" "$out.plain"
+}
+logs=$data/server-logs
 if section 1 || section 2 || section 7 || section 9; then
-if [ ! -f "$data/.logs-$files-$mib" ]; then
-  echo "bench: generating $files x $mib MiB of logs in $logs (once; gzip -6)..."
-  rm -rf "$logs" "$data/plain" && mkdir -p "$logs"
-  python3 Tests/Bench/generate-logs.py "$data/plain" "$files" "$mib"
-  for f in "$data"/plain/*.log; do gzip -6 -n -c "$f" > "$logs/$(basename "$f").gz" & done; wait
-  rm -rf "$data/plain"
-  touch "$data/.logs-$files-$mib"
+if [ ! -f "$data/.server-logs-$files-$mib" ]; then
+  echo "bench: running a real server for ${BENCH_SERVER_SECONDS:-20} s, then replicating its logs into $files x $mib MiB in $logs (once)..."
+  server_logs "$logs" "$files" "$mib" 0
+  touch "$data/.server-logs-$files-$mib"
 fi
 compressed=$(du -cb "$logs"/*.gz | tail -n 1 | cut -f1)
 plain=$(for f in "$logs"/*.gz; do gzip -dc "$f"; done | wc -c)
@@ -101,8 +114,9 @@ targets50=$data/targets-50.txt
 { echo "orders.legacy_status"; for i in $(seq 1 49); do echo "table_$i.column_$i"; done; } > "$targets50"
 fi
 if section 1; then
-heading "$(printf '1. logs: %d gzip files, %.0f MiB compressed, %.2f GiB of log text, %d cores' "$files" \
-  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)")"
+heading "$(printf '1. real-server logs: %d gzip files, %.0f MiB compressed (%.0f:1), %.2f GiB of log text, %d cores' "$files" \
+  "$(echo "$compressed / 1048576" | bc -l)" "$(echo "$plain / $compressed" | bc -l)" "$(echo "$plain / 1073741824" | bc -l)" "$(nproc)")"
+add "igzip inflate only, $(nproc) processes (ISA-L, dropscan's default)" "$plain" bash -c "printf '%s\\n' $logs/*.gz | xargs -P $(nproc) -n 1 igzip -d -c > /dev/null"
 add "zlib inflate only, $(nproc) processes (inflate.py)" "$plain" python3 Tests/Bench/inflate.py "$logs"/*.gz
 add "gzip -dc > /dev/null (one file after another)" "$plain" bash -c "for f in $logs/*.gz; do gzip -dc \$f > /dev/null; done"
 add "rg -z -c -w legacy_status" "$plain" rg -z -c -w legacy_status "$logs"
@@ -110,6 +124,7 @@ add "ugrep -z -c -w legacy_status" "$plain" ugrep -z -c -w -r legacy_status "$lo
 add "dropscan, 1 target" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
 add "dropscan, 50 targets" "$plain" "$dropscan" scan -q --targets-file "$targets50" --logs "$logs" --json /dev/null
 add "dropscan, 1 target, --threads 1" "$plain" "$dropscan" scan -q --threads 1 --target orders.legacy_status --logs "$logs" --json /dev/null
+add "dropscan, 1 target, zlib (DROPSCAN_INFLATE=zlib)" "$plain" env DROPSCAN_INFLATE=zlib "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
 run_group
 echo "  what each counts for legacy_status (rg/ugrep: lines; dropscan: executed statements that use orders.legacy_status):"
 printf '    rg %s, ugrep %s, dropscan %s\n' \
@@ -121,7 +136,7 @@ fi
 
 # 2. A hot column ----------------------------------------------------------------------------------------
 if section 2; then
-heading "2. hot column: orders.status is used by one statement in eight (customers.status is another table's)"
+heading "2. hot column: shop-web reads orders.status in every transaction (customers.status is another table's)"
 add "ugrep -z -c -w status" "$plain" ugrep -z -c -w -r status "$logs"
 add "dropscan, orders.legacy_status (1 target)" "$plain" "$dropscan" scan -q --target orders.legacy_status --logs "$logs" --json /dev/null
 add "dropscan, orders.status (hot)" "$plain" "$dropscan" scan -q --target orders.status --logs "$logs" --json /dev/null
@@ -129,6 +144,33 @@ run_group
 { "$dropscan" scan -q --stats --target orders.status --logs "$logs" --json "$data/hot.json" 2>&1 || true; } | sed 's/^/    /'
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["targets"][0]["runtime"]; print("    uses: %d confirmed statements, by evidence %s" % (r["statements"], r["byEvidence"]))' "$data/hot.json"
 
+fi
+
+# 1b. One less compressible file -----------------------------------------------------------------------------
+# The same server with every statement carrying random literals (BENCH_SERVER_VARIED=1), one file: igzip and
+# zlib give the same report, and igzip's inflate alone is the bound.
+if section 1b; then
+varied=$data/server-varied
+varied_mib=${BENCH_VARIED_MIB:-512}
+if [ ! -f "$data/.server-varied-$varied_mib" ]; then
+  echo "bench: running a real server with varied literals, then replicating its logs into 1 x $varied_mib MiB (once)..."
+  server_logs "$varied" 1 "$varied_mib" 1
+  touch "$data/.server-varied-$varied_mib"
+fi
+vfile=$varied/postgresql-00.log.gz
+vplain=$(gzip -dc "$vfile" | wc -c); vcompressed=$(wc -c < "$vfile")
+heading "$(printf '1b. one less compressible real-server log: %.0f MiB compressed (%.1f:1), %.0f MiB of log text' \
+  "$(echo "$vcompressed / 1048576" | bc -l)" "$(echo "$vplain / $vcompressed" | bc -l)" "$(echo "$vplain / 1048576" | bc -l)")"
+add "igzip -d -c (ISA-L inflate only)" "$vplain" igzip -d -c "$vfile"
+add "zlib inflate only (inflate.py)" "$vplain" python3 Tests/Bench/inflate.py "$vfile"
+add "ugrep -z -c -w legacy_status" "$vplain" ugrep -z -c -w legacy_status "$vfile"
+add "dropscan, 1 target (igzip)" "$vplain" "$dropscan" scan -q --target orders.legacy_status --logs "$vfile" --json "$data/varied-igzip.json"
+add "dropscan, 1 target, zlib (DROPSCAN_INFLATE=zlib)" "$vplain" env DROPSCAN_INFLATE=zlib "$dropscan" scan -q --target orders.legacy_status --logs "$vfile" --json "$data/varied-zlib.json"
+run_group
+same=$(python3 -c 'import json,sys
+a,b=(json.load(open(p)) for p in sys.argv[1:3]); a.pop("run",None); b.pop("run",None); print("identical" if a==b else "DIFFERENT")' \
+  "$data/varied-igzip.json" "$data/varied-zlib.json")
+note "  the reports of igzip and zlib (all but the run's times and command line): $same"
 fi
 
 # The generator's log_line_prefix (sections 3 and 6).
