@@ -582,7 +582,9 @@ final class UseMemo {
         }
         let attribution = Attribution(entry)
         if attributions.count >= 1024 { attributions.removeAll(keepingCapacity: true) }
-        attributions[key] = ([fields.0.map(Array.init), fields.1.map(Array.init), fields.2.map(Array.init)], attribution)
+        attributions[key] = (
+            [fields.0.map(Array.init), fields.1.map(Array.init), fields.2.map(Array.init)], attribution
+        )
         return attribution
     }
 

@@ -204,7 +204,8 @@ public enum StatementExtractor {
         }
         if line.kind != .none && line.kind != .durationOnly {
             // The message's bytes, decoded once (not a String first, then its UTF-8 again).
-            let message = entry.layout.raw(.message, entry.bytes).map { decode($0, encoding: entry.layout.encoding) } ?? []
+            let message =
+                entry.layout.raw(.message, entry.bytes).map { decode($0, encoding: entry.layout.encoding) } ?? []
             let text = String(decoding: message[min(line.textOffset, message.count)...], as: UTF8.self)
             var name: String?
             if let range = line.nameRange, let raw = entry.layout.raw(.message, entry.bytes) {
