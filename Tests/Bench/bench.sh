@@ -203,27 +203,37 @@ done
 
 fi
 
-# 4. A large source tree -----------------------------------------------------------------------------------
+# 4. Large source trees -------------------------------------------------------------------------------------
+# The Python installation's own library (a toolchain's sources; BENCH_SOURCE_TREE to change it) and, when
+# BENCH_MODELS_TREE is set, the application the evaluation fetched (e.g. netbox).
 stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-if section 4; then
-tree=${BENCH_SOURCE_TREE:-$stdlib}
 names50=(status_code user_id created_at updated_at content_type encoding timeout hostname username password
   filename basename dirname pathname extension headers cookies session_id request_id response_code
   error_code message_id parent_id child_id owner_id group_id account_id customer_id order_id product_id
   line_number column_number file_size mime_type charset locale timezone latitude longitude country_code
   postal_code street_name first_name last_name birth_date start_time end_time retry_count max_retries legacy_status)
-{ i=0; for n in "${names50[@]}"; do i=$((i+1)); echo "table_$i.$n"; done; } > "$data/source-targets-50.txt"
-rgargs=(); for n in "${names50[@]}"; do rgargs+=(-e "$n"); done
-files_in_tree=$(find "$tree" -type f | wc -l); tree_bytes=$(du -sb "$tree" | cut -f1)
-heading "$(printf '4. source tree %s: %d files, %.0f MiB (names matched as words, case-insensitively)' "$tree" "$files_in_tree" \
-  "$(echo "$tree_bytes / 1048576" | bc -l)")"
-add "rg -i -w -c status_code" "$tree_bytes" rg -i -w -c status_code "$tree"
-add "ugrep -r -I -i -w -c status_code" "$tree_bytes" ugrep -r -I -i -w -c status_code "$tree"
-add "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target responses.status_code --source "$tree" --json /dev/null
-add "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
-add "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
-add "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
-run_group
+source_tree() {  # tree, table heading number
+  local tree=$1 number=$2 files_in_tree tree_bytes rgargs=() n i=0
+  { for n in "${names50[@]}"; do i=$((i+1)); echo "table_$i.$n"; done; } > "$data/source-targets-50.txt"
+  for n in "${names50[@]}"; do rgargs+=(-e "$n"); done
+  files_in_tree=$(find "$tree" -type f | wc -l); tree_bytes=$(du -sb "$tree" | cut -f1)
+  heading "$(printf '%s source tree %s: %d files, %.0f MiB (names matched as words, case-insensitively)' "$number" "$tree" \
+    "$files_in_tree" "$(echo "$tree_bytes / 1048576" | bc -l)")"
+  add "rg -i -w -c status_code" "$tree_bytes" rg -i -w -c status_code "$tree"
+  add "ugrep -r -I -i -w -c status_code" "$tree_bytes" ugrep -r -I -i -w -c status_code "$tree"
+  add "dropscan, 1 target" "$tree_bytes" "$dropscan" scan -q --target responses.status_code --source "$tree" --json /dev/null
+  add "rg -i -w -c, 50 names" "$tree_bytes" rg -i -w -c "${rgargs[@]}" "$tree"
+  add "ugrep -r -I -i -w -c, 50 names" "$tree_bytes" ugrep -r -I -i -w -c "${rgargs[@]}" "$tree"
+  add "dropscan, 50 targets" "$tree_bytes" "$dropscan" scan -q --targets-file "$data/source-targets-50.txt" --source "$tree" --json /dev/null
+  run_group
+}
+if section 4; then
+source_tree "${BENCH_SOURCE_TREE:-$stdlib}" "4."
+if [ -n "${BENCH_MODELS_TREE:-}" ] && [ -d "${BENCH_MODELS_TREE:-}" ]; then
+  source_tree "$BENCH_MODELS_TREE" "4b. application"
+else
+  echo "  4b: skipped, BENCH_MODELS_TREE is not set to a checkout (e.g. netbox); no figure"
+fi
 fi
 
 # 5. The model index against a one-target scan -------------------------------------------------------------
