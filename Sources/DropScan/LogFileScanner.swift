@@ -569,12 +569,20 @@ final class UseMemo {
 
     func attribution(of entry: LogEntry) -> Attribution {
         let fields = (entry.rawApplication, entry.rawUser, entry.rawDatabase)
-        var hasher = Hasher()
-        for field in [fields.0, fields.1, fields.2] {
-            hasher.combine(field?.count ?? -1)
-            if let field { hasher.combine(bytes: field) }
+        // FNV-1a over a few short fields (a collision only costs a decode: the bytes are compared).
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        @inline(__always) func mix(_ field: UnsafeRawBufferPointer?) {
+            guard let field else {
+                hash = (hash ^ 0x1FF) &* 0x100_0000_01b3
+                return
+            }
+            for byte in field { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0x100) &* 0x100_0000_01b3
         }
-        let key = hasher.finalize()
+        mix(fields.0)
+        mix(fields.1)
+        mix(fields.2)
+        let key = Int(truncatingIfNeeded: hash)
         if let known = attributions[key], Self.same(known.raw[0], fields.0), Self.same(known.raw[1], fields.1),
             Self.same(known.raw[2], fields.2)
         {
