@@ -3,11 +3,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-# Debian packages: build (PCRE2, zlib and ISA-L, libpg_query, libpq, SQLite), tests (a real PostgreSQL server, gzip, python3's
+# Debian packages: build (PCRE2, zlib and ISA-L, Vectorscan, libpg_query, libpq, SQLite), tests (a real PostgreSQL server, gzip, python3's
 # jsonschema for the report schema, cmark-gfm to render Markdown reports as GitHub does, pip to fetch the
 # SARIF and CI schemas; shellcheck, PyYAML and jq for the CI template tests; faketime to run the server on
 # simulated days for the sweep tests; systemd for systemd-analyze, which checks the timer template), bench (the
-# peers it compares against).
+# peers it compares against; isal for igzip, ISA-L's own inflate).
 BUILD_PACKAGES := libpcre2-dev zlib1g-dev libpg-query-dev libpq-dev libsqlite3-dev libisal-dev libvectorscan-dev pkg-config
 TEST_PACKAGES  := postgresql postgresql-contrib gzip python3-jsonschema cmark-gfm python3-pip shellcheck \
                   python3-yaml jq git curl ca-certificates make faketime systemd
