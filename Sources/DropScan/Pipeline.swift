@@ -266,9 +266,7 @@ public struct ScanPipeline: Sendable {
         }
         progress.finish()
         var result = merged.withLock { $0 }
-        SourceFileScanner.rescoreWithDefinitions(
-            &result, scanner: codeScanner, threads: configuration.threads, kept: keptSources,
-            repositoryPrefixes: repositoryPrefixes, cancellation: cancellation)
+        SourceFileScanner.rescoreWithDefinitions(&result, scanner: codeScanner, cancellation: cancellation)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned
