@@ -48,7 +48,7 @@ struct SourceContext {
                 }
                 let modelMarker = line.hasModelMarker
                 if let name = line.declaredName {
-                    let isDjango = line.containsBytes(Self.djangoModelBytes)
+                    let isDjango = line.hasDjangoModel
                     var region = ModelRegion(
                         name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
                         explicitTable: nil, isModel: modelMarker || line.startsModel || line.startsView,
@@ -99,8 +99,8 @@ struct SourceContext {
                 }
                 if let variable = line.localVariable { localVariables.insert(variable) }
                 localVariables.formUnion(line.parameterNames)
-                if line.containsBytes(Self.stateOperationsBytes) { stateOperationLines.append(index) }
-                if line.containsBytes(Self.databaseOperationsBytes) { databaseOperationLines.append(index) }
+                if line.hasStateOperations { stateOperationLines.append(index) }
+                if line.hasDatabaseOperations { databaseOperationLines.append(index) }
             }
         }
         for var region in open.reversed() {
@@ -286,9 +286,9 @@ struct SourceContext {
         "sql_table_name", "@@map", "@map(", "@ID(", "@PrimaryGeneratedColumn", "models.",
     ]
 
-    private static let djangoModelBytes = Array("models.Model".utf8)
-    private static let stateOperationsBytes = Array("state_operations".utf8)
-    private static let databaseOperationsBytes = Array("database_operations".utf8)
+    static let djangoModelBytes = Array("models.Model".utf8)
+    static let stateOperationsBytes = Array("state_operations".utf8)
+    static let databaseOperationsBytes = Array("database_operations".utf8)
     private static let stringDelimiters = ["\"\"\"", "'''", "`"].map { Array($0.utf8) }
 
     static func hasModelMarker(_ line: Substring) -> Bool { modelMarkerSet.occurs(in: line) }
@@ -462,8 +462,11 @@ extension StringProtocol {
 /// most bytes cost one table look-up (testing 27 markers one by one cost 27 passes a line).
 struct LiteralSet: Sendable {
     private let buckets: [[[UInt8]]]
+    /// The literals' bytes, in the order given.
+    let literals: [[UInt8]]
 
     init(_ literals: [String]) {
+        self.literals = literals.map { Array($0.utf8) }
         var buckets = Array(repeating: [[UInt8]](), count: 256)
         for literal in literals {
             let bytes = Array(literal.utf8)

@@ -12,6 +12,8 @@ struct SourceLine {
     private let text: Substring?
     /// Leading spaces and tabs (characters, which are bytes on an ASCII line).
     let indent: Int
+    /// On an ASCII line, which of the recognisers' literals occur in it (`LineHint`), found in one pass.
+    private let hints: UInt32
 
     /// Reads `line` (one line of the document, without its terminator).
     init(_ line: UnsafeBufferPointer<UInt8>) {
@@ -21,11 +23,13 @@ struct SourceLine {
             self.indent = indent
             bytes = UnsafeBufferPointer(rebasing: line[indent...])
             text = nil
+            hints = LineHint.literals.mask(in: bytes)
         } else {
             let whole = String(decoding: line, as: UTF8.self)
             indent = whole.prefix(while: { $0 == " " || $0 == "\t" }).count
             text = whole.dropFirst(indent)
             bytes = UnsafeBufferPointer(rebasing: line[line.count...])
+            hints = 0
         }
     }
 
@@ -60,14 +64,15 @@ struct SourceLine {
         return true
     }
 
-    private func contains(_ needle: [UInt8]) -> Bool {
-        if let text { return text.containsBytes(needle) }
-        return SourceLine.occurrences(of: needle, in: bytes) > 0
+    /// Whether the line holds one of the literals of `hint` (`set`'s, or `needle`).
+    private func has(_ hint: LineHint, _ set: LiteralSet) -> Bool {
+        if let text { return set.occurs(in: text) }
+        return hints & hint.rawValue != 0
     }
 
-    private func occurs(_ set: LiteralSet) -> Bool {
-        if let text { return set.occurs(in: text) }
-        return set.occurs(inBuffer: bytes)
+    private func has(_ hint: LineHint, _ needle: [UInt8]) -> Bool {
+        if let text { return text.containsBytes(needle) }
+        return hints & hint.rawValue != 0
     }
 
     /// `):` that ends a Python class's multi-line bases.
@@ -88,25 +93,27 @@ struct SourceLine {
     var startsView: Bool { hasPrefix("view:") }
     var isAnnotation: Bool { hasPrefix("@") && !hasPrefix("@@") }
 
-    func containsBytes(_ needle: [UInt8]) -> Bool { contains(needle) }
+    var hasDjangoModel: Bool { has(.djangoModel, SourceContext.djangoModelBytes) }
+    var hasStateOperations: Bool { has(.stateOperations, SourceContext.stateOperationsBytes) }
+    var hasDatabaseOperations: Bool { has(.databaseOperations, SourceContext.databaseOperationsBytes) }
 
-    var hasModelMarker: Bool { occurs(SourceContext.modelMarkerSet) }
+    var hasModelMarker: Bool { has(.modelMarker, SourceContext.modelMarkerSet) }
 
     var declaredName: String? {
         if let text { return SourceContext.declaredName(text) }
-        guard occurs(SourceContext.declarationHintSet) else { return nil }
+        guard has(.declaration, SourceContext.declarationHintSet) else { return nil }
         return SourceContext.declaredName(ascii: bytes)
     }
 
     var tableMapping: String? {
         if let text { return SourceContext.tableMapping(text) }
-        guard occurs(SourceContext.tableMappingHintSet) else { return nil }
+        guard has(.tableMapping, SourceContext.tableMappingHintSet) else { return nil }
         return SourceContext.tableMapping(trimmed)
     }
 
     var tableBlock: (name: String, table: String?)? {
         if let text { return SourceContext.tableBlock(text) }
-        guard SourceContext.tableBlockHints.contains(where: contains) else { return nil }
+        guard hints & LineHint.tableBlock.rawValue != 0 else { return nil }
         return SourceContext.tableBlock(trimmed)
     }
 
@@ -117,7 +124,7 @@ struct SourceLine {
 
     var parameterNames: [String] {
         if let text { return FunctionDeclaration.parameterNames(text) }
-        guard occurs(FunctionDeclaration.hints) else { return [] }
+        guard has(.function, FunctionDeclaration.hints) else { return [] }
         return FunctionDeclaration.parameterNames(trimmed)
     }
 
@@ -234,5 +241,96 @@ extension SourceContext {
             return string(0..<nameEnd)
         }
         return nil
+    }
+}
+
+/// The literals `SourceLine` looks for on an ASCII line, one bit per recogniser's first check.
+struct LineHint: OptionSet {
+    let rawValue: UInt32
+    static let modelMarker = LineHint(rawValue: 1 << 0)
+    static let declaration = LineHint(rawValue: 1 << 1)
+    static let tableMapping = LineHint(rawValue: 1 << 2)
+    static let tableBlock = LineHint(rawValue: 1 << 3)
+    static let function = LineHint(rawValue: 1 << 4)
+    static let stateOperations = LineHint(rawValue: 1 << 5)
+    static let databaseOperations = LineHint(rawValue: 1 << 6)
+    static let djangoModel = LineHint(rawValue: 1 << 7)
+
+    /// Each hint's literals, in the order of its bit.
+    static let literals = LiteralMask([
+        SourceContext.modelMarkerSet.literals, SourceContext.declarationHintSet.literals,
+        SourceContext.tableMappingHintSet.literals, SourceContext.tableBlockHints, FunctionDeclaration.hints.literals,
+        [SourceContext.stateOperationsBytes], [SourceContext.databaseOperationsBytes], [SourceContext.djangoModelBytes],
+    ])
+}
+
+/// Several groups of literals searched in one pass: which groups have a literal that occurs in the bytes, as a
+/// mask (bit `i` for group `i`). The literals are laid out flat, by first byte, so that a byte costs one look-up.
+struct LiteralMask: Sendable {
+    /// The entries starting with byte `b` are `starts[b]..<starts[b + 1]`.
+    private let starts: [Int32]
+    private let offsets: [Int32]
+    private let lengths: [Int32]
+    private let bits: [UInt32]
+    private let bytes: [UInt8]
+    private let all: UInt32
+
+    init(_ groups: [[[UInt8]]]) {
+        var entries: [(literal: [UInt8], bit: UInt32)] = []
+        for (group, literals) in groups.enumerated() {
+            for literal in literals where !literal.isEmpty { entries.append((literal, 1 << UInt32(group))) }
+        }
+        entries.sort { $0.literal[0] < $1.literal[0] }
+        var starts = [Int32](repeating: 0, count: 257)
+        for entry in entries { starts[Int(entry.literal[0]) + 1] += 1 }
+        for index in 1..<starts.count { starts[index] += starts[index - 1] }
+        var bytes: [UInt8] = []
+        var offsets: [Int32] = []
+        for entry in entries {
+            offsets.append(Int32(bytes.count))
+            bytes += entry.literal
+        }
+        self.starts = starts
+        self.offsets = offsets
+        lengths = entries.map { Int32($0.literal.count) }
+        bits = entries.map(\.bit)
+        self.bytes = bytes
+        all = entries.reduce(0) { $0 | $1.bit }
+    }
+
+    /// The groups with a literal in `hay`.
+    func mask(in hay: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        starts.withUnsafeBufferPointer { starts in
+            offsets.withUnsafeBufferPointer { offsets in
+                lengths.withUnsafeBufferPointer { lengths in
+                    bits.withUnsafeBufferPointer { bits in
+                        bytes.withUnsafeBufferPointer { bytes in
+                            var found: UInt32 = 0
+                            let count = hay.count
+                            for index in 0..<count {
+                                let first = Int(hay[index])
+                                var entry = Int(starts[first])
+                                let end = Int(starts[first + 1])
+                                while entry < end {
+                                    let bit = bits[entry]
+                                    let length = Int(lengths[entry])
+                                    if found & bit == 0 && length <= count - index {
+                                        let offset = Int(offsets[entry])
+                                        var matched = 1
+                                        while matched < length && hay[index + matched] == bytes[offset + matched] {
+                                            matched += 1
+                                        }
+                                        if matched == length { found |= bit }
+                                    }
+                                    entry += 1
+                                }
+                                if found == all { break }
+                            }
+                            return found
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -289,6 +289,24 @@ struct KeptSources: Sendable {
     }
 }
 
+/// The kept bytes of the second pass's files, by their place in its work list: each is taken once, by the
+/// worker that scans the file, so that the bytes are freed as the pass goes rather than at its end.
+final class KeptSlots: Sendable {
+    private let slots: Mutex<[[UInt8]?]>
+
+    init(_ slots: [[UInt8]?]) { self.slots = Mutex(slots) }
+
+    /// The bytes kept for work item `index` (`nil` when none were kept), handed over once.
+    func take(_ index: Int) -> [UInt8]? {
+        slots.withLock { slots in
+            guard index < slots.count else { return nil }
+            let bytes = slots[index]
+            slots[index] = nil
+            return bytes
+        }
+    }
+}
+
 /// Resolves SQL found in source files with the same libpg_query resolver as the logs; SQL that does not
 /// parse (a template, another dialect) keeps the evidence of the rule that found it.
 struct ParserSQLResolver: EmbeddedSQLResolver {
