@@ -63,7 +63,8 @@ extension CodeScanner {
         evidence: Evidence, placement: FindingPlacement
     ) {
         var evidence = finding.input.evidence
-        if finding.targetIndex < definitions.byTarget.count, case let forTarget = definitions.byTarget[finding.targetIndex],
+        if finding.targetIndex < definitions.byTarget.count,
+            case let forTarget = definitions.byTarget[finding.targetIndex],
             !forTarget.definitions.isEmpty
         {
             let place = DefinitionPlace(path: finding.unitPath, line: finding.line)

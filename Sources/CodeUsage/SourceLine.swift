@@ -182,7 +182,9 @@ extension SourceContext {
             while index < line.count && !isSeparator(line[index]) { index += 1 }
             words.append(start..<index)
         }
-        func word(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self) }
+        func word(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
+        }
         var position = 0
         while position < words.count
             && (line[words[position].lowerBound] == UInt8(ascii: "@") || modifiers.contains(word(words[position])))

@@ -181,7 +181,8 @@ struct SourceFileScanner {
         for file in files {
             for site in result.rescorable[file.path] ?? [] {
                 let key = RescoreKey(
-                    path: file.relativePath, cell: site.cell, line: site.line, target: site.targetIndex, rule: site.rule)
+                    path: file.relativePath, cell: site.cell, line: site.line, target: site.targetIndex, rule: site.rule
+                )
                 sites[key] = site
             }
         }
