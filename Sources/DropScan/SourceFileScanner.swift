@@ -224,17 +224,26 @@ struct SourceFileScanner {
         var rule: String
     }
 
+    /// Reads a whole file, straight into a buffer that doubles as it fills (no zeroed chunk per file: most
+    /// source files are a few KiB).
     static func readAll(_ path: String) throws(ReadError) -> [UInt8] {
         let source = try PlainFileSource(path: path)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        var capacity = 64 * 1024
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
         while true {
-            let result: Result<Int, ReadError> = chunk.withUnsafeMutableBytes { buffer in
-                Result { () throws(ReadError) -> Int in try source.read(into: buffer) }
+            if filled == capacity {
+                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                larger.copyMemory(from: buffer, byteCount: filled)
+                buffer.deallocate()
+                buffer = larger
+                capacity *= 2
             }
-            let count = try result.get()
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
+            let free = UnsafeMutableRawBufferPointer(start: buffer + filled, count: min(capacity - filled, 256 * 1024))
+            let count = try source.read(into: free)
+            if count == 0 { return Array(UnsafeRawBufferPointer(start: buffer, count: filled)) }
+            filled += count
         }
     }
 }
