@@ -32,6 +32,9 @@ public struct CodeScanResult: Sendable, Equatable {
     /// Lines where a rule gave up at a PCRE2 limit, so that what the line holds is not known: a clean result
     /// cannot stand on such a file.
     public var limitHits: [RuleLimitHit] = []
+    /// The findings whose evidence the tree's definitions may change, with what it takes to score them again
+    /// (`CodeScanner.rescored(_:definitions:)`) without scanning the file again.
+    public var rescorable: [RescorableFinding] = []
 
     /// An empty result for `targetCount` targets.
     public init(targetCount: Int) {

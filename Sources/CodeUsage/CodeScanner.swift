@@ -32,6 +32,8 @@ public struct CodeScanner: Sendable {
     /// The ids of the rules whose findings the tree's definitions may rescore (see `RuleScorer`).
     private let definitionScopedRuleIDs: Set<String>
     private let sqlResolver: (any EmbeddedSQLResolver)?
+    /// The `files:` globs of the library's source rules, each once (see `GlobResults`).
+    private let ruleGlobs: RuleGlobs
 
     /// Compiles every `source` rule of `library` for every target and builds the word prefilter.
     ///
@@ -114,6 +116,7 @@ public struct CodeScanner: Sendable {
                 }
             }.map(\.id))
         definitionScopedRuleIDs = Set(library.rules.filter { $0.scorer.isScopedByDefinitions }.map(\.id))
+        ruleGlobs = RuleGlobs(library.rules.filter { $0.inputs.contains(.source) })
         embedded = EmbeddedNames(pascal: spellings.pascal, camel: spellings.camel)
         nameRoles = roles
     }
@@ -140,6 +143,9 @@ public struct CodeScanner: Sendable {
     /// and template families'): the files with such findings are scanned again with them.
     public func definitionsCanRescore(rule id: String) -> Bool { definitionScopedRuleIDs.contains(id) }
 
+    /// What the scanner knows of target `index` (its spellings, models, receivers).
+    func info(ofTarget index: Int) -> TargetInfo { infos[index] }
+
     /// Rules that did not compile for a target when its rules were first needed (the target's lines were scanned
     /// without them).
     public var ruleProblems: [RuleCompileError] { rules.problems }
@@ -147,7 +153,15 @@ public struct CodeScanner: Sendable {
     /// Whether a file names any target at all (the word prefilter and embedded names): files that do not are
     /// not scanned further. Cheap; the pipeline's first pass asks it of every file.
     public func mightReference(bytes: [UInt8], scratch: MatchScratch) -> Bool {
-        hits(in: bytes, scratch: scratch).contains { hit in nameRoles[hit.name].contains { $0.isPrimary } }
+        // The word prefilter's hits first: a file they settle is not searched for embedded names.
+        var named = false
+        bytes.withUnsafeBytes { buffer in
+            prefilter.scan(buffer, scratch: scratch) { name, _ in
+                if !named && nameRoles[name].contains(where: \.isPrimary) { named = true }
+            }
+        }
+        if named { return true }
+        return hits(in: bytes, scratch: scratch).contains { hit in nameRoles[hit.name].contains { $0.isPrimary } }
     }
 
     /// Where `bytes` first name a target (the target's index and the byte position), as ``mightReference``
@@ -232,10 +246,11 @@ public struct CodeScanner: Sendable {
         // frameworks' queries; other files never run template rules).
         // Once per rule and file: every target has its own copy of a rule, and matching the path's globs costs.
         var admitted: [String: Bool] = [:]
+        var globs = GlobResults(globs: ruleGlobs, path: unit.ruleName)
         func admits(_ rule: CompiledRule) -> Bool {
             if let known = admitted[rule.rule.id] { return known }
             let value =
-                rule.rule.applies(toSourcePath: unit.ruleName)
+                globs.applies(rule.rule)
                 && rule.rule.scorer.admits(rule.rule, inTemplate: template != nil)
             admitted[rule.rule.id] = value
             return value
@@ -346,15 +361,16 @@ public struct CodeScanner: Sendable {
                         isSQL: isSQLFile)
                     if let resolved = resolver.evidence(forSQL: sql, targetIndex: targetIndex) { evidence = resolved }
                 }
+                var rescorable: RescoreInput?
                 evidence = limitedEvidence(
                     evidence, rule: rule.rule, match: match, line: lineBytes, lineIndex: lineIndex,
                     hits: relative.filter { $0 >= 0 && $0 < lineBytes.count }, info: info, document: document,
                     context: context, traits: traits, definitions: definitions?[target: targetIndex] ?? [],
-                    template: template, path: unit.path)
+                    template: template, path: unit.path, rescorable: &rescorable)
                 // A model of the dropped table, declared on this line (`class Containers(db.Model):`).
-                if info.target.isWholeTable, info.facts.ownDeclarations.contains("\(unit.path):\(lineIndex + 1)") {
-                    evidence = .confirmed
-                }
+                let isOwnDeclaration =
+                    info.target.isWholeTable && info.facts.ownDeclarations.contains("\(unit.path):\(lineIndex + 1)")
+                if isOwnDeclaration { evidence = .confirmed }
                 // A `String` only for a line that makes a finding (most lines with a hit match no rule).
                 let lineText = document.lineString(lineIndex)
                 let snippet = lineSnippet ?? Snippet.make(fromLine: document.bytes[lineRange])
@@ -365,16 +381,23 @@ public struct CodeScanner: Sendable {
                     fingerprint: Fingerprint.finding(
                         rule: rule.rule.id, target: info.normalized, path: unit.path, lineText: lineText),
                     cell: unit.cell)
-                if evidence.isUse && rule.rule.scope == .deprecation {
-                    result.deprecations[targetIndex].append(finding)
-                } else if unit.classification == .migration && evidence.isUse
-                    && context.isStateOnlyOperation(line: lineIndex)
+                let isStateOnly = unit.classification == .migration && context.isStateOnlyOperation(line: lineIndex)
+                switch Self.placement(
+                    of: evidence, isDeprecationRule: rule.rule.scope == .deprecation,
+                    classification: unit.classification, isStateOnly: isStateOnly)
                 {
-                    result.deprecations[targetIndex].append(finding)
-                } else if unit.classification.isDeclaration {
-                    result.declarations[targetIndex].append(finding)
-                } else {
-                    result.findings[targetIndex].append(finding)
+                case .deprecations: result.deprecations[targetIndex].append(finding)
+                case .declarations: result.declarations[targetIndex].append(finding)
+                case .findings: result.findings[targetIndex].append(finding)
+                }
+                if let rescorable {
+                    result.rescorable.append(
+                        RescorableFinding(
+                            targetIndex: targetIndex, cell: unit.cell, line: lineIndex + 1, rule: rule.rule.id,
+                            input: rescorable, lineBytes: lineBytes,
+                            regionName: context.region(atLine: lineIndex)?.name, unitPath: unit.path,
+                            isOwnDeclaration: isOwnDeclaration, isDeprecationRule: rule.rule.scope == .deprecation,
+                            isStateOnly: isStateOnly, classification: unit.classification))
                 }
             }
         }

@@ -208,18 +208,24 @@ extension CodeScanner {
         guard rule.subject == .column, rule.scorer.isScopedByDefinitions else {
             return evidence
         }
-        let others = definitions.filter { !($0.path == path && $0.line == lineIndex + 1) }
-        guard !others.isEmpty else { return evidence }
+        return definedNameEvidence(
+            evidence, line: line, lineIndex: lineIndex, words: words, info: info,
+            regionName: context.region(atLine: lineIndex)?.name,
+            definitions: DefinitionSummary(definitions, except: path, line: lineIndex + 1), path: path)
+    }
+
+    /// `definedNameEvidence(_:rule:…)` for a rule it applies to, with the name of the declared region that holds
+    /// the line (if any) and the definitions other than the line's own, summarised.
+    func definedNameEvidence(
+        _ evidence: Evidence, line: [UInt8], lineIndex: Int, words: [NameOccurrence], info: TargetInfo,
+        regionName: String?, definitions summary: DefinitionSummary, path: String
+    ) -> Evidence {
+        guard !summary.isEmpty else { return evidence }
         let isRuby = path.hasSuffix(".rb") || path.hasSuffix(".erb") || path.hasSuffix(".rake")
-        let ownModelShadows = others.contains { $0.ownerIsTargetModel && $0.kind != .field && $0.kind != .alias }
-        let hasAlias = others.contains { $0.kind == .alias }
-        let owners = Set(others.compactMap { $0.ownerIsTargetModel ? nil : $0.owner })
-        let ownerReceivers = Set(
-            owners.flatMap { owner -> [String] in
-                let snake = TargetInfo.snakeCase(owner)
-                return [owner.lowercased(), snake, snake + "s", owner.lowercased() + "s"]
-            })
-        let region = context.region(atLine: lineIndex)
+        let ownModelShadows = summary.ownModelShadows
+        let hasAlias = summary.hasAlias
+        let owners = summary.owners
+        let ownerReceivers = summary.ownerReceivers
         var strongest = Evidence.notAUse
         for word in words {
             let outcome: Evidence
@@ -238,7 +244,7 @@ extension CodeScanner {
                     after < line.count && line[after] == UInt8(ascii: "=")
                     && !(after + 1 < line.count && line[after + 1] == UInt8(ascii: "="))
                 let isCall = after < line.count && line[after] == UInt8(ascii: "(")
-                let inDefiningClass = region.map { owners.contains($0.name) } ?? false
+                let inDefiningClass = regionName.map { owners.contains($0) } ?? false
                 if ownModelShadows && !(isAssignment && receiver != nil) {
                     outcome = .notAUse
                 } else if let receiver {
@@ -285,4 +291,42 @@ extension CodeScanner {
         while start > 0 && isIdentifierByte(line[start - 1]) { start -= 1 }
         return String(decoding: line[start..<index], as: UTF8.self).lowercased()
     }
+}
+
+/// What `definedNameEvidence` needs of a target's definitions: built once per target when many findings are
+/// scored against the same definitions (none of which sits on the finding's own line).
+struct DefinitionSummary {
+    let isEmpty: Bool
+    /// Whether the target's own model defines the name as a method or property (not a field or an alias).
+    let ownModelShadows: Bool
+    let hasAlias: Bool
+    /// The classes other than the target's model that define the name, and the receivers named after them.
+    let owners: Set<String>
+    let ownerReceivers: Set<String>
+    /// Where the definitions sit (`path`, 1-based line).
+    let places: Set<DefinitionPlace>
+
+    init(_ definitions: [Definition]) {
+        isEmpty = definitions.isEmpty
+        ownModelShadows = definitions.contains { $0.ownerIsTargetModel && $0.kind != .field && $0.kind != .alias }
+        hasAlias = definitions.contains { $0.kind == .alias }
+        owners = Set(definitions.compactMap { $0.ownerIsTargetModel ? nil : $0.owner })
+        ownerReceivers = Set(
+            owners.flatMap { owner -> [String] in
+                let snake = TargetInfo.snakeCase(owner)
+                return [owner.lowercased(), snake, snake + "s", owner.lowercased() + "s"]
+            })
+        places = Set(definitions.map { DefinitionPlace(path: $0.path, line: $0.line) })
+    }
+
+    /// The definitions other than those on line `line` of `path` (a definition does not scope itself).
+    init(_ definitions: [Definition], except path: String, line: Int) {
+        self.init(definitions.filter { !($0.path == path && $0.line == line) })
+    }
+}
+
+/// A file (relative path) and a 1-based line.
+struct DefinitionPlace: Hashable {
+    var path: String
+    var line: Int
 }

@@ -173,7 +173,11 @@ struct CommentStyle: Sendable {
 
     /// The offset in `line` where a comment starts, outside string literals.
     func commentStart(in line: ArraySlice<UInt8>) -> Int? {
-        let bytes = Array(line)
+        line.withUnsafeBufferPointer(commentStart(in:))
+    }
+
+    /// `commentStart(in:)` on a buffer (offsets from its start).
+    func commentStart(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var first = 0
         while first < bytes.count && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
         if slashes && first < bytes.count && bytes[first] == UInt8(ascii: "*") {

@@ -161,7 +161,7 @@ struct FunctionDeclaration {
 }
 
 extension FunctionDeclaration {
-    private static let hints = LiteralSet(["def ", "function", "func ", "fun ", "fn ", "=>", "|", ") {"])
+    static let hints = LiteralSet(["def ", "function", "func ", "fun ", "fn ", "=>", "|", ") {"])
 
     /// The parameter names a line declares (not the function's own name), for the file's local names.
     static func parameterNames(_ line: Substring) -> [String] {

@@ -74,7 +74,7 @@ extension CodeScanner {
     func limitedEvidence(
         _ evidence: Evidence, rule: PatternRule, match: Range<Int>, line: [UInt8], lineIndex: Int, hits: [Int],
         info: TargetInfo, document: Document, context: SourceContext, traits: UnitTraits, definitions: [Definition],
-        template: TemplateLanguage?, path: String
+        template: TemplateLanguage?, path: String, rescorable: inout RescoreInput?
     ) -> Evidence {
         guard evidence.isUse, !hits.isEmpty, !info.target.isWholeTable else { return evidence }
         // The occurrences of the name itself; a hit inside a longer identifier (`body` in `body_raw`) is
@@ -106,12 +106,18 @@ extension CodeScanner {
         }) {
             limited = max(limited, .possible)
         }
-        if !definitions.isEmpty {
+        let isScopedByDefinitions = rule.subject == .column && rule.scorer.isScopedByDefinitions
+        if isScopedByDefinitions || !definitions.isEmpty {
             // The occurrences the rule matched (`obj.user.x` in `"x": obj.user.x`), else every one.
             let matched = words.filter { match.overlaps($0.start..<max($0.end, $0.start + 1)) }
-            limited = definedNameEvidence(
-                limited, rule: rule, line: line, lineIndex: lineIndex, words: matched.isEmpty ? words : matched,
-                info: info, context: context, definitions: definitions, path: path)
+            let scopedWords = matched.isEmpty ? words : matched
+            // What the tree's definitions, known only once every file is scanned, may still change.
+            if isScopedByDefinitions { rescorable = RescoreInput(evidence: limited, words: scopedWords) }
+            if !definitions.isEmpty {
+                limited = definedNameEvidence(
+                    limited, rule: rule, line: line, lineIndex: lineIndex, words: scopedWords, info: info,
+                    context: context, definitions: definitions, path: path)
+            }
         }
         return limited
     }
@@ -368,7 +374,7 @@ extension CodeScanner {
 }
 
 /// One occurrence of a target's name on a line.
-struct NameOccurrence {
+struct NameOccurrence: Equatable {
     let start: Int
     let end: Int
 

@@ -31,79 +31,77 @@ struct SourceContext {
         var pendingTable: String?
         var pendingModel = false
         var pendingLine = -10
-        for index in 0..<document.lineCount {
-            let text = document.lineString(index)
-            let indent = text.prefix(while: { $0 == " " || $0 == "\t" }).count
-            let trimmed = text.dropFirst(indent)
-            if trimmed.isEmpty { continue }
-            if let comment = document.commentStart(inLine: index), comment <= indent { continue }
-            // Close regions this line leaves (not at the `):` that ends a Python class's multi-line bases).
-            let endsSignature = trimmed.hasPrefix(")") && trimmed.hasSuffix(":")
-            while let last = open.last, indent <= last.indent, index > last.startLine,
-                !(endsSignature && index - last.startLine <= 12)
-            {
-                var closed = open.removeLast()
-                let closesHere = trimmed.hasPrefix("}") || trimmed.hasPrefix(")") || trimmed == "end"
-                closed.endLine = closesHere ? index : index - 1
-                regions.append(closed)
-            }
-            let modelMarker = Self.hasModelMarker(trimmed)
-            if let name = Self.declaredName(trimmed) {
-                let isDjango = trimmed.containsBytes(Self.djangoModelBytes)
-                var region = ModelRegion(
-                    name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
-                    explicitTable: nil,
-                    isModel: modelMarker || trimmed.hasPrefix("model ")
-                        || trimmed.hasPrefix("view:"),
-                    isDjangoModel: isDjango)
-                if trimmed.hasPrefix("view:") { region.explicitTable = name.lowercased() }
-                if index - pendingLine <= 6 {
-                    if let pendingTable { region.explicitTable = pendingTable }
-                    if pendingModel { region.isModel = true }
+        document.bytes.withUnsafeBufferPointer { all in
+            for index in 0..<document.lineCount {
+                let line = SourceLine(UnsafeBufferPointer(rebasing: all[document.lineRange(index)]))
+                let indent = line.indent
+                if line.isEmpty { continue }
+                if let comment = document.commentStart(inLine: index), comment <= indent { continue }
+                // Close regions this line leaves (not at the `):` that ends a Python class's multi-line bases).
+                let endsSignature = line.endsSignature
+                while let last = open.last, indent <= last.indent, index > last.startLine,
+                    !(endsSignature && index - last.startLine <= 12)
+                {
+                    var closed = open.removeLast()
+                    closed.endLine = line.closesBlock ? index : index - 1
+                    regions.append(closed)
                 }
-                pendingTable = nil
-                pendingModel = false
-                open.append(region)
-                if let table = Self.tableMapping(trimmed) { open[open.count - 1].explicitTable = table }
-                continue
-            }
-            if let block = Self.tableBlock(trimmed) {
-                // Rails `create_table "orders" do |t|`, SQLAlchemy Core `orders = Table("orders", …`.
-                open.append(
-                    ModelRegion(
-                        name: block.name, startLine: index, endLine: document.lineCount - 1, indent: indent,
-                        explicitTable: block.table, isModel: true, isDjangoModel: false))
-                continue
-            }
-            if let last = open.last, last.explicitTable == nil, last.name.hasPrefix("Table:"),
-                let literal = Self.firstStringLiteral(trimmed)
-            {
-                // `Table(` with the table's name on the next line.
-                open[open.count - 1].explicitTable = Self.lastComponent(literal)
-            }
-            let isAnnotation = trimmed.hasPrefix("@") && !trimmed.hasPrefix("@@")
-            if let table = Self.tableMapping(trimmed) {
-                if let receiver = Self.methodReceiverType(trimmed) {
-                    // Go: `func (Order) TableName() string { return "orders" }` names its type, wherever it is.
-                    receiverTables[receiver] = table
-                } else if isAnnotation || open.isEmpty {
-                    pendingTable = table
+                let modelMarker = line.hasModelMarker
+                if let name = line.declaredName {
+                    let isDjango = line.hasDjangoModel
+                    var region = ModelRegion(
+                        name: name, startLine: index, endLine: document.lineCount - 1, indent: indent,
+                        explicitTable: nil, isModel: modelMarker || line.startsModel || line.startsView,
+                        isDjangoModel: isDjango)
+                    if line.startsView { region.explicitTable = name.lowercased() }
+                    if index - pendingLine <= 6 {
+                        if let pendingTable { region.explicitTable = pendingTable }
+                        if pendingModel { region.isModel = true }
+                    }
+                    pendingTable = nil
+                    pendingModel = false
+                    open.append(region)
+                    if let table = line.tableMapping { open[open.count - 1].explicitTable = table }
+                    continue
+                }
+                if let block = line.tableBlock {
+                    // Rails `create_table "orders" do |t|`, SQLAlchemy Core `orders = Table("orders", …`.
+                    open.append(
+                        ModelRegion(
+                            name: block.name, startLine: index, endLine: document.lineCount - 1, indent: indent,
+                            explicitTable: block.table, isModel: true, isDjangoModel: false))
+                    continue
+                }
+                if let last = open.last, last.explicitTable == nil, last.name.hasPrefix("Table:"),
+                    let literal = Self.firstStringLiteral(line.trimmed)
+                {
+                    // `Table(` with the table's name on the next line.
+                    open[open.count - 1].explicitTable = Self.lastComponent(literal)
+                }
+                let isAnnotation = line.isAnnotation
+                if let table = line.tableMapping {
+                    if let receiver = Self.methodReceiverType(line.trimmed) {
+                        // Go: `func (Order) TableName() string { return "orders" }` names its type, wherever it is.
+                        receiverTables[receiver] = table
+                    } else if isAnnotation || open.isEmpty {
+                        pendingTable = table
+                        pendingModel = true
+                        pendingLine = index
+                    } else {
+                        open[open.count - 1].explicitTable = table
+                        open[open.count - 1].isModel = true
+                    }
+                } else if isAnnotation && modelMarker {
                     pendingModel = true
                     pendingLine = index
-                } else {
-                    open[open.count - 1].explicitTable = table
+                } else if modelMarker, !open.isEmpty {
                     open[open.count - 1].isModel = true
                 }
-            } else if isAnnotation && modelMarker {
-                pendingModel = true
-                pendingLine = index
-            } else if modelMarker, !open.isEmpty {
-                open[open.count - 1].isModel = true
+                if let variable = line.localVariable { localVariables.insert(variable) }
+                localVariables.formUnion(line.parameterNames)
+                if line.hasStateOperations { stateOperationLines.append(index) }
+                if line.hasDatabaseOperations { databaseOperationLines.append(index) }
             }
-            if let variable = Self.localVariable(trimmed) { localVariables.insert(variable) }
-            localVariables.formUnion(FunctionDeclaration.parameterNames(trimmed))
-            if trimmed.containsBytes(Self.stateOperationsBytes) { stateOperationLines.append(index) }
-            if trimmed.containsBytes(Self.databaseOperationsBytes) { databaseOperationLines.append(index) }
         }
         for var region in open.reversed() {
             region.endLine = document.lineCount - 1
@@ -128,30 +126,57 @@ struct SourceContext {
     /// delimiter closes it (a heredoc closes on a line holding only its tag).
     static func multilineStrings(in document: Document) -> [ClosedRange<Int>] {
         var ranges: [ClosedRange<Int>] = []
-        var open: (line: Int, delimiter: String, isHeredoc: Bool)?
-        for index in 0..<document.lineCount {
-            let text = document.lineString(index)
-            if let current = open {
-                let closes =
-                    current.isHeredoc
-                    ? text.trimmingSpaces() == current.delimiter[...]
-                    : text.occurrences(of: Array(current.delimiter.utf8)) % 2 == 1
-                if closes {
-                    ranges.append(current.line...index)
-                    open = nil
+        var open: (line: Int, delimiter: String, bytes: [UInt8], isHeredoc: Bool)?
+        document.bytes.withUnsafeBufferPointer { all in
+            for index in 0..<document.lineCount {
+                let line = UnsafeBufferPointer(rebasing: all[document.lineRange(index)])
+                // An ASCII line is read as bytes (a byte is a character there); any other through `String`.
+                let text: String? = SourceLine.isASCII(line) ? nil : String(decoding: line, as: UTF8.self)
+                if let current = open {
+                    let closes: Bool
+                    if current.isHeredoc {
+                        if let text {
+                            closes = text.trimmingSpaces() == current.delimiter[...]
+                        } else if current.bytes.allSatisfy({ $0 < 0x80 }) {
+                            closes = Self.trimmingSpaces(line).elementsEqual(current.bytes)
+                        } else {
+                            // A tag of other characters: compared as `String` compares (canonical equivalence).
+                            closes = String(decoding: line, as: UTF8.self).trimmingSpaces() == current.delimiter[...]
+                        }
+                    } else {
+                        closes = SourceLine.occurrences(of: current.bytes, in: line) % 2 == 1
+                    }
+                    if closes {
+                        ranges.append(current.line...index)
+                        open = nil
+                    }
+                    continue
                 }
-                continue
+                // Most lines hold no quote at all: count delimiters only where one could open a string.
+                let mayQuote = line.contains { $0 == 0x22 || $0 == 0x27 || $0 == 0x60 }
+                for delimiter in Self.stringDelimiters
+                where mayQuote && SourceLine.occurrences(of: delimiter, in: line) % 2 == 1 {
+                    open = (index, String(decoding: delimiter, as: UTF8.self), delimiter, false)
+                    break
+                }
+                if open == nil, SourceLine.occurrences(of: heredocBytes, in: line, stopAtFirst: true) > 0,
+                    let tag = heredocTag(text ?? String(decoding: line, as: UTF8.self))
+                {
+                    open = (index, tag, Array(tag.utf8), true)
+                }
             }
-            // Most lines hold no quote at all: count delimiters only where one could open a string.
-            let mayQuote = text.utf8.contains { $0 == 0x22 || $0 == 0x27 || $0 == 0x60 }
-            for delimiter in Self.stringDelimiters where mayQuote && text.occurrences(of: delimiter) % 2 == 1 {
-                open = (index, String(decoding: delimiter, as: UTF8.self), false)
-                break
-            }
-            if open == nil, let tag = heredocTag(text) { open = (index, tag, true) }
         }
         if let current = open { ranges.append(current.line...(document.lineCount - 1)) }
         return ranges
+    }
+
+    /// `trimmingSpaces()` on bytes.
+    static func trimmingSpaces(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = line.count
+        while start < end && (line[start] == 0x20 || line[start] == 0x09) { start += 1 }
+        while end > start && (line[end - 1] == 0x20 || line[end - 1] == 0x09) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: line[start..<end])
     }
 
     static let heredocBytes = Array("<<".utf8)
@@ -223,7 +248,7 @@ struct SourceContext {
 
     // MARK: - Line recognisers
 
-    private static let modifiers: Set<String> = [
+    static let modifiers: Set<String> = [
         "export", "default", "public", "private", "protected", "internal", "final", "abstract", "open", "data",
         "sealed", "static", "fileprivate", "partial", "inline", "value",
     ]
@@ -261,19 +286,19 @@ struct SourceContext {
         "sql_table_name", "@@map", "@map(", "@ID(", "@PrimaryGeneratedColumn", "models.",
     ]
 
-    private static let djangoModelBytes = Array("models.Model".utf8)
-    private static let stateOperationsBytes = Array("state_operations".utf8)
-    private static let databaseOperationsBytes = Array("database_operations".utf8)
+    static let djangoModelBytes = Array("models.Model".utf8)
+    static let stateOperationsBytes = Array("state_operations".utf8)
+    static let databaseOperationsBytes = Array("database_operations".utf8)
     private static let stringDelimiters = ["\"\"\"", "'''", "`"].map { Array($0.utf8) }
 
     static func hasModelMarker(_ line: Substring) -> Bool { modelMarkerSet.occurs(in: line) }
 
-    private static let modelMarkerSet = LiteralSet(modelMarkers)
-    private static let declarationHintSet = LiteralSet([
+    static let modelMarkerSet = LiteralSet(modelMarkers)
+    static let declarationHintSet = LiteralSet([
         "class", "struct", "model", "type", "view:", "record", "object",
     ])
-    private static let tableMappingHintSet = LiteralSet(["@", "table", "Table", "schema"])
-    private static let fieldMarkerSet = LiteralSet([
+    static let tableMappingHintSet = LiteralSet(["@", "table", "Table", "schema"])
+    static let fieldMarkerSet = LiteralSet([
         "models.", "Column(", "mapped_column", "Field(", "relationship", "fields.", "sa.", "db.", "attribute",
     ])
 
@@ -306,7 +331,7 @@ struct SourceContext {
         return String(type)
     }
 
-    private static let tableBlockHints: [[UInt8]] = ["_table", "Table("].map { Array($0.utf8) }
+    static let tableBlockHints: [[UInt8]] = ["_table", "Table("].map { Array($0.utf8) }
 
     /// A block that defines a table's columns: Rails `create_table :orders do |t|` / `change_table "orders"`,
     /// SQLAlchemy Core `orders = Table("orders", metadata, …`. The name starts with `Table:` for the latter.
@@ -370,8 +395,10 @@ struct SourceContext {
 
     /// Whether the value of `name=value` ends a call's argument rather than a statement: it ends with `,` or
     /// closes a bracket it did not open (`'chart',`, `1)`, `Sequence("x"))`).
-    static func isKeywordArgumentLine(_ value: Substring) -> Bool {
-        let bytes = Array(value.utf8)
+    static func isKeywordArgumentLine(_ value: Substring) -> Bool { isKeywordArgumentLine(Array(value.utf8)) }
+
+    /// `isKeywordArgumentLine(_:)` on the value's UTF-8 bytes.
+    static func isKeywordArgumentLine(_ bytes: [UInt8]) -> Bool {
         let mask = Document.quotedMask(of: bytes)
         var depth = 0
         var last: UInt8 = 0
@@ -435,8 +462,11 @@ extension StringProtocol {
 /// most bytes cost one table look-up (testing 27 markers one by one cost 27 passes a line).
 struct LiteralSet: Sendable {
     private let buckets: [[[UInt8]]]
+    /// The literals' bytes, in the order given.
+    let literals: [[UInt8]]
 
     init(_ literals: [String]) {
+        self.literals = literals.map { Array($0.utf8) }
         var buckets = Array(repeating: [[UInt8]](), count: 256)
         for literal in literals {
             let bytes = Array(literal.utf8)
@@ -447,14 +477,14 @@ struct LiteralSet: Sendable {
 
     /// Whether any literal occurs in `text`'s UTF-8 bytes.
     func occurs<S: StringProtocol>(in text: S) -> Bool {
-        if let found = text.utf8.withContiguousStorageIfAvailable(occurs(in:)) { return found }
-        return Array(text.utf8).withUnsafeBufferPointer(occurs(in:))
+        if let found = text.utf8.withContiguousStorageIfAvailable(occurs(inBuffer:)) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(occurs(inBuffer:))
     }
 
     /// Whether any literal occurs in `bytes`.
-    func occurs(inBytes bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer(occurs(in:)) }
+    func occurs(inBytes bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer(occurs(inBuffer:)) }
 
-    private func occurs(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    func occurs(inBuffer bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let search = { (bytes: UnsafeBufferPointer<UInt8>) -> Bool in
             for index in 0..<bytes.count {
                 let bucket = buckets[Int(bytes[index])]

@@ -194,6 +194,8 @@ struct ScanAccumulator: Sendable {
     var definitions: DefinedNames
     /// The source files that gave a finding: scanned again when the trees define a target's name.
     var sourceFilesWithFindings: [InputFile] = []
+    /// By file path, the findings the trees' definitions may change (see `CodeScanner.rescored`).
+    var rescorable: [String: [RescorableFinding]] = [:]
     /// Entries with lines joined as continuation lines (no prefix) that name a target no statement of theirs uses.
     var joinedNamingTargets = 0
     /// Runtime uses by UTC day and target, when the scan counts by day (a sweep).
@@ -231,6 +233,7 @@ struct ScanAccumulator: Sendable {
         indexNanoseconds += other.indexNanoseconds
         definitions.merge(other.definitions)
         sourceFilesWithFindings += other.sourceFilesWithFindings
+        rescorable.merge(other.rescorable) { $0 + $1 }
         joinedNamingTargets += other.joinedNamingTargets
         for (key, runtime) in other.daily { daily[key, default: RuntimeAccumulator()].merge(runtime) }
         readEnds.merge(other.readEnds) { $1 }

@@ -217,7 +217,9 @@ public struct ScanPipeline: Sendable {
             kept.retain(Set(firstCandidates.map { files[$0].path }))
         }
         let work = secondPass
-        let keptSources = kept
+        // Each file's kept bytes are handed to the one worker that scans it and dropped after.
+        let keptSlots = KeptSlots(work.map { kept[files[$0.index]] })
+        kept = KeptSources()
         let nextFile = Atomic<Int>(0)
         let finishedCount = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads(for: work.count)) { _ in
@@ -255,7 +257,7 @@ public struct ScanPipeline: Sendable {
                         if !finished { continue }
                     }
                 case .source:
-                    let bytes = keptSources[file]
+                    let bytes = keptSlots.take(next)
                     if !work[next].recheck || sourceScanner.names(file, bytes: bytes) {
                         sourceScanner.scan(file, bytes: bytes, into: &local)
                     }
@@ -266,9 +268,7 @@ public struct ScanPipeline: Sendable {
         }
         progress.finish()
         var result = merged.withLock { $0 }
-        SourceFileScanner.rescoreWithDefinitions(
-            &result, scanner: codeScanner, threads: configuration.threads, kept: keptSources,
-            repositoryPrefixes: repositoryPrefixes, cancellation: cancellation)
+        SourceFileScanner.rescoreWithDefinitions(&result, scanner: codeScanner, cancellation: cancellation)
         let cache = resolver.cacheStatistics
         statistics.files = files.count
         statistics.bytesScanned = result.bytesScanned

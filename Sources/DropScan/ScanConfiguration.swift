@@ -60,7 +60,7 @@ public struct ScanConfiguration: Sendable {
     public var progress = true
     /// Source files' bytes the first pass keeps for the second, so that a file is read once; files past it are
     /// read again.
-    public var keptSourceBytes = 64 << 20
+    public var keptSourceBytes = 16 << 20
     /// Decompressed bytes handed to the matcher at a time.
     public var chunkSize = 1 << 20
     /// Compressed files at least this large are inflated on their own thread, ahead of the matcher.

@@ -76,6 +76,7 @@ struct SourceFileScanner {
         if result.isEmpty { return }
         for hit in result.limitHits { accumulator.errors.append(Self.limitError(hit, file: file, scanner: scanner)) }
         if result.findings.contains(where: { !$0.isEmpty }) { accumulator.sourceFilesWithFindings.append(file) }
+        if !result.rescorable.isEmpty { accumulator.rescorable[file.path, default: []] += result.rescorable }
         let prefix = file.root.flatMap { repositoryPrefixes[$0] } ?? ""
         func placed(_ findings: [CodeFinding]) -> [CodeFinding] {
             guard !prefix.isEmpty else { return findings }
@@ -156,13 +157,14 @@ struct SourceFileScanner {
         return (head.contains(0) ? .binary(bytes) : .text(bytes), bytes.count)
     }
 
-    /// Scans the files with findings again with the trees' definitions (a name defined as a method, property,
-    /// field or SQL alias somewhere changes how its reads are scored) and replaces their findings.
-    /// `kept` holds the first pass's bytes of the files it kept, by path.
+    /// Scores the findings of the files with findings again with the trees' definitions (a name defined as a
+    /// method, property, field or SQL alias somewhere changes how its reads are scored), from what the scan
+    /// recorded of them (`ScanAccumulator.rescorable`): the same findings as scanning those files again.
     static func rescoreWithDefinitions(
-        _ result: inout ScanAccumulator, scanner: CodeScanner, threads: Int, kept: KeptSources,
-        repositoryPrefixes: [String: String] = [:], cancellation: Cancellation? = nil
+        _ result: inout ScanAccumulator, scanner: CodeScanner, cancellation: Cancellation? = nil
     ) {
+        // Needed only here: freed before the report is built.
+        defer { result.rescorable = [:] }
         guard !result.definitions.isEmpty, !result.sourceFilesWithFindings.isEmpty else { return }
         // Only findings of rules whose scorer is scoped by definitions (the generic code and template rules), for a
         // target whose name the trees define, can change.
@@ -174,55 +176,74 @@ struct SourceFileScanner {
             }
         }
         let files = result.sourceFilesWithFindings.filter { affected.contains($0.relativePath) }
-        guard !files.isEmpty else { return }
-        let definitions = result.definitions
-        let targetCount = result.findings.count
-        let merged = Mutex((accumulator: ScanAccumulator(targetCount: targetCount, gapSeconds: 0), done: Set<String>()))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, files.count))) { _ in
-            var local = ScanAccumulator(targetCount: targetCount, gapSeconds: 0)
-            var done: Set<String> = []
-            let scanner = SourceFileScanner(
-                scanner: scanner, scratch: MatchScratch(), definitions: definitions,
-                repositoryPrefixes: repositoryPrefixes)
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < files.count, cancellation?.isCancelled != true else { break }
-                scanner.scan(files[index], bytes: kept[files[index]], into: &local)
-                done.insert(files[index].relativePath)
-            }
-            merged.withLock {
-                $0.accumulator.merge(local)
-                $0.done.formUnion(done)
+        guard !files.isEmpty, cancellation?.isCancelled != true else { return }
+        var sites: [RescoreKey: RescorableFinding] = [:]
+        for file in files {
+            for site in result.rescorable[file.path] ?? [] {
+                let key = RescoreKey(
+                    path: file.relativePath, cell: site.cell, line: site.line, target: site.targetIndex, rule: site.rule
+                )
+                sites[key] = site
             }
         }
-        // The findings of the files scanned again replace theirs (a scan cancelled midway keeps the rest).
-        let (again, paths) = merged.withLock { ($0.accumulator, $0.done) }
+        guard !sites.isEmpty else { return }
+        let definitions = RescoreDefinitions(result.definitions)
         for index in result.findings.indices {
-            result.findings[index].removeAll { paths.contains($0.path) }
-            result.declarations[index].removeAll { paths.contains($0.path) }
-            result.deprecations[index].removeAll { paths.contains($0.path) }
-            result.findings[index] += again.findings[index]
-            result.declarations[index] += again.declarations[index]
-            result.deprecations[index] += again.deprecations[index]
+            var moved: [(FindingPlacement, CodeFinding)] = []
+            func rescore(_ list: inout [CodeFinding], _ placement: FindingPlacement) {
+                list.removeAll { finding in
+                    let key = RescoreKey(
+                        path: finding.path, cell: finding.cell, line: finding.line, target: index, rule: finding.rule)
+                    guard let site = sites[key] else { return false }
+                    let (evidence, place) = scanner.rescored(site, definitions: definitions)
+                    var changed = finding
+                    changed.evidence = evidence
+                    moved.append((place, changed))
+                    return true
+                }
+            }
+            rescore(&result.findings[index], .findings)
+            rescore(&result.declarations[index], .declarations)
+            rescore(&result.deprecations[index], .deprecations)
+            for (place, finding) in moved {
+                switch place {
+                case .findings: result.findings[index].append(finding)
+                case .declarations: result.declarations[index].append(finding)
+                case .deprecations: result.deprecations[index].append(finding)
+                }
+            }
         }
-        // The files scanned again report their limit hits again.
-        let rescanned = Set(files.map(\.path))
-        result.errors.removeAll { $0.kind == .unsupported && rescanned.contains($0.path) }
-        result.errors += again.errors
     }
 
+    /// A finding's place: its file (relative to its root), notebook cell, line, target and rule.
+    private struct RescoreKey: Hashable {
+        var path: String
+        var cell: Int?
+        var line: Int
+        var target: Int
+        var rule: String
+    }
+
+    /// Reads a whole file, straight into a buffer that doubles as it fills (no zeroed chunk per file: most
+    /// source files are a few KiB).
     static func readAll(_ path: String) throws(ReadError) -> [UInt8] {
         let source = try PlainFileSource(path: path)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        var capacity = 64 * 1024
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
         while true {
-            let result: Result<Int, ReadError> = chunk.withUnsafeMutableBytes { buffer in
-                Result { () throws(ReadError) -> Int in try source.read(into: buffer) }
+            if filled == capacity {
+                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                larger.copyMemory(from: buffer, byteCount: filled)
+                buffer.deallocate()
+                buffer = larger
+                capacity *= 2
             }
-            let count = try result.get()
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
+            let free = UnsafeMutableRawBufferPointer(start: buffer + filled, count: min(capacity - filled, 256 * 1024))
+            let count = try source.read(into: free)
+            if count == 0 { return Array(UnsafeRawBufferPointer(start: buffer, count: filled)) }
+            filled += count
         }
     }
 }
@@ -275,6 +296,24 @@ struct KeptSources: Sendable {
         if total <= limit { return true }
         used.wrappingSubtract(count, ordering: .relaxed)
         return false
+    }
+}
+
+/// The kept bytes of the second pass's files, by their place in its work list: each is taken once, by the
+/// worker that scans the file, so that the bytes are freed as the pass goes rather than at its end.
+final class KeptSlots: Sendable {
+    private let slots: Mutex<[[UInt8]?]>
+
+    init(_ slots: [[UInt8]?]) { self.slots = Mutex(slots) }
+
+    /// The bytes kept for work item `index` (`nil` when none were kept), handed over once.
+    func take(_ index: Int) -> [UInt8]? {
+        slots.withLock { slots in
+            guard index < slots.count else { return nil }
+            let bytes = slots[index]
+            slots[index] = nil
+            return bytes
+        }
     }
 }
 

@@ -4,10 +4,14 @@
 /// bounds of the `{column_pascal_part}` and `{column_camel_part}` placeholders. Case-sensitive; bytes ≥ 0x80
 /// count as letters.
 ///
-/// Up to `NamePrefilter.regexLimit` spellings one PCRE2 alternation (JIT) finds them. Past that, and should the
-/// alternation ever stop at a PCRE2 limit, a pass that cannot backtrack does: at each place a spelling may
-/// start, the bytes up to the longest spelling are hashed and looked up at each place one may end.
+/// Up to `regexLimit` spellings (one or two targets) one PCRE2 alternation (JIT) finds them: it skips to their
+/// few first letters. Past that, and should the alternation ever stop at a PCRE2 limit, a pass that cannot
+/// backtrack does: at each place a spelling may start (its first byte, after a byte its kind allows), the bytes
+/// up to the longest spelling are hashed and looked up at each place one may end. On the Python standard
+/// library with 100 spellings (50 targets) the alternation took about as long as the rest of the scan.
 public struct EmbeddedNames: Sendable {
+    /// The most spellings searched with one alternation.
+    static let regexLimit = 4
     /// The spellings: `pascal` first, then `camel`; a hit reports the index into this array.
     public let spellings: [String]
     private let pascalCount: Int
@@ -17,8 +21,8 @@ public struct EmbeddedNames: Sendable {
     public init(pascal: [String], camel: [String]) {
         spellings = pascal + camel
         pascalCount = pascal.count
-        table = SpellingTable(spellings.map { Array($0.utf8) })
-        guard !spellings.isEmpty, spellings.count <= NamePrefilter.regexLimit else {
+        table = SpellingTable(spellings.map { Array($0.utf8) }, pascalCount: pascal.count)
+        guard !spellings.isEmpty, spellings.count <= Self.regexLimit else {
             pattern = nil
             return
         }
@@ -74,7 +78,12 @@ public struct EmbeddedNames: Sendable {
             // that is no letter, digit or `_`.
             let pascalStart = !Self.isUpper(previous) && previous < 0x80
             let camelStart = pascalStart && !Self.isLower(previous) && !Self.isDigit(previous) && previous != 0x5F
-            guard pascalStart, table.startsSpelling(base[start]) else {
+            // A spelling can start here only with its own first byte: inside a lower-case word (no camelCase
+            // start) only a PascalCase spelling that starts with that letter could, and none does.
+            guard pascalStart,
+                table.startsPascal(base[start])
+                    || (camelStart && table.startsCamel(base[start]))
+            else {
                 start += 1
                 continue
             }
@@ -118,18 +127,27 @@ private struct SpellingTable: Sendable {
     private let slots: [Int32]
     private let hashes: [UInt64]
     private let mask: Int
-    private let firstBytes: [Bool]
+    /// The first bytes of the PascalCase spellings and of the camelCase ones.
+    private let pascalFirstBytes: [Bool]
+    private let camelFirstBytes: [Bool]
     let longest: Int
 
-    init(_ spellings: [[UInt8]]) {
+    /// `pascalCount`: how many of `spellings` (the first ones) are PascalCase.
+    init(_ spellings: [[UInt8]], pascalCount: Int) {
         self.spellings = spellings
+        var pascalFirstBytes = [Bool](repeating: false, count: 256)
+        var camelFirstBytes = [Bool](repeating: false, count: 256)
+        for (index, spelling) in spellings.enumerated() {
+            guard let first = spelling.first else { continue }
+            if index < pascalCount { pascalFirstBytes[Int(first)] = true } else { camelFirstBytes[Int(first)] = true }
+        }
+        self.pascalFirstBytes = pascalFirstBytes
+        self.camelFirstBytes = camelFirstBytes
         var size = 16
         while size < spellings.count * 4 { size <<= 1 }
         var slots = [Int32](repeating: -1, count: size)
         var hashes = [UInt64](repeating: 0, count: size)
-        var firstBytes = [Bool](repeating: false, count: 256)
         for (index, spelling) in spellings.enumerated() where !spelling.isEmpty {
-            firstBytes[Int(spelling[0])] = true
             let hash = spelling.reduce(Self.seed, Self.step)
             var slot = Int(truncatingIfNeeded: hash) & (size - 1)
             while slots[slot] >= 0 { slot = (slot + 1) & (size - 1) }
@@ -139,11 +157,14 @@ private struct SpellingTable: Sendable {
         self.slots = slots
         self.hashes = hashes
         self.mask = size - 1
-        self.firstBytes = firstBytes
         longest = spellings.map(\.count).max() ?? 0
     }
 
-    func startsSpelling(_ byte: UInt8) -> Bool { firstBytes[Int(byte)] }
+    /// Whether a PascalCase spelling starts with `byte`.
+    @inline(__always) func startsPascal(_ byte: UInt8) -> Bool { pascalFirstBytes[Int(byte)] }
+
+    /// Whether a camelCase spelling starts with `byte`.
+    @inline(__always) func startsCamel(_ byte: UInt8) -> Bool { camelFirstBytes[Int(byte)] }
 
     func lookup(hash: UInt64, base: UnsafePointer<UInt8>, _ range: Range<Int>, _ found: (Int) -> Void) {
         var slot = Int(truncatingIfNeeded: hash) & mask

@@ -177,12 +177,18 @@ public struct PatternRule: Sendable, Equatable {
     }
 
     /// Whether the rule applies to a source file with this path relative to its root.
+    /// Whether a `files:` glob names folders (it is then matched against the whole relative path, else against
+    /// the file name): by its bytes when it is ASCII, else as Foundation searches text.
+    public static func namesFolders(_ glob: String) -> Bool {
+        glob.utf8.allSatisfy({ $0 < 0x80 }) ? glob.utf8.contains(UInt8(ascii: "/")) : glob.contains("/")
+    }
+
     public func applies(toSourcePath relativePath: String) -> Bool {
         guard inputs.contains(.source) else { return false }
         if files.isEmpty { return true }
         let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
         return files.contains { glob in
-            glob.contains("/") ? GlobMatcher.matches(glob, relativePath) : GlobMatcher.matches(glob, name)
+            Self.namesFolders(glob) ? GlobMatcher.matches(glob, relativePath) : GlobMatcher.matches(glob, name)
         }
     }
 }

@@ -185,3 +185,14 @@ import Testing
         #expect(!reread.contains { $0.hasPrefix("checksum docs/views.py") })
     }
 }
+
+@Suite struct KeptSlotsTests {
+    @Test func eachFilesKeptBytesAreHandedOverOnce() {
+        let slots = KeptSlots([[1, 2, 3], nil, [4]])
+        #expect(slots.take(0) == [1, 2, 3])
+        #expect(slots.take(0) == nil)
+        #expect(slots.take(1) == nil)
+        #expect(slots.take(2) == [4])
+        #expect(slots.take(3) == nil)
+    }
+}
