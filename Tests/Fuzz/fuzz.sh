@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(gzip detect prefix frame-stderr frame-csvlog frame-jsonlog frame-syslog frame-cloud patterns migrations sql)
+  TARGETS=(gzip detect prefix frame-stderr frame-csvlog frame-jsonlog frame-syslog frame-cloud patterns migrations sql prefilter)
 fi
 
 SCRATCH=.build/fuzz
@@ -40,7 +40,7 @@ for module in ScanIO Matching PostgresLog Catalog SQLResolution; do
   OBJECTS+=("$BIN_DIR/$module.build/"*.o)
 done
 MODULE_MAPS=()
-for library in CZlib CIsal CPCRE2 CPgQuery; do
+for library in CZlib CIsal CPCRE2 CHyperscan CPgQuery; do
   MODULE_MAPS+=(-Xcc "-fmodule-map-file=Sources/$library/module.modulemap")
 done
 

@@ -15,7 +15,7 @@ LIMIT = 16 * 1024  # libFuzzer's -max_len in fuzz.sh
 root = pathlib.Path(sys.argv[1])
 out = pathlib.Path(sys.argv[2])
 TARGETS = ["gzip", "detect", "prefix", "frame-stderr", "frame-csvlog", "frame-jsonlog", "frame-syslog",
-           "frame-cloud", "patterns", "migrations", "sql"]
+           "frame-cloud", "patterns", "migrations", "sql", "prefilter"]
 LOG_TARGETS = ["detect", "frame-stderr", "frame-csvlog", "frame-jsonlog", "frame-syslog", "frame-cloud"]
 
 
@@ -47,6 +47,9 @@ for path in fixtures:
         write("gzip", raw[: len(raw) // 2])  # a truncated member
         logs.append(gzip.decompress(raw))
 for log in logs:
+    # The prefilter: names the shop's logs hold (and one that starts with another's letters), then the log.
+    for names in (b"legacy_status orders customers status", b"!Orders legacy_code sku order_items order"):
+        write("prefilter", names + b"\n" + log[: LIMIT - len(names) - 1])
     for target in LOG_TARGETS:
         # Windows of the log that start and end with lines, so that each part of it seeds.
         start = 0
