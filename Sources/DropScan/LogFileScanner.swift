@@ -531,7 +531,8 @@ struct DamagedEntries {
     }
 }
 
-/// A bounded per-worker memo from statement shape to its uses (cleared when full).
+/// Bounded per-worker memos (each cleared when full): statement shape to its uses, statement text to its shape
+/// and uses, and raw application/user/database to their attribution.
 final class UseMemo {
     private(set) var uses: [Int: [(Int, Evidence)]] = [:]
     private let capacity = 200_000
