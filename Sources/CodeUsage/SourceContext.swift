@@ -426,25 +426,8 @@ extension StringProtocol {
 
     /// How many non-overlapping times the UTF-8 bytes hold `needle`.
     func occurrences(of needle: [UInt8], stopAtFirst: Bool = false) -> Int {
-        guard let first = needle.first else { return 0 }
         func count(_ hay: UnsafeBufferPointer<UInt8>) -> Int {
-            var found = 0
-            var index = 0
-            let last = hay.count - needle.count
-            while index <= last {
-                if hay[index] == first {
-                    var offset = 1
-                    while offset < needle.count && hay[index + offset] == needle[offset] { offset += 1 }
-                    if offset == needle.count {
-                        found += 1
-                        if stopAtFirst { return found }
-                        index += needle.count
-                        continue
-                    }
-                }
-                index += 1
-            }
-            return found
+            SourceLine.occurrences(of: needle, in: hay, stopAtFirst: stopAtFirst)
         }
         if let result = utf8.withContiguousStorageIfAvailable(count) { return result }
         return Array(utf8).withUnsafeBufferPointer(count)

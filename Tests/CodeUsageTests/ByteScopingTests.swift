@@ -104,21 +104,7 @@ import Testing
 
     @Test func findingsScoredAgainFromTheScanMatchAScanWithTheDefinitions() throws {
         let scanner = try makeScanner(["documents.checksum"])
-        let upload = """
-            class Upload:
-                def checksum(self):
-                    return hashlib.md5(self.data).hexdigest()
-
-                def verify(self, expected):
-                    return self.checksum() == expected
-            """
-        let views = """
-            from docs.models import Document
-            def show(upload, document, item):
-                a = upload.checksum()
-                b = document.checksum
-                c = item.checksum
-            """
+        let (upload, views) = (DefinedNameTests.upload, DefinedNameTests.views)
         let results = replayTree(scanner, [("docs/upload.py", upload), ("docs/views.py", views)])
         #expect(results["docs/upload.py"] == ["2:code.identifier:not-a-use", "6:code.member-access:not-a-use"])
         #expect(

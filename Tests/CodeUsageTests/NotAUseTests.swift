@@ -188,23 +188,27 @@ import Testing
         return out
     }
 
+    /// A method `checksum` of another class, and `checksum` read from three objects (`RescoreReplayTests` scores
+    /// the same tree by replay).
+    static let upload = """
+        class Upload:
+            def checksum(self):
+                return hashlib.md5(self.data).hexdigest()
+
+            def verify(self, expected):
+                return self.checksum() == expected
+        """
+    static let views = """
+        from docs.models import Document
+        def show(upload, document, item):
+            a = upload.checksum()
+            b = document.checksum
+            c = item.checksum
+        """
+
     @Test func aMethodOfAnotherClassAndItsCallsAreNotUses() throws {
         let scanner = try makeScanner(["documents.checksum"])
-        let upload = """
-            class Upload:
-                def checksum(self):
-                    return hashlib.md5(self.data).hexdigest()
-
-                def verify(self, expected):
-                    return self.checksum() == expected
-            """
-        let views = """
-            from docs.models import Document
-            def show(upload, document, item):
-                a = upload.checksum()
-                b = document.checksum
-                c = item.checksum
-            """
+        let (upload, views) = (Self.upload, Self.views)
         let results = scanTree(scanner, [("docs/upload.py", upload), ("docs/views.py", views)])
         #expect(results["docs/upload.py"] == ["2:code.identifier:not-a-use", "6:code.member-access:not-a-use"])
         #expect(
